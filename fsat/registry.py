@@ -66,8 +66,8 @@ DATA_SAMPLERS = _node('data sampler', 'DATA_SAMPLERS')
 TRANSFORMS = _node('transform', 'TRANSFORMS')
 # nn.Modules: backbones, heads, recognizers, distillers, losses, connectors
 MODELS = _node('model', 'MODELS', ['fsat.models'])
-# model wrappers, e.g. the device-agnostic DDP wrapper
-MODEL_WRAPPERS = _node('model_wrapper', 'MODEL_WRAPPERS', ['fsat.engine'])
+# model wrappers (fsat's DeviceAgnosticDDP lives in MMEngine's root node)
+MODEL_WRAPPERS = _node('model_wrapper', 'MODEL_WRAPPERS')
 # weight initialisers, e.g. `Pretrained`
 WEIGHT_INITIALIZERS = _node('weight initializer', 'WEIGHT_INITIALIZERS')
 # optimizers, e.g. `SGD`

@@ -1,0 +1,28 @@
+# fsat developer entry points. `make test` and `make demo` first install
+# whatever is missing (tools/misc/ensure_deps.py; quiet when nothing is).
+PYTHON ?= python
+
+# Real sample files of the datasets, kept beside the checkout (never inside
+# it). Tests that need them skip with a reason when the folder is absent.
+REAL_SAMPLES := $(abspath ../shared/realdata)
+ifneq ($(wildcard $(REAL_SAMPLES)),)
+export FSAT_REAL_SAMPLES ?= $(REAL_SAMPLES)
+endif
+
+.PHONY: help deps lint test demo
+
+help:
+	@echo "make demo   install what is missing, then run the demo job"
+	@echo "make test   install what is missing, lint, run the test suite"
+
+deps:
+	@$(PYTHON) tools/misc/ensure_deps.py
+
+lint: deps
+	$(PYTHON) -m ruff check .
+
+test: lint
+	$(PYTHON) -m pytest tests
+
+demo: deps
+	$(PYTHON) tools/demo.py

@@ -1,0 +1,64 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Run the command-line tools of a source checkout from tests."""
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import Dict, List, Optional
+
+#: Root of the source checkout holding ``tools/`` and ``configs/``.
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def repo_path(*parts: str) -> str:
+    """Absolute path of ``parts`` inside the checkout."""
+    return osp.join(REPO_ROOT, *parts)
+
+
+def run_tool(tool: str,
+             args: List[str],
+             cwd: Optional[str] = None,
+             env: Optional[Dict[str, str]] = None,
+             timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``tools/<tool>`` (a ``.py`` or ``.sh``) and capture its output.
+
+    The checkout is put first on ``PYTHONPATH`` so the tool imports this
+    fsat, and ``FSAT_DEBUG`` is cleared so error messages are the ones a
+    user sees.
+
+    Args:
+        tool (str): Path below ``tools/``, e.g. ``'train.py'``.
+        args (list[str]): Command-line arguments.
+        cwd (str, optional): Working directory. Defaults to the checkout.
+        env (dict, optional): Extra environment variables.
+        timeout (float): Seconds before the tool is killed. Defaults to 600.
+
+    Returns:
+        subprocess.CompletedProcess: With ``stdout`` and ``stderr`` text.
+    """
+    path = repo_path('tools', tool)
+    cmd = ([sys.executable, path] if tool.endswith('.py') else
+           ['bash', path]) + list(args)
+    full_env = dict(os.environ)
+    full_env.pop('FSAT_DEBUG', None)
+    full_env['PYTHON'] = sys.executable
+    extra = dict(env or {})
+    pythonpath = [REPO_ROOT] + [
+        p for p in (extra.pop('PYTHONPATH', None),
+                    os.environ.get('PYTHONPATH')) if p
+    ]
+    full_env['PYTHONPATH'] = os.pathsep.join(pythonpath)
+    full_env.update(extra)
+    return subprocess.run(
+        cmd,
+        cwd=cwd or REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+
+
+def last_line(text: str) -> str:
+    """The last non-empty line of ``text`` (what a user reads first)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ''

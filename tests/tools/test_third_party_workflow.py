@@ -1,0 +1,178 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""A third party's config and package, run through the real tools.
+
+The config uses only mmaction2 model types plus a dataset and a loss that
+an out-of-tree package registers, loaded through ``custom_imports``. It is
+trained with ``tools/dist_train.sh CONFIG 2`` on the CPU, evaluated with
+``tools/test.py`` and resumed with ``tools/train.py --resume``.
+"""
+import os.path as osp
+import pickle
+import textwrap
+
+import pytest
+
+from fsat.testing import run_tool
+
+PACKAGE = '''
+import numpy as np
+import torch.nn.functional as F
+from mmaction.datasets import BaseActionDataset
+from mmaction.models.losses import BaseWeightedLoss
+from mmaction.registry import DATASETS, MODELS
+
+
+@DATASETS.register_module()
+class AcmeSkeletonDataset(BaseActionDataset):
+    """Skeletons oscillating along a class-dependent axis and frequency."""
+
+    def __init__(self, num_videos=24, num_classes=3, frames=24, seed=0,
+                 **kwargs):
+        self.num_videos, self.frames, self.seed = num_videos, frames, seed
+        super().__init__(ann_file='', modality='Pose',
+                         num_classes=num_classes, **kwargs)
+
+    def load_data_list(self):
+        rng = np.random.default_rng(self.seed)
+        t = np.linspace(0, 2 * np.pi, self.frames)
+        data = []
+        for i in range(self.num_videos):
+            label = i % self.num_classes
+            kp = rng.normal(0, 0.05, (1, self.frames, 25, 3))
+            kp[0, :, :, label % 3] += np.sin(t * (1 + label))[:, None]
+            data.append(dict(frame_dir=f'acme_{i}', label=label,
+                             keypoint=kp.astype(np.float32),
+                             total_frames=self.frames))
+        return data
+
+
+@MODELS.register_module()
+class AcmeSmoothCELoss(BaseWeightedLoss):
+    """Cross-entropy with label smoothing."""
+
+    def __init__(self, smoothing=0.1, loss_weight=1.0):
+        super().__init__(loss_weight=loss_weight)
+        self.smoothing = smoothing
+
+    def _forward(self, cls_score, label, **kwargs):
+        return F.cross_entropy(cls_score, label,
+                               label_smoothing=self.smoothing)
+'''
+
+CONFIG = '''
+custom_imports = dict(imports=['acme_actions'])
+
+model = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='STGCN',
+        graph_cfg=dict(layout='nturgb+d', mode='stgcn_spatial'),
+        base_channels=8, num_stages=4, inflate_stages=[3], down_stages=[3]),
+    cls_head=dict(type='GCNHead', num_classes=3, in_channels=16,
+                  loss_cls=dict(type='AcmeSmoothCELoss')))
+
+
+def _pipeline(test_mode):
+    return [
+        dict(type='PreNormalize3D'),
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+        dict(type='UniformSampleFrames', clip_len=16, num_clips=1,
+             test_mode=test_mode),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackActionInputs'),
+    ]
+
+
+train_dataloader = dict(
+    batch_size=4, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type='AcmeSkeletonDataset', pipeline=_pipeline(False)))
+val_dataloader = dict(
+    batch_size=4, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='AcmeSkeletonDataset', seed=1, test_mode=True,
+                 pipeline=_pipeline(True)))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))
+randomness = dict(seed=0)
+'''
+
+
+@pytest.fixture(scope='module')
+def project(tmp_path_factory):
+    """A third party's folder: its package and its config side by side."""
+    root = tmp_path_factory.mktemp('acme')
+    (root / 'acme_actions').mkdir()
+    (root / 'acme_actions' / '__init__.py').write_text(
+        textwrap.dedent(PACKAGE))
+    (root / 'acme_config.py').write_text(textwrap.dedent(CONFIG))
+    return root
+
+
+@pytest.fixture(scope='module')
+def trained(project):
+    """Two CPU processes train two epochs with tools/dist_train.sh."""
+    work_dir = project / 'work_dir'
+    proc = run_tool(
+        'dist_train.sh', ['acme_config.py', '2', '--work-dir',
+                          str(work_dir)],
+        cwd=str(project))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return work_dir, proc.stdout + proc.stderr
+
+
+def test_dist_train_two_cpu_processes_checkpoints(trained):
+    work_dir, log = trained
+    assert 'process group initialised with gloo' in log
+    assert osp.isfile(work_dir / 'epoch_1.pth')
+    assert osp.isfile(work_dir / 'epoch_2.pth')
+    assert 'Epoch(val) [2]' in log
+
+
+def test_test_tool_evaluates_the_checkpoint(project, trained):
+    work_dir, _ = trained
+    dump = project / 'preds.pkl'
+    proc = run_tool('test.py', [
+        'acme_config.py',
+        str(work_dir / 'epoch_2.pth'), '--work-dir',
+        str(project / 'test_dir'), '--dump',
+        str(dump)
+    ],
+                    cwd=str(project))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'acc/top1' in proc.stdout + proc.stderr
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 24  # every test video, once
+    assert preds[0]['pred_scores']['item'].shape[-1] == 3
+
+
+def test_train_resume_continues(project, trained):
+    work_dir, _ = trained
+    proc = run_tool('train.py', [
+        'acme_config.py', '--work-dir',
+        str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_epochs=3'
+    ],
+                    cwd=str(project))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'resumed epoch: 2' in log
+    assert 'Epoch(train)   [1]' not in log  # did not start over
+    assert osp.isfile(work_dir / 'epoch_3.pth')
+
+
+def test_resume_from_explicit_missing_checkpoint_is_one_line(project):
+    proc = run_tool(
+        'train.py', ['acme_config.py', '--resume', 'nowhere/epoch_9.pth'],
+        cwd=str(project))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        'fsat train: error: resume checkpoint does not exist: '
+        'nowhere/epoch_9.pth')
