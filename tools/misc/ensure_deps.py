@@ -71,7 +71,10 @@ def _opencv_has_contrib() -> bool:
 
 
 def _pip(*args: str) -> None:
-    cmd = [sys.executable, '-m', 'pip', 'install', '-q', *args]
+    cmd = [
+        sys.executable, '-m', 'pip', 'install', '-q',
+        '--root-user-action=ignore', *args
+    ]
     print('+', ' '.join(cmd[1:]), flush=True)
     subprocess.check_call(cmd)
 
