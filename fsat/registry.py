@@ -80,7 +80,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = _node('optimizer wrapper constructor',
 # learning-rate and momentum schedulers
 PARAM_SCHEDULERS = _node('parameter scheduler', 'PARAM_SCHEDULERS')
 # metrics, e.g. `AccMetric`
-METRICS = _node('metric', 'METRICS')
+METRICS = _node('metric', 'METRICS', ['fsat.evaluation'])
 # evaluators that hold several metrics
 EVALUATOR = _node('evaluator', 'EVALUATOR')
 # task utilities (anchor assigners, samplers of proposals)

@@ -1,0 +1,102 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Temporal action detection mAP as an MMEngine metric."""
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from terminaltables import AsciiTable
+
+from fsat.evaluation.functional import temporal_detection_map
+from fsat.registry import METRICS
+
+
+def _as_numpy(value) -> np.ndarray:
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+@METRICS.register_module()
+class TemporalDetectionMAP(BaseMetric):
+    """Per-class AP and mAP of temporal detections at several tIoUs.
+
+    Each data sample carries ``video_id`` (metainfo), ``pred_instances``
+    (``segments`` [K, 2] in frames, ``scores`` [K], ``labels`` [K]) and
+    ``gt_instances`` (``segments``, ``labels``). The protocol is documented
+    in :mod:`fsat.evaluation.functional.temporal_map` (ActivityNet style,
+    all-point interpolation, duplicates are false positives, classes
+    without ground truth excluded from the mean). Samples of the same
+    video (e.g. several buffers) are pooled.
+
+    Args:
+        num_classes (int): Number of action classes (no background).
+        iou_thresholds (Sequence[float]): tIoU thresholds.
+            Defaults to 0.1, 0.2, ..., 0.7.
+        report_iou (float): Threshold of the per-class table in the log.
+            Defaults to 0.5 (the PKU-MMD/FSAT number).
+        class_names (Sequence[str], optional): Names for the table.
+        collect_device (str): Device to gather results on. Defaults to
+            ``'cpu'``.
+        prefix (str, optional): Metric name prefix. Defaults to ``'tdet'``.
+    """
+
+    default_prefix = 'tdet'
+
+    def __init__(self,
+                 num_classes: int,
+                 iou_thresholds: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5,
+                                                    0.6, 0.7),
+                 report_iou: float = 0.5,
+                 class_names: Optional[Sequence[str]] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if report_iou not in iou_thresholds:
+            raise ValueError(f'report_iou={report_iou} must be one of '
+                             f'iou_thresholds={list(iou_thresholds)}')
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f'{len(class_names)} class_names for '
+                             f'num_classes={num_classes}')
+        self.num_classes = num_classes
+        self.iou_thresholds = tuple(iou_thresholds)
+        self.report_iou = report_iou
+        self.class_names = class_names
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            pred, gt = sample['pred_instances'], sample['gt_instances']
+            pred_segments = _as_numpy(pred['segments']).reshape(-1, 2)
+            gt_segments = _as_numpy(gt['segments']).reshape(-1, 2)
+            self.results.append(
+                dict(
+                    video_id=sample['video_id'],
+                    pred=[(int(label), float(s), float(e), float(score))
+                          for (s, e), score, label in zip(
+                              pred_segments, _as_numpy(pred['scores']),
+                              _as_numpy(pred['labels']))],
+                    gt=[(int(label), float(s), float(e))
+                        for (s, e), label in zip(gt_segments,
+                                                 _as_numpy(gt['labels']))]))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        predictions, ground_truths = defaultdict(list), defaultdict(list)
+        for item in results:
+            predictions[item['video_id']].extend(item['pred'])
+            ground_truths[item['video_id']].extend(item['gt'])
+        aps = temporal_detection_map(predictions, ground_truths,
+                                     self.num_classes, self.iou_thresholds)
+        self._log_table(aps[self.report_iou])
+        metrics = {f'mAP@{t:g}': float(np.nanmean(a)) if np.isfinite(
+            a).any() else float('nan') for t, a in aps.items()}
+        metrics['mAP_avg'] = float(np.nanmean(list(metrics.values())))
+        return metrics
+
+    def _log_table(self, ap: np.ndarray) -> None:
+        names = self.class_names or [str(i) for i in range(self.num_classes)]
+        rows = [['class', f'AP@{self.report_iou:g}']]
+        rows += [[n, 'n/a' if np.isnan(v) else f'{100 * v:.2f}']
+                 for n, v in zip(names, ap)]
+        MMLogger.get_current_instance().info(
+            '\n' + AsciiTable(rows).table)
