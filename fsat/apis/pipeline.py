@@ -1,0 +1,491 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Multi-stage experiment pipelines: stages, sweeps, recipes, resumption.
+
+A pipeline config lists **stages**; each is an ordinary fsat config run by
+the MMEngine runner, plus ``cfg_options`` whose string values may name
+
+* an earlier stage's final checkpoint: ``'{teacher.checkpoint}'``,
+* a sweep value: ``'{budget}'``, ``'{seed}'`` (a value that is *only* a
+  placeholder keeps the swept value's type, e.g. an int).
+
+A stage with ``sweep=['budget', 'seed']`` runs once per combination of the
+pipeline's ``sweeps``; a stage with ``select_recipe=True`` also runs every
+recipe of the pipeline's ``recipe_grid`` and the best recipe per budget is
+chosen on the **validation** metric (mean over seeds), never on the test
+split. Every run ends with ``runner.val()`` (if the config has a validation
+split) and ``runner.test()``; both metric sets go to ``results.json``.
+
+Finished runs are recognised by ``<run dir>/done.json``, whose ``signature``
+hashes the run's resolved config and the signatures of the runs it took
+checkpoints from: a changed stage config re-runs that stage and every stage
+after it that used it; an interrupted run resumes from its last checkpoint.
+
+Example (see ``configs/pipelines/``)::
+
+    sweeps = dict(budget=[5, 10], seed=[0, 1, 2])
+    recipe_grid = [
+        dict(name='lr0.01', cfg_options={'optim_wrapper.optimizer.lr': .01}),
+        dict(name='lr0.05', cfg_options={'optim_wrapper.optimizer.lr': .05}),
+    ]
+    stages = [
+        dict(name='teacher', config='configs/teachers/x.py'),
+        dict(name='finetune', config='configs/finetune/y.py',
+             method='feature-supervised', sweep=['budget', 'seed'],
+             select_recipe=True,
+             cfg_options={
+                 'load_from': '{teacher.checkpoint}',
+                 'train_dataloader.dataset.labeled_subset.k_per_class':
+                     '{budget}',
+                 'randomness.seed': '{seed}'})]
+"""
+import copy
+import gc
+import hashlib
+import itertools
+import json
+import os
+import os.path as osp
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+from mmengine.dist import barrier, get_rank
+from mmengine.logging import print_log
+
+from fsat.apis.runner import build_runner, load_config, setup_launcher
+from fsat.utils.cli import FsatUserError
+
+_PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
+DONE = 'done.json'
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a pipeline (see the module docstring)."""
+
+    name: str
+    config: str
+    method: Optional[str] = None
+    sweep: Tuple[str, ...] = ()
+    select_recipe: bool = False
+    cfg_options: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """One execution of a stage for one sweep point and recipe."""
+
+    stage: Stage
+    values: Dict[str, Any]
+    recipe: Optional[dict]
+    work_dir: str
+    signature: str = ''
+    upstream: Dict[str, 'Run'] = field(default_factory=dict)
+    record: Optional[dict] = None
+
+    @property
+    def tag(self) -> str:
+        parts = [f'{k}{v}' for k, v in self.values.items()]
+        if self.recipe is not None:
+            parts.append(self.recipe['name'])
+        return '_'.join(parts) or 'single'
+
+    @property
+    def label(self) -> str:
+        return f'{self.stage.name} [{self.tag}]'
+
+
+def _references(value: Any) -> List[Tuple[str, Optional[str]]]:
+    """Placeholders ``(name, 'checkpoint'|None)`` inside a value."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.findall(value)
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _references(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in _references(v)]
+    return []
+
+
+def _substitute(value: Any, lookup: Dict[str, Any]) -> Any:
+    """Replace placeholders; a bare placeholder keeps the value's type."""
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value)
+        if whole:
+            return lookup[value[1:-1]]
+        return _PLACEHOLDER.sub(lambda m: str(lookup[m.group(0)[1:-1]]),
+                                value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, lookup) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_substitute(v, lookup) for v in value)
+    return value
+
+
+class Pipeline:
+    """A parsed, validated pipeline config.
+
+    Args:
+        cfg (Config): The pipeline config (``stages``, optional ``sweeps``,
+            ``recipe_grid``, ``report_metric``, ``select_metric``).
+        work_dir (str): Root of every run's work dir and of the results.
+        filename (str): Config file, for messages.
+    """
+
+    def __init__(self, cfg: Config, work_dir: str, filename: str) -> None:
+        self.filename = filename
+        self.work_dir = work_dir
+        self.report_metric = cfg.get('report_metric', 'acc/top1')
+        self.select_metric = cfg.get('select_metric', self.report_metric)
+        self.sweeps: Dict[str, list] = {
+            k: list(v) for k, v in (cfg.get('sweeps') or {}).items()
+        }
+        self.recipes: List[dict] = [
+            dict(r) for r in (cfg.get('recipe_grid') or [])
+        ]
+        self.stages = [self._parse_stage(s) for s in cfg.get('stages', [])]
+        self._validate()
+
+    def _parse_stage(self, spec: dict) -> Stage:
+        spec = dict(spec)
+        for key in ('name', 'config'):
+            if key not in spec:
+                raise FsatUserError(
+                    f'{self.filename}: a stage has no {key!r}: {spec}')
+        unknown = set(spec) - set(Stage.__dataclass_fields__)
+        if unknown:
+            raise FsatUserError(
+                f'{self.filename}: stage {spec["name"]!r} has unknown '
+                f'fields {sorted(unknown)}')
+        spec['sweep'] = tuple(spec.get('sweep', ()))
+        spec['cfg_options'] = dict(spec.get('cfg_options') or {})
+        return Stage(**spec)
+
+    def _validate(self) -> None:
+        """Every error a pipeline config can have, before any training."""
+        where = self.filename
+        if not self.stages:
+            raise FsatUserError(f'{where}: the pipeline has no stages')
+        for axis, values in self.sweeps.items():
+            if not values:
+                raise FsatUserError(
+                    f'{where}: sweep {axis!r} is an empty list')
+        for recipe in self.recipes:
+            if 'name' not in recipe:
+                raise FsatUserError(
+                    f'{where}: every recipe_grid entry needs a name')
+        seen: Dict[str, Stage] = {}
+        for stage in self.stages:
+            if stage.name in seen:
+                raise FsatUserError(
+                    f'{where}: two stages are called {stage.name!r}')
+            if not osp.isfile(stage.config):
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r}: config file does not '
+                    f'exist: {stage.config}')
+            for axis in stage.sweep:
+                if axis not in self.sweeps:
+                    raise FsatUserError(
+                        f'{where}: stage {stage.name!r} sweeps {axis!r}, '
+                        f'which is not in sweeps {sorted(self.sweeps)}')
+            if stage.select_recipe and not self.recipes:
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r} selects a recipe but '
+                    'the pipeline has no recipe_grid')
+            for name, ckpt in _references(stage.cfg_options):
+                if ckpt:
+                    if name not in seen:
+                        known = ', '.join(seen) or 'none'
+                        raise FsatUserError(
+                            f'{where}: stage {stage.name!r} uses the '
+                            f'checkpoint of stage {name!r}, which is not an '
+                            f'earlier stage (earlier stages: {known})')
+                    if seen[name].select_recipe:
+                        raise FsatUserError(
+                            f'{where}: stage {stage.name!r} uses the '
+                            f'checkpoint of {name!r}, which runs a recipe '
+                            'grid: only a single-recipe stage can hand over '
+                            'a checkpoint')
+                    extra = set(seen[name].sweep) - set(stage.sweep)
+                    if extra:
+                        raise FsatUserError(
+                            f'{where}: stage {stage.name!r} uses stage '
+                            f'{name!r}, which sweeps {sorted(extra)} that '
+                            f'{stage.name!r} does not')
+                elif name not in stage.sweep:
+                    raise FsatUserError(
+                        f'{where}: stage {stage.name!r} uses {{{name}}}, '
+                        f'which is not one of its sweep axes '
+                        f'{list(stage.sweep)}')
+            seen[stage.name] = stage
+
+    # ------------------------------------------------------------------
+    # planning
+    # ------------------------------------------------------------------
+    def plan(self) -> List[Run]:
+        """All runs in execution order, with signatures and upstreams."""
+        runs: List[Run] = []
+        by_stage: Dict[str, List[Run]] = {}
+        for stage in self.stages:
+            grid = [dict(zip(stage.sweep, combo)) for combo in
+                    itertools.product(*(self.sweeps[a] for a in stage.sweep))]
+            recipes = self.recipes if stage.select_recipe else [None]
+            stage_runs = []
+            for values, recipe in itertools.product(grid, recipes):
+                run = Run(stage, values, recipe, '')
+                run.work_dir = osp.join(self.work_dir, stage.name, run.tag)
+                for name, ckpt in _references(stage.cfg_options):
+                    if ckpt:
+                        run.upstream[name] = self._match(
+                            by_stage[name], values)
+                run.signature = self._signature(run)
+                stage_runs.append(run)
+            by_stage[stage.name] = stage_runs
+            runs.extend(stage_runs)
+        return runs
+
+    @staticmethod
+    def _match(candidates: List[Run], values: Dict[str, Any]) -> Run:
+        """The upstream run whose sweep values agree with ``values``."""
+        return next(
+            run for run in candidates
+            if all(values.get(k) == v for k, v in run.values.items()))
+
+    def _signature(self, run: Run) -> str:
+        with open(run.stage.config, 'rb') as f:
+            config_bytes = f.read()
+        payload = dict(
+            config=hashlib.sha256(config_bytes).hexdigest(),
+            bases=_base_digests(run.stage.config),
+            options=run.stage.cfg_options,
+            values=run.values,
+            recipe=run.recipe,
+            upstream={k: u.signature for k, u in run.upstream.items()})
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]
+
+    def resolve(self, run: Run, dry: bool = False) -> Config:
+        """The run's config with every placeholder filled in.
+
+        Args:
+            run (Run): The run.
+            dry (bool): Use a placeholder path for checkpoints that do not
+                exist yet (to validate configs before training).
+        """
+        lookup: Dict[str, Any] = dict(run.values)
+        for name, up in run.upstream.items():
+            if dry or up.record is None:
+                lookup[f'{name}.checkpoint'] = osp.join(
+                    up.work_dir, 'not-trained-yet.pth')
+            else:
+                lookup[f'{name}.checkpoint'] = up.record['checkpoint']
+        options = _substitute(run.stage.cfg_options, lookup)
+        if run.recipe is not None:
+            options.update(run.recipe.get('cfg_options', {}))
+        cfg = load_config(run.stage.config, options)
+        cfg.work_dir = run.work_dir
+        return cfg
+
+
+def _base_digests(path: str) -> List[str]:
+    """Hashes of the ``_base_`` files a config inherits (recursively)."""
+    digests = []
+    seen = set()
+    stack = [path]
+    while stack:
+        current = stack.pop()
+        text = open(current, encoding='utf-8').read()
+        for base in re.findall(r"['\"]([^'\"]+\.py)['\"]", text):
+            base_path = osp.normpath(osp.join(osp.dirname(current), base))
+            if osp.isfile(base_path) and base_path not in seen:
+                seen.add(base_path)
+                with open(base_path, 'rb') as f:
+                    digests.append(hashlib.sha256(f.read()).hexdigest())
+                stack.append(base_path)
+    return sorted(digests)
+
+
+def load_pipeline(path: str,
+                  work_dir: Optional[str] = None,
+                  cfg_options: Optional[dict] = None) -> Pipeline:
+    """Read a pipeline config.
+
+    Args:
+        path (str): The pipeline config file.
+        work_dir (str, optional): Overrides the config's ``work_dir``
+            (default ``work_dirs/<pipeline name>``).
+        cfg_options (dict, optional): Overrides of pipeline fields.
+    """
+    if not osp.isfile(path):
+        raise FsatUserError(f'pipeline config does not exist: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    name = osp.splitext(osp.basename(path))[0]
+    work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', name)
+    return Pipeline(cfg, work_dir, path)
+
+
+# ----------------------------------------------------------------------
+# execution
+# ----------------------------------------------------------------------
+def _read_done(run: Run) -> Optional[dict]:
+    path = osp.join(run.work_dir, DONE)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        record = json.load(f)
+    if record.get('signature') != run.signature:
+        return None
+    if not osp.isfile(record.get('checkpoint') or ''):
+        return None
+    return record
+
+
+def _last_checkpoint(work_dir: str) -> Optional[str]:
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    path = open(marker, encoding='utf-8').read().strip()
+    return path if osp.isfile(path) else None
+
+
+def _prepare_work_dir(run: Run) -> bool:
+    """Make the work dir; True when it holds this run's partial training."""
+    stamp = osp.join(run.work_dir, 'signature.txt')
+    if osp.isfile(stamp) and open(stamp).read().strip() == run.signature:
+        return _last_checkpoint(run.work_dir) is not None
+    if get_rank() == 0:
+        if osp.isdir(run.work_dir):
+            shutil.rmtree(run.work_dir)
+        os.makedirs(run.work_dir)
+        with open(stamp, 'w', encoding='utf-8') as f:
+            f.write(run.signature)
+    barrier()
+    return False
+
+
+def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
+    """Train, validate and test one run; write and return its record."""
+    cfg = pipeline.resolve(run)
+    setup_launcher(cfg, launcher)
+    resume = _prepare_work_dir(run)
+    cfg.resume = resume
+    if resume:
+        cfg.load_from = None
+    cfg.experiment_name = f'{run.stage.name}-{run.tag}-{os.getpid()}'
+    start = time.time()
+    runner = build_runner(cfg)
+    runner.train()
+    val = runner.val() if cfg.get('val_dataloader') else {}
+    test = runner.test() if cfg.get('test_dataloader') else {}
+    checkpoint = _last_checkpoint(run.work_dir)
+    del runner
+    gc.collect()
+    record = dict(
+        stage=run.stage.name,
+        method=run.stage.method,
+        values=run.values,
+        recipe=None if run.recipe is None else run.recipe['name'],
+        val={k: float(v) for k, v in (val or {}).items()},
+        test={k: float(v) for k, v in (test or {}).items()},
+        wall_time=time.time() - start,
+        checkpoint=checkpoint,
+        signature=run.signature,
+        resumed=resume)
+    if get_rank() == 0:
+        with open(osp.join(run.work_dir, DONE), 'w', encoding='utf-8') as f:
+            json.dump(record, f, indent=2)
+    barrier()
+    return record
+
+
+def preflight(pipeline: Pipeline, runs: Sequence[Run],
+              check_data: bool = True) -> None:
+    """Load every run's config, and build each distinct training set.
+
+    Catches unknown types, bad placeholders and impossible label budgets
+    (``k_per_class`` larger than the smallest class) before anything
+    trains.
+    """
+    built = set()
+    for run in runs:
+        cfg = pipeline.resolve(run, dry=True)
+        if not check_data or 'train_dataloader' not in cfg:
+            continue
+        dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+        key = json.dumps(dataset_cfg.to_dict() if hasattr(
+            dataset_cfg, 'to_dict') else dataset_cfg, sort_keys=True,
+                         default=str)
+        if key in built:
+            continue
+        built.add(key)
+        from mmengine.registry import DefaultScope
+
+        from fsat.registry import DATASETS
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            try:
+                DATASETS.build(dataset_cfg)
+            except FsatUserError:
+                raise
+            except (ValueError, KeyError, FileNotFoundError) as e:
+                raise FsatUserError(
+                    f'{pipeline.filename}: run {run.label}: its training '
+                    f'data cannot be built: {e}') from e
+
+
+def run_pipeline(pipeline: Pipeline,
+                 launcher: str = 'none',
+                 check_data: bool = True) -> List[dict]:
+    """Run every stage that is not finished; return all records.
+
+    Results are written to ``<work_dir>/results.json`` after every run, so
+    an interrupted pipeline keeps what it finished.
+    """
+    runs = pipeline.plan()
+    preflight(pipeline, runs, check_data=check_data)
+    records: List[dict] = []
+    todo = [r for r in runs if _read_done(r) is None]
+    print_log(
+        f'pipeline {pipeline.filename}: {len(runs)} runs, '
+        f'{len(runs) - len(todo)} already finished', logger='current')
+    started, done_now = time.time(), 0
+    for i, run in enumerate(runs, 1):
+        record = _read_done(run)
+        if record is not None:
+            print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '
+                      'skipped', logger='current')
+        else:
+            eta = ''
+            if done_now:
+                left = (time.time() - started) / done_now * (
+                    len(todo) - done_now)
+                eta = f', ETA {left / 60:.1f} min'
+            print_log(f'[{i}/{len(runs)}] {run.label}: running{eta}',
+                      logger='current')
+            record = execute_run(pipeline, run, launcher)
+            done_now += 1
+        run.record = record
+        records.append(record)
+        _write_results(pipeline, records)
+    return records
+
+
+def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
+    if get_rank() != 0:
+        return
+    os.makedirs(pipeline.work_dir, exist_ok=True)
+    payload = dict(
+        pipeline=pipeline.filename,
+        report_metric=pipeline.report_metric,
+        select_metric=pipeline.select_metric,
+        sweeps=pipeline.sweeps,
+        recipe_grid=pipeline.recipes,
+        runs=records)
+    path = osp.join(pipeline.work_dir, 'results.json')
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(payload, f, indent=2)
+    os.replace(tmp, path)

@@ -1,0 +1,186 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Paper-style tables and plots from a pipeline's ``results.json`` alone.
+
+Rows are methods (stages with a ``method``), columns are label budgets (the
+``budget`` sweep axis, or one column), cells are ``mean ± std`` over seeds
+of the test metric, in percent; the standard deviation is the sample one
+(``ddof=1``) and is omitted with a single seed. When a stage ran a recipe
+grid, each (method, budget) uses the recipe with the best mean
+*validation* metric over seeds (ties: the earlier recipe in the grid), and
+the test numbers of that recipe only are reported.
+"""
+import json
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+BUDGET = 'budget'
+
+
+def _budget(run: dict):
+    return run['values'].get(BUDGET, 'all')
+
+
+def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
+    """Per method and budget: the selected recipe and every recipe's score.
+
+    Returns:
+        dict: ``method -> str(budget) -> dict(selected=name,
+        val={recipe: mean validation metric})``.
+    """
+    metric = results['select_metric']
+    order = [r['name'] for r in results.get('recipe_grid', [])]
+    scores: Dict[Tuple[str, str], Dict[str, list]] = defaultdict(
+        lambda: defaultdict(list))
+    for run in results['runs']:
+        if run['method'] is None or run['recipe'] is None:
+            continue
+        value = run['val'].get(metric)
+        if value is None:
+            raise ValueError(
+                f"run {run['stage']} {run['values']} {run['recipe']} has no "
+                f'validation metric {metric!r} to select a recipe with '
+                f"(it has {sorted(run['val'])})")
+        scores[(run['method'], str(_budget(run)))][run['recipe']].append(
+            value)
+    selection: Dict[str, Dict[str, dict]] = defaultdict(dict)
+    for (method, budget), per_recipe in scores.items():
+        means = {r: float(np.mean(v)) for r, v in per_recipe.items()}
+        best = max(means, key=lambda r: (means[r], -order.index(r)))
+        selection[method][budget] = dict(selected=best, val=means)
+    return dict(selection)
+
+
+def table_cells(results: dict) -> Tuple[List[str], List, Dict]:
+    """Methods, budgets and ``(method, budget) -> list of test values``."""
+    metric = results['report_metric']
+    selection = select_recipes(results)
+    methods: List[str] = []
+    budgets: List = []
+    cells: Dict[Tuple[str, object], List[float]] = defaultdict(list)
+    for run in results['runs']:
+        method = run['method']
+        if method is None:
+            continue
+        budget = _budget(run)
+        if run['recipe'] is not None:
+            chosen = selection[method][str(budget)]['selected']
+            if run['recipe'] != chosen:
+                continue
+        if metric not in run['test']:
+            raise ValueError(
+                f"run {run['stage']} {run['values']} has no test metric "
+                f"{metric!r} (it has {sorted(run['test'])})")
+        if method not in methods:
+            methods.append(method)
+        if budget not in budgets:
+            budgets.append(budget)
+        cells[(method, budget)].append(100 * run['test'][metric])
+    return methods, budgets, dict(cells)
+
+
+def _cell(values: Optional[List[float]]) -> str:
+    if not values:
+        return '-'
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}'
+
+
+def table_rows(results: dict) -> List[List[str]]:
+    """Header + one row per method, cells ``mean ± std``."""
+    methods, budgets, cells = table_cells(results)
+    header = ['method'] + [
+        f'{b} / class' if isinstance(b, (int, float)) else str(b)
+        for b in budgets
+    ]
+    return [header] + [[m] + [_cell(cells.get((m, b))) for b in budgets]
+                       for m in methods]
+
+
+def render_markdown(results: dict) -> str:
+    """``results.md``: the table, the recipe selection, the run count."""
+    rows = table_rows(results)
+    seeds = results.get('sweeps', {}).get('seed', [])
+    lines = [
+        f"# Results of `{results['pipeline']}`", '',
+        f"Test {results['report_metric']} (%), mean ± std over "
+        f'{len(seeds) or 1} seed(s).', '',
+        '| ' + ' | '.join(rows[0]) + ' |',
+        '|' + '---|' * len(rows[0])
+    ]
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows[1:]]
+    selection = select_recipes(results)
+    if selection:
+        lines += [
+            '', f"Recipes chosen on validation {results['select_metric']} "
+            '(mean over seeds; the same grid for every method):', '',
+            '| method | budget | selected | validation scores |',
+            '|---|---|---|---|'
+        ]
+        for method, per_budget in selection.items():
+            for budget, info in per_budget.items():
+                scores = ', '.join(f'{r}: {100 * v:.2f}'
+                                   for r, v in info['val'].items())
+                lines.append(
+                    f"| {method} | {budget} | {info['selected']} | "
+                    f'{scores} |')
+    lines += ['', f"{len(results['runs'])} runs in results.json.", '']
+    return '\n'.join(lines)
+
+
+def render_console(results: dict) -> str:
+    """The table for a terminal (terminaltables)."""
+    from terminaltables import AsciiTable
+    return AsciiTable(table_rows(results)).table
+
+
+def plot(results: dict, path: str) -> None:
+    """Grouped bars of the metric per budget and method, std error bars."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    methods, budgets, cells = table_cells(results)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(budgets), 3.6))
+    width = 0.8 / max(len(methods), 1)
+    x = np.arange(len(budgets))
+    for i, method in enumerate(methods):
+        values = [cells.get((method, b), []) for b in budgets]
+        means = [np.mean(v) if v else np.nan for v in values]
+        stds = [np.std(v, ddof=1) if len(v) > 1 else 0 for v in values]
+        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width,
+               yerr=stds, capsize=3, label=method)
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(b) for b in budgets])
+    ax.set_xlabel('labeled examples per class')
+    ax.set_ylabel(f"test {results['report_metric']} (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    ax.grid(axis='y', alpha=0.3)
+    fig.tight_layout()
+    # fixed metadata so the same results give the same bytes
+    fig.savefig(path, dpi=120, metadata={'Software': None})
+    plt.close(fig)
+
+
+def summarize(results_json: str,
+              out_dir: Optional[str] = None) -> Dict[str, str]:
+    """Write ``results.md`` and ``results.png`` next to the JSON.
+
+    Returns:
+        dict: Paths written and the console table.
+    """
+    with open(results_json, encoding='utf-8') as f:
+        results = json.load(f)
+    out_dir = out_dir or osp.dirname(osp.abspath(results_json))
+    os.makedirs(out_dir, exist_ok=True)
+    md_path = osp.join(out_dir, 'results.md')
+    png_path = osp.join(out_dir, 'results.png')
+    with open(md_path, 'w', encoding='utf-8') as f:
+        f.write(render_markdown(results))
+    plot(results, png_path)
+    return dict(markdown=md_path, plot=png_path,
+                table=render_console(results))

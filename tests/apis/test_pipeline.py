@@ -1,0 +1,222 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Pipelines on toy stages: sweeps, recipe selection, skipping, errors."""
+import json
+import os
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from fsat.apis.pipeline import load_pipeline, run_pipeline
+from fsat.apis.summary import render_markdown, select_recipes, summarize
+from fsat.testing import run_tool, toy_train_config
+from fsat.utils.cli import FsatUserError
+
+
+def _stage_config(path, max_iters=4):
+    cfg = toy_train_config('unused', batch_size=4, max_iters=max_iters,
+                           num_samples=16, checkpoint_interval=max_iters)
+    cfg['val_dataloader']['dataset'] = dict(
+        cfg['val_dataloader']['dataset'], seed=1)
+    cfg['test_dataloader']['dataset'] = dict(
+        cfg['test_dataloader']['dataset'], seed=2)
+    cfg['default_hooks']['logger']['interval'] = 10
+    Config(cfg).dump(str(path))
+    return str(path)
+
+
+PIPELINE = '''
+sweeps = dict(budget=[8, 16], seed=[0, 1])
+recipe_grid = [
+    dict(name='lr0.01', cfg_options={{'optim_wrapper.optimizer.lr': 0.01}}),
+    dict(name='lr0.5', cfg_options={{'optim_wrapper.optimizer.lr': 0.5}}),
+]
+stages = [
+    dict(name='teacher', config='{teacher}'),
+    dict(name='finetune', config='{finetune}', method='pretrained',
+         sweep=['budget', 'seed'], select_recipe=True,
+         cfg_options={{
+             'load_from': '{{teacher.checkpoint}}',
+             'train_dataloader.dataset.num_samples': '{{budget}}',
+             'randomness.seed': '{{seed}}',
+             'experiment_tag': 'k{{budget}}-s{{seed}}'}}),
+    dict(name='scratch', config='{finetune}', method='from scratch',
+         sweep=['budget', 'seed'],
+         cfg_options={{
+             'train_dataloader.dataset.num_samples': '{{budget}}',
+             'randomness.seed': '{{seed}}'}}),
+]
+'''
+
+
+@pytest.fixture(scope='module')
+def pipeline_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp('pipeline')
+    teacher = _stage_config(root / 'teacher.py', max_iters=6)
+    finetune = _stage_config(root / 'finetune.py')
+    path = root / 'pipe.py'
+    path.write_text(PIPELINE.format(teacher=teacher, finetune=finetune))
+    return root, str(path)
+
+
+@pytest.fixture(scope='module')
+def first_run(pipeline_files):
+    root, path = pipeline_files
+    pipeline = load_pipeline(path, str(root / 'work'))
+    records = run_pipeline(pipeline)
+    return pipeline, records
+
+
+def test_runs_every_stage_sweep_point_and_recipe(first_run):
+    pipeline, records = first_run
+    # 1 teacher + 2 budgets x 2 seeds x 2 recipes + 2 x 2 scratch runs
+    assert len(records) == 1 + 8 + 4
+    finetune = [r for r in records if r['stage'] == 'finetune']
+    assert {(r['values']['budget'], r['values']['seed'], r['recipe'])
+            for r in finetune} == {(b, s, lr) for b in (8, 16)
+                                   for s in (0, 1)
+                                   for lr in ('lr0.01', 'lr0.5')}
+    teacher_ckpt = records[0]['checkpoint']
+    assert osp.isfile(teacher_ckpt)
+    for r in records:
+        assert 'acc/top1' in r['test'] and 0 <= r['test']['acc/top1'] <= 1
+        assert osp.isfile(r['checkpoint'])
+    # the handed-over checkpoint really was loaded by the fine-tuning runs
+    log_dir = osp.dirname(finetune[0]['checkpoint'])
+    logs = ''.join(
+        open(osp.join(dp, f)).read() for dp, _, fs in os.walk(log_dir)
+        for f in fs if f.endswith('.log'))
+    assert f'Load checkpoint from {teacher_ckpt}' in logs
+
+
+def test_recipe_is_selected_on_validation_not_test(first_run):
+    pipeline, _ = first_run
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    selection = select_recipes(results)
+    for budget in ('8', '16'):
+        info = selection['pretrained'][budget]
+        best = max(info['val'], key=info['val'].get)
+        assert info['selected'] == best
+    # corrupting the test numbers of the unselected recipe changes nothing
+    before = render_markdown(results)
+    for run in results['runs']:
+        if run['recipe'] and run['recipe'] != selection['pretrained'][str(
+                run['values']['budget'])]['selected']:
+            run['test']['acc/top1'] = 0.999
+    assert render_markdown(results) == before
+
+
+def test_second_invocation_skips_everything(pipeline_files, first_run):
+    root, path = pipeline_files
+    pipeline, records = first_run
+    stamps = {r['checkpoint']: os.stat(r['checkpoint']).st_mtime_ns
+              for r in records}
+    again = run_pipeline(load_pipeline(path, str(root / 'work')))
+    assert [r['signature'] for r in again] == [
+        r['signature'] for r in records
+    ]
+    for r in again:
+        assert os.stat(r['checkpoint']).st_mtime_ns == stamps[r['checkpoint']]
+
+
+def test_changed_stage_invalidates_it_and_later_users(tmp_path, first_run):
+    pipeline, records = first_run
+    import shutil
+    work = tmp_path / 'work'
+    shutil.copytree(pipeline.work_dir, work)
+    root = osp.dirname(pipeline.filename)
+    text = open(pipeline.filename).read()
+    teacher2 = tmp_path / 'teacher2.py'
+    cfg = Config.fromfile(osp.join(root, 'teacher.py'))
+    cfg.optim_wrapper.optimizer.lr = 0.02
+    cfg.dump(str(teacher2))
+    path2 = tmp_path / 'pipe.py'
+    path2.write_text(text.replace(osp.join(root, 'teacher.py'),
+                                  str(teacher2)))
+    p2 = load_pipeline(str(path2), str(work))
+    plan = {(r.stage.name, r.tag): r.signature for r in p2.plan()}
+    old = {(r['stage'], _tag(r)): r['signature'] for r in records}
+    changed = {k for k in plan if plan[k] != old[k]}
+    # the teacher and every run that took its checkpoint; not scratch
+    assert {k[0] for k in changed} == {'teacher', 'finetune'}
+    assert len(changed) == 1 + 8
+
+
+def _tag(record):
+    parts = [f'{k}{v}' for k, v in record['values'].items()]
+    if record['recipe']:
+        parts.append(record['recipe'])
+    return '_'.join(parts) or 'single'
+
+
+def test_summarize_tool_regenerates_identical_outputs(first_run, tmp_path):
+    pipeline, _ = first_run
+    results = osp.join(pipeline.work_dir, 'results.json')
+    first = summarize(results, str(tmp_path))
+    proc = run_tool('analysis/summarize_pipeline.py',
+                    [results, '--out-dir', str(tmp_path / 'again')],
+                    env=dict(MPLBACKEND='Agg'))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ('results.md', 'results.png'):
+        a = open(osp.join(tmp_path, name), 'rb').read()
+        b = open(osp.join(tmp_path / 'again', name), 'rb').read()
+        assert a == b, name
+    assert 'pretrained' in first['table'] and 'from scratch' in first['table']
+    md = open(first['markdown']).read()
+    assert '| method | 8 / class | 16 / class |' in md
+    assert '±' in md
+
+
+@pytest.mark.parametrize('bad,message', [
+    ("'load_from': '{{nope.checkpoint}}'",
+     "uses the checkpoint of stage 'nope', which is not an earlier stage"),
+    ("'load_from': '{{scratch2.checkpoint}}'",
+     "uses the checkpoint of stage 'scratch2', which is not an earlier"),
+])
+def test_reference_to_missing_stage(tmp_path, pipeline_files, bad, message):
+    _, path = pipeline_files
+    root = osp.dirname(path)
+    text = PIPELINE.format(
+        teacher=osp.join(root, 'teacher.py'),
+        finetune=osp.join(root, 'finetune.py')).replace(
+            "'load_from': '{teacher.checkpoint}'", bad.replace('{{', '{')
+            .replace('}}', '}'))
+    bad_path = tmp_path / 'bad.py'
+    bad_path.write_text(text)
+    with pytest.raises(FsatUserError, match=message.replace('(', r'\(')):
+        load_pipeline(str(bad_path), str(tmp_path / 'w'))
+
+
+def test_empty_sweep_and_missing_config_fail_before_training(
+        tmp_path, pipeline_files):
+    _, path = pipeline_files
+    with pytest.raises(FsatUserError, match="sweep 'seed' is an empty list"):
+        load_pipeline(path, str(tmp_path), {'sweeps.seed': []})
+    proc = run_tool('run_pipeline.py', [
+        path, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', 'sweeps.budget=[]'
+    ])
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"fsat run_pipeline: error: {path}: sweep 'budget' is an empty list")
+    assert not osp.exists(tmp_path / 'w')
+
+
+def test_unbuildable_training_data_fails_before_any_run(
+        tmp_path, pipeline_files):
+    _, path = pipeline_files
+    root = osp.dirname(path)
+    text = PIPELINE.format(
+        teacher=osp.join(root, 'teacher.py'),
+        finetune=osp.join(root, 'finetune.py')).replace(
+            "'randomness.seed': '{seed}',\n             'experiment_tag'",
+            "'train_dataloader.dataset.num_classes': 99,\n"
+            "             'randomness.seed': '{seed}',\n"
+            "             'experiment_tag'")
+    bad_path = tmp_path / 'bad.py'
+    bad_path.write_text(text)
+    pipeline = load_pipeline(str(bad_path), str(tmp_path / 'w'))
+    with pytest.raises(FsatUserError, match='training data cannot be built'):
+        run_pipeline(pipeline)
+    assert not osp.exists(tmp_path / 'w' / 'teacher')
