@@ -63,7 +63,7 @@ DATASETS = _node('dataset', 'DATASETS', ['fsat.datasets'])
 # samplers of dataset indices, e.g. `DefaultSampler`
 DATA_SAMPLERS = _node('data sampler', 'DATA_SAMPLERS')
 # data transforms, e.g. `DecordInit`, `SampleFrames`
-TRANSFORMS = _node('transform', 'TRANSFORMS')
+TRANSFORMS = _node('transform', 'TRANSFORMS', ['fsat.datasets'])
 # nn.Modules: backbones, heads, recognizers, distillers, losses, connectors
 MODELS = _node('model', 'MODELS', ['fsat.models'])
 # model wrappers (fsat's DeviceAgnosticDDP lives in MMEngine's root node)

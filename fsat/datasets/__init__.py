@@ -1,3 +1,16 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Datasets: annotation builders of the real datasets, the paired multimodal
 dataset, transforms and the embedded synthetic world."""
+from . import transforms  # noqa: F401 (registers the transforms)
+from .paired import PairedModalityDataset
+from .subsets import (
+    fraction_of_videos,
+    k_per_class,
+    load_labeled_ids,
+    save_labeled_ids,
+)
+
+__all__ = [
+    'PairedModalityDataset', 'fraction_of_videos', 'k_per_class',
+    'load_labeled_ids', 'save_labeled_ids'
+]

@@ -1,0 +1,405 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The paired multimodal dataset: one sample = one video id, many modalities.
+
+Data flow of one sample (see ``docs/datasets.md``)::
+
+    record (video_id, label, paths) + frame counts
+      -> PairedSampleFrames   one shared draw on the reference timeline
+      -> ModalityPipelines    per modality: load, augment, format
+      -> PackPairedInputs     dict(inputs=dict(modality -> tensor),
+                                   data_samples=ActionDataSample)
+"""
+import logging
+import os.path as osp
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import mmengine
+from mmengine.dataset import BaseDataset
+from mmengine.dist import is_main_process
+from mmengine.logging import print_log
+
+from fsat.registry import DATASETS, TRANSFORMS
+
+from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
+from .subsets import fraction_of_videos, k_per_class, save_labeled_ids
+from .transforms import (
+    SOURCE_DEFAULTS,
+    ModalityPipelines,
+    PairedSampleFrames,
+    count_frames,
+)
+
+SUBSETS = ('all', 'labeled', 'unlabeled')
+ON_MISSING = ('error', 'skip')
+
+
+def ntu_path(root: str, source: str, name: str) -> str:
+    """Where the NTU layout keeps modality ``source`` of sample ``name``."""
+    folder, suffix, _ = NTU_LAYOUT[source]
+    return osp.join(root, folder, name + suffix)
+
+
+@DATASETS.register_module()
+class PairedModalityDataset(BaseDataset):
+    """Paired multimodal samples with synchronised temporal sampling.
+
+    Annotations come from one of
+
+    * ``ntu=dict(benchmark='ntu60_xview', split='train', split_rule=None,
+      classes=None)`` with ``data_root`` the NTU root
+      (:func:`fsat.datasets.ntu.build_ntu_annotations`);
+    * ``ann_file`` ending in ``.txt``: a split file, one sample per line,
+      ``<name> [<label>]`` (label: an integer, or a class name of
+      ``metainfo['classes']``; none = unlabeled), with the modality paths
+      of the NTU layout under ``data_root``; ``#`` starts a comment;
+    * any other ``ann_file`` (JSON, YAML, pickle): a list of records
+      ``dict(name, label, paths=dict(modality=path))`` (or a dict with a
+      ``data_list`` of them), paths relative to ``data_root``; so other
+      datasets plug in.
+
+    Each sample is sampled once on the reference timeline and mapped to
+    every modality (see :class:`~fsat.datasets.transforms.
+    PairedSampleFrames`), each modality then runs its own pipeline, and
+    ``pack`` builds the model inputs.
+
+    Args:
+        modalities (dict): Output name -> ``dict(pipeline=[...],
+            sampling='clip', source=None, filename_tmpl=None,
+            start_index=None, count_glob=None)``. ``sampling`` is
+            ``'clip'``, ``'same_clip'``, ``'video'`` or
+            ``dict(mode='sequence', length=300, pad='zero')``; ``source``
+            (``'rgb'``, ``'flow'``, ``'depth'``, ``'skeleton'``) defaults
+            to the name, so one source can appear twice (e.g.
+            ``rgb_video=dict(source='rgb', sampling='video', ...)``).
+            Every source is required for a sample (see ``on_missing``).
+        ann_file (str): Annotation file, see above. Defaults to ''.
+        data_root (str): NTU root, or the root of relative record paths.
+        ntu (dict, optional): NTU benchmark settings, see above.
+        clip_len (int): Frames per clip. Defaults to 16.
+        reference (str, optional): Source whose frame count is the
+            reference timeline (clip slots refer to it). Defaults to None:
+            ``'rgb'`` when the sample has an RGB video, even if not loaded
+            (so clip slots match a cached RGB teacher), else the first
+            source of ``modalities``.
+        with_label (bool): False for transfer: labels are neither needed
+            nor exposed (``gt_labels`` -1). Defaults to True.
+        labeled_subset (dict, optional): ``dict(k_per_class=20, seed=0,
+            save_to=None)`` or ``dict(fraction=0.25, seed=0, save_to=None)``
+            picks the labeled training samples (:mod:`fsat.datasets.
+            subsets`); ``save_to`` is a folder for ``labeled_ids.json``.
+            Defaults to None (every label is kept).
+        subset (str): With ``labeled_subset``: ``'labeled'`` (the picks),
+            ``'unlabeled'`` (the rest, labels hidden) or ``'all'`` (both,
+            labels of the rest hidden). Defaults to ``'all'``.
+        on_missing (str): A sample without the file or folder of a
+            required source: ``'error'`` raises naming the sample and the
+            path; ``'skip'`` drops it and logs one line with the count and
+            the first names. Defaults to ``'error'``.
+        pack (dict): The packing transform. Defaults to
+            ``dict(type='PackPairedInputs')``; ``pack_single=True`` packs
+            a single modality like mmaction2's ``PackActionInputs``.
+        test_mode (bool): Deterministic (centre) clips. Defaults to False.
+        **kwargs: Other arguments of MMEngine's ``BaseDataset``
+            (``metainfo``, ``indices``, ``serialize_data``, ...), not
+            ``pipeline``.
+    """
+
+    def __init__(self,
+                 modalities: Mapping[str, Mapping],
+                 ann_file: str = '',
+                 data_root: str = '',
+                 ntu: Optional[Mapping] = None,
+                 clip_len: int = 16,
+                 reference: Optional[str] = None,
+                 with_label: bool = True,
+                 labeled_subset: Optional[Mapping] = None,
+                 subset: str = 'all',
+                 on_missing: str = 'error',
+                 pack: Mapping = dict(type='PackPairedInputs'),
+                 test_mode: bool = False,
+                 **kwargs) -> None:
+        if 'pipeline' in kwargs:
+            raise ValueError('PairedModalityDataset takes one pipeline per '
+                             'modality: modalities=dict(depth=dict('
+                             'pipeline=[...]), ...), not pipeline=')
+        if not modalities:
+            raise ValueError('PairedModalityDataset needs modalities')
+        if (ntu is None) == (not ann_file):
+            raise ValueError('PairedModalityDataset needs exactly one of '
+                             'ntu=dict(benchmark=..., split=...) and '
+                             'ann_file')
+        if on_missing not in ON_MISSING:
+            raise ValueError(f'on_missing must be one of {ON_MISSING}, got '
+                             f'{on_missing!r}')
+        if subset not in SUBSETS:
+            raise ValueError(f'subset must be one of {SUBSETS}, got '
+                             f'{subset!r}')
+        if subset != 'all' and labeled_subset is None:
+            raise ValueError(f"subset={subset!r} needs a labeled_subset")
+        self.modality_cfgs = {name: dict(cfg)
+                              for name, cfg in modalities.items()}
+        self.sources = {name: cfg.get('source') or name
+                        for name, cfg in self.modality_cfgs.items()}
+        unknown = set(self.sources.values()) - set(SOURCE_DEFAULTS)
+        if unknown or (reference and reference not in SOURCE_DEFAULTS):
+            raise ValueError(f'Unknown sources {sorted(unknown) or reference}'
+                             f': expected some of {list(SOURCE_DEFAULTS)}')
+        self.ntu = dict(ntu) if ntu is not None else None
+        self.clip_len = clip_len
+        self.reference = reference
+        self.with_label = with_label
+        self.labeled_subset = (dict(labeled_subset)
+                               if labeled_subset is not None else None)
+        self.subset = subset
+        self.on_missing = on_missing
+        self.labeled_ids: List[str] = []
+        self.skipped: List[str] = []
+        self._count_cache: Dict[Tuple[str, str], int] = {}
+
+        sampler = PairedSampleFrames(
+            modes={name: cfg.get('sampling', 'clip')
+                   for name, cfg in self.modality_cfgs.items()},
+            clip_len=clip_len,
+            sources=self.sources,
+            test_mode=test_mode)
+        branches = ModalityPipelines(self.modality_cfgs)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            pipeline=[sampler, branches, TRANSFORMS.build(dict(pack))],
+            test_mode=test_mode,
+            **kwargs)
+
+    # ------------------------------------------------------------------
+    # Annotations
+    # ------------------------------------------------------------------
+
+    @property
+    def required_sources(self) -> List[str]:
+        """Sources every sample must have (those loaded, the reference)."""
+        required = list(dict.fromkeys(self.sources.values()))
+        if self.reference and self.reference not in required:
+            required.append(self.reference)
+        return required
+
+    def _label_of(self, label, where: str) -> Optional[int]:
+        """An int label from an int, a class name or None (also for a
+        negative label: unknown)."""
+        if label is None or label == '':
+            return None
+        if isinstance(label, str) and not label.lstrip('-').isdigit():
+            classes = list(self._metainfo.get('classes') or ())
+            if label not in classes:
+                known = ', '.join(repr(c) for c in classes[:5])
+                raise ValueError(
+                    f'{where}: unknown class {label!r}; metainfo classes are '
+                    f'[{known}{", ..." if len(classes) > 5 else ""}] '
+                    f'({len(classes)} classes)')
+            return classes.index(label)
+        return int(label) if int(label) >= 0 else None
+
+    def _load_ntu(self) -> List[dict]:
+        cfg = dict(self.ntu)
+        benchmark, split = cfg.pop('benchmark'), cfg.pop('split', 'train')
+        split_rule, classes = cfg.pop('split_rule', None), cfg.pop(
+            'classes', None)
+        if cfg:
+            raise ValueError(f'Unknown ntu keys {sorted(cfg)}: expected '
+                             'benchmark, split, split_rule, classes')
+        if split not in ('train', 'val'):
+            raise ValueError(f"ntu split must be 'train' or 'val', got "
+                             f'{split!r}')
+        bench = get_ntu_benchmark(benchmark, split_rule, classes)
+        self._metainfo.setdefault('classes', bench.classes)
+        splits = build_ntu_annotations(
+            benchmark,
+            root=self.data_root,
+            split_rule=split_rule,
+            classes=classes,
+            exclude_missing_skeletons='skeleton' in self.required_sources)
+        records = splits[split]
+        for record in records:
+            for source in self.required_sources:
+                record['paths'].setdefault(
+                    source, ntu_path(self.data_root, source, record['name']))
+        if not records:
+            raise ValueError(f'No {benchmark} {split} samples found under '
+                             f'the NTU root {self.data_root!r}')
+        return records
+
+    def _load_split_file(self) -> List[dict]:
+        records = []
+        with open(self.ann_file, encoding='utf-8') as f:
+            for lineno, line in enumerate(f, start=1):
+                line = line.split('#', 1)[0].strip()
+                if not line:
+                    continue
+                name, *rest = line.split(None, 1)
+                label = self._label_of(rest[0] if rest else None,
+                                       f'{self.ann_file}, line {lineno}')
+                paths = {source: ntu_path(self.data_root, source, name)
+                         for source in self.required_sources}
+                records.append(dict(name=name, label=label, paths=paths))
+        return records
+
+    def _load_record_file(self) -> List[dict]:
+        data = mmengine.load(self.ann_file)
+        if isinstance(data, dict):
+            data = data.get('data_list', None)
+        if not isinstance(data, list):
+            raise ValueError(f'{self.ann_file}: expected a list of records '
+                             'dict(name, label, paths) or a dict with a '
+                             '"data_list" of them')
+        records = []
+        for i, item in enumerate(data):
+            if not isinstance(item, dict) or 'name' not in item or not (
+                    isinstance(item.get('paths'), dict)):
+                raise ValueError(f'{self.ann_file}, record {i}: expected '
+                                 'dict(name, label, paths=dict(...)), got '
+                                 f'{item!r:.200}')
+            paths = {
+                source: (osp.join(self.data_root, path)
+                         if self.data_root and not osp.isabs(path) else path)
+                for source, path in item['paths'].items()
+            }
+            label = self._label_of(
+                item.get('label'),
+                f'{self.ann_file}, record {i} ({item["name"]})')
+            records.append(dict(name=item['name'], label=label, paths=paths))
+        return records
+
+    def _drop_missing(self, records: List[dict]) -> List[dict]:
+        """Apply ``on_missing`` to samples lacking a required source."""
+        kept, missing = [], []
+        for record in records:
+            for source in self.required_sources:
+                path = record['paths'].get(source)
+                if not path or not osp.exists(path):
+                    where = path or 'no path in the annotation'
+                    if self.on_missing == 'error':
+                        raise FileNotFoundError(
+                            f'Sample {record["name"]} has no {source} data: '
+                            f'{where} (set on_missing="skip" to skip such '
+                            'samples)')
+                    missing.append(f'{record["name"]} ({source}: {where})')
+                    break
+            else:
+                kept.append(record)
+        self.skipped = [entry.split(' ', 1)[0] for entry in missing]
+        if missing:
+            print_log(
+                f'{type(self).__name__}: skipped {len(missing)} of '
+                f'{len(records)} samples with missing modality data, e.g. '
+                + '; '.join(missing[:3]),
+                logger='current',
+                level=logging.WARNING)
+        return kept
+
+    def _pick_labeled(self, records: List[dict]) -> set:
+        cfg = dict(self.labeled_subset)
+        seed, save_to = cfg.pop('seed', 0), cfg.pop('save_to', None)
+        labeled = [r for r in records if r['label'] is not None]
+        if 'k_per_class' in cfg:
+            k = cfg.pop('k_per_class')
+            classes = self._metainfo.get('classes')
+            picks = k_per_class(
+                labeled,
+                k,
+                seed,
+                num_classes=len(classes) if classes else None,
+                class_names=classes)
+            ids = [r['name'] for r in picks]
+            info = dict(k_per_class=k)
+        elif 'fraction' in cfg:
+            fraction = cfg.pop('fraction')
+            ids = fraction_of_videos([r['name'] for r in labeled], fraction,
+                                     seed)
+            info = dict(fraction=fraction)
+        else:
+            raise ValueError('labeled_subset needs k_per_class or fraction')
+        if cfg:
+            raise ValueError(f'Unknown labeled_subset keys {sorted(cfg)}')
+        self.labeled_ids = sorted(ids)
+        if save_to and is_main_process():
+            save_labeled_ids(
+                save_to,
+                ids,
+                seed=seed,
+                ann=self.ann_file or self.ntu,
+                **info)
+        return set(ids)
+
+    def load_data_list(self) -> List[dict]:
+        """Load, check and label the samples of the split."""
+        if self.ntu is not None:
+            records = self._load_ntu()
+        elif self.ann_file.endswith('.txt'):
+            records = self._load_split_file()
+        else:
+            records = self._load_record_file()
+        if not records:
+            raise ValueError(f'{self.ann_file}: no samples (empty file)')
+        records = self._drop_missing(records)
+        picked = (self._pick_labeled(records)
+                  if self.labeled_subset is not None else None)
+
+        data_list = []
+        for record in records:
+            label = record['label']
+            if picked is not None:
+                is_picked = record['name'] in picked
+                if self.subset == 'labeled' and not is_picked:
+                    continue
+                if self.subset == 'unlabeled' and is_picked:
+                    continue
+                label = label if is_picked else None
+            if not self.with_label:
+                label = None
+            data_list.append(
+                dict(
+                    video_id=record['name'],
+                    label=-1 if label is None else label,
+                    labeled=label is not None,
+                    paths=record['paths']))
+        return data_list
+
+    # ------------------------------------------------------------------
+    # Samples
+    # ------------------------------------------------------------------
+
+    def _count(self, source: str, path: str, video_id: str) -> int:
+        key = (source, path)
+        if key not in self._count_cache:
+            count_glob = next(
+                (cfg.get('count_glob')
+                 for name, cfg in self.modality_cfgs.items()
+                 if self.sources[name] == source and cfg.get('count_glob')),
+                None)
+            count = count_frames(source, path, count_glob)
+            if count < 1:
+                raise ValueError(f'Sample {video_id}: no {source} frames in '
+                                 f'{path}')
+            self._count_cache[key] = count
+        return self._count_cache[key]
+
+    def _reference_of(self, paths: Mapping[str, str]) -> str:
+        if self.reference:
+            return self.reference
+        if 'rgb' in paths and osp.exists(paths['rgb']):
+            return 'rgb'
+        return next(iter(self.sources.values()))
+
+    def get_data_info(self, idx: int) -> dict:
+        """The record of sample ``idx`` with its frame counts and
+        reference."""
+        info = super().get_data_info(idx)
+        paths = info['paths']
+        reference = self._reference_of(paths)
+        sources: Sequence[str] = list(
+            dict.fromkeys([*self.sources.values(), reference]))
+        info['frame_counts'] = {
+            source: self._count(source, paths[source], info['video_id'])
+            for source in sources
+        }
+        info['reference'] = reference
+        return info

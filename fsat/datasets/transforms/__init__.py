@@ -1,0 +1,35 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Transforms of paired multimodal samples (registered in fsat's TRANSFORMS).
+
+Sampling and packing of a paired sample: :class:`PairedSampleFrames`,
+:class:`ModalityPipelines`, :class:`PackPairedInputs`. Per-modality loading
+and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
+:class:`JetDepth`, :class:`LoadFlow`, :class:`FlowAwareFlip`,
+:class:`LoadSkeleton`, :class:`CenterSkeleton`, :class:`SkeletonDecode`.
+Crops, resizing, formatting and video decoding are mmaction2's.
+"""
+from .branches import ModalityPipelines, build_pipeline
+from .depth import LoadMaskedDepth, depth_stats, read_depth_png
+from .depth_encoding import JetDepth, ReplicateDepth
+from .flip import FlowAwareFlip, flip_flow
+from .flow import LoadFlow
+from .formatting import PackPairedInputs
+from .sampling import (
+    SAMPLING_MODES,
+    PairedSampleFrames,
+    clip_slot,
+    map_indices,
+    num_clip_slots,
+    sequence_indices,
+)
+from .skeleton import CenterSkeleton, LoadSkeleton, SkeletonDecode
+from .sources import SOURCE_DEFAULTS, count_frames
+
+__all__ = [
+    'CenterSkeleton', 'FlowAwareFlip', 'JetDepth', 'LoadFlow',
+    'LoadMaskedDepth', 'LoadSkeleton', 'ModalityPipelines',
+    'PackPairedInputs', 'PairedSampleFrames', 'ReplicateDepth',
+    'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'build_pipeline',
+    'clip_slot', 'count_frames', 'depth_stats', 'flip_flow', 'map_indices',
+    'num_clip_slots', 'read_depth_png', 'sequence_indices'
+]

@@ -1,0 +1,108 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Load masked depth maps: 16-bit PNGs in millimetres, 0 = masked out."""
+import os.path as osp
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from fsat.registry import TRANSFORMS
+
+
+def read_depth_png(path: str) -> np.ndarray:
+    """Read one masked depth PNG as uint16 millimetres.
+
+    Args:
+        path (str): A 16-bit single-channel PNG (NTU ``MDepth-%08d.png``).
+
+    Returns:
+        np.ndarray: uint16 array (H, W).
+
+    Raises:
+        FileNotFoundError: If the file is missing or not an image.
+        ValueError: If it is not a 16-bit single-channel image (e.g. an
+            8-bit PNG, whose values are not millimetres).
+    """
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise FileNotFoundError(f'Cannot read depth map {path}')
+    if img.dtype != np.uint16:
+        raise ValueError(f'Depth map {path} is {img.dtype.itemsize * 8}-bit '
+                         f'({img.dtype}); masked depth must be a 16-bit PNG '
+                         'in millimetres')
+    if img.ndim != 2:
+        raise ValueError(f'Depth map {path} has {img.shape[2]} channels; '
+                         'masked depth must be single-channel')
+    return img
+
+
+def depth_stats(frames: List[np.ndarray]) -> dict:
+    """Valid-pixel statistics of depth frames (valid = non-zero).
+
+    Returns:
+        dict: ``valid_fraction`` (of all pixels), and ``mean_mm``,
+        ``min_mm``, ``max_mm`` of the valid pixels (0.0 when none is valid).
+    """
+    depth = np.stack(frames)  # [T, H, W]
+    valid = depth[depth > 0]
+    if valid.size == 0:
+        return dict(valid_fraction=0.0, mean_mm=0.0, min_mm=0.0, max_mm=0.0)
+    return dict(
+        valid_fraction=float(valid.size / depth.size),
+        mean_mm=float(valid.mean(dtype=np.float64)),
+        min_mm=float(valid.min()),
+        max_mm=float(valid.max()))
+
+
+@TRANSFORMS.register_module()
+class LoadMaskedDepth(BaseTransform):
+    """Load the sampled frames of a masked depth folder.
+
+    Required keys: ``frame_dir``, ``frame_inds`` (0-based), ``offset``
+    (number of the first file, 1 for NTU), ``filename_tmpl`` (optional).
+
+    Added keys: ``imgs`` (list of float32 (H, W) arrays in millimetres, 0
+    where masked), ``img_shape``, ``original_shape``, ``depth_stats``
+    (:func:`depth_stats` of the loaded frames; a repeated index counts
+    once).
+
+    Args:
+        filename_tmpl (str, optional): Frame file name template; defaults to
+            the results' ``filename_tmpl``, else ``'MDepth-{:08d}.png'``.
+    """
+
+    def __init__(self, filename_tmpl: Optional[str] = None) -> None:
+        self.filename_tmpl = filename_tmpl
+
+    def transform(self, results: Dict) -> Dict:
+        """Read, check and convert the depth frames."""
+        tmpl = (self.filename_tmpl or results.get('filename_tmpl')
+                or 'MDepth-{:08d}.png')
+        offset = results.get('offset', 0)
+        frames: Dict[int, np.ndarray] = {}
+        first = None
+        for index in np.asarray(results['frame_inds']).reshape(-1):
+            index = int(index)
+            if index in frames:
+                continue
+            path = osp.join(results['frame_dir'], tmpl.format(index + offset))
+            img = read_depth_png(path)
+            if first is None:
+                first = path, img.shape
+            elif img.shape != first[1]:
+                raise ValueError(
+                    f'Depth map {path} is {img.shape[1]}x{img.shape[0]} '
+                    f'(WxH) but {first[0]} is {first[1][1]}x{first[1][0]}; '
+                    'all frames of a sample must have one size')
+            frames[index] = img
+        results['depth_stats'] = depth_stats(list(frames.values()))
+        results['imgs'] = [
+            frames[int(i)].astype(np.float32)
+            for i in np.asarray(results['frame_inds']).reshape(-1)
+        ]
+        results['img_shape'] = results['original_shape'] = first[1]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(filename_tmpl={self.filename_tmpl})'

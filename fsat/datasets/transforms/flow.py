@@ -1,0 +1,96 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Load quantised optical flow (x/y grayscale JPEGs) as 2-channel frames.
+
+mmaction2's ``RawFrameDecode`` reads flow as an interleaved list
+``[x0, y0, x1, y1, ...]`` that only its 2D ``FormatShape('NCHW_Flow')``
+understands. 3D networks need ``[C=2, T, H, W]``, so fsat loads each flow
+pair as one (H, W, 2) frame (channel 0 = x, 1 = y); mmaction2's crops,
+``Resize`` and ``FormatShape('NCTHW')`` then work unchanged, and
+:class:`~fsat.datasets.transforms.FlowAwareFlip` flips it.
+"""
+import os.path as osp
+from typing import Dict, Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from fsat.registry import TRANSFORMS
+
+from ..flow import DEFAULT_BOUND, FLOW_TMPL, dequantize_flow
+
+
+@TRANSFORMS.register_module()
+class LoadFlow(BaseTransform):
+    """Load the sampled flow pairs of a flow folder.
+
+    Pair ``i`` (0-based index, file number ``i + offset``) is the flow from
+    frame ``i`` to ``i + 1``; a T-frame video has T-1 pairs.
+
+    Required keys: ``frame_dir``, ``frame_inds``, ``offset`` (1 for fsat's
+    and mmaction2's numbering), ``filename_tmpl`` (optional).
+
+    Added keys: ``imgs`` (list of (H, W, 2) arrays), ``img_shape``,
+    ``original_shape``, ``flow_bound`` (when dequantised).
+
+    Args:
+        dequantize (bool): Convert pixels to float32 flow in pixels with
+            :func:`fsat.datasets.flow.dequantize_flow` (``p / 255 * 2 *
+            bound - bound``). If False, keep uint8 and normalise later like
+            mmaction2 (``mean=[128, 128], std=[128, 128]`` in the data
+            preprocessor). Defaults to True.
+        bound (float): Quantisation bound of the files. Defaults to 20.
+        filename_tmpl (str, optional): Template with the component and the
+            number, e.g. ``'flow_{}_{:05d}.jpg'``; defaults to the results'
+            ``filename_tmpl``, else :data:`fsat.datasets.flow.FLOW_TMPL`.
+    """
+
+    def __init__(self,
+                 dequantize: bool = True,
+                 bound: float = DEFAULT_BOUND,
+                 filename_tmpl: Optional[str] = None) -> None:
+        self.dequantize = dequantize
+        self.bound = float(bound)
+        self.filename_tmpl = filename_tmpl
+
+    def _read(self, folder: str, tmpl: str, number: int) -> np.ndarray:
+        comps = []
+        for comp in ('x', 'y'):
+            path = osp.join(folder, tmpl.format(comp, number))
+            img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+            if img is None:
+                raise FileNotFoundError(f'Cannot read flow image {path}')
+            if comps and img.shape != comps[0].shape:
+                raise ValueError(f'Flow image {path} is {img.shape[::-1]} '
+                                 f'(WxH), its x image {comps[0].shape[::-1]}')
+            comps.append(img)
+        return np.stack(comps, axis=-1)  # [H, W, 2]
+
+    def transform(self, results: Dict) -> Dict:
+        """Read the x/y pairs of ``frame_inds``."""
+        tmpl = (self.filename_tmpl or results.get('filename_tmpl')
+                or FLOW_TMPL)
+        offset = results.get('offset', 0)
+        cache: Dict[int, np.ndarray] = {}
+        imgs = []
+        for index in np.asarray(results['frame_inds']).reshape(-1):
+            index = int(index)
+            if index not in cache:
+                flow = self._read(results['frame_dir'], tmpl, index + offset)
+                if self.dequantize:
+                    flow = dequantize_flow(flow, self.bound)
+                cache[index] = flow
+            imgs.append(cache[index].copy())
+        shapes = {img.shape for img in imgs}
+        if len(shapes) > 1:
+            raise ValueError(f'Flow frames of {results["frame_dir"]} differ '
+                             f'in size: {sorted(shapes)}')
+        results['imgs'] = imgs
+        results['img_shape'] = results['original_shape'] = imgs[0].shape[:2]
+        if self.dequantize:
+            results['flow_bound'] = self.bound
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(dequantize={self.dequantize}, '
+                f'bound={self.bound})')
