@@ -1,2 +1,31 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""Models fsat adds to mmaction2: distillers, losses, connectors, taps."""
+"""Models fsat adds to mmaction2: distillers, losses, connectors, taps,
+backbones, detectors and the plain-torch ops they need.
+
+Importing this package registers every one of them (it is the location of
+the ``fsat`` ``MODELS`` registry node).
+"""
+from .backbones import ResNeXt3d
+from .connectors import (
+                         BaseConnector,
+                         ConvAdaptConnector,
+                         L2NormConnector,
+                         LinearConnector,
+                         SequentialConnector,
+                         build_connector,
+)
+from .data_preprocessors import PairedDataPreprocessor
+from .distillers import BaseDistiller, TeacherSpec
+from .errors import ModelConfigError
+from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
+from .ops import TemporalRoIPool, nms_1d
+from .taps import Tap, TapManager, TapRecords, unwrap_model
+
+__all__ = [
+    'BaseConnector', 'BaseDistiller', 'ConvAdaptConnector',
+    'CosineDistanceLoss', 'FeatureMSELoss', 'KDLoss', 'L2NormConnector',
+    'LinearConnector', 'ModelConfigError', 'PairedDataPreprocessor',
+    'ResNeXt3d', 'SequentialConnector', 'Tap', 'TapManager', 'TapRecords',
+    'TeacherSpec', 'TemporalRoIPool', 'build_connector', 'nms_1d',
+    'unwrap_model'
+]

@@ -1,5 +1,12 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Helpers for tests: toy models, toy data, tiny configs, tool runners."""
+from .distillers import (
+    ToyPairDistiller,
+    paired_batch,
+    single_process_group,
+    tiny_resnet3d,
+    tiny_stgcn,
+)
 from .samples import REAL_SAMPLES_ENV, real_sample
 from .tools import REPO_ROOT, last_line, repo_path, run_tool
 from .toys import (
@@ -11,6 +18,7 @@ from .toys import (
 
 __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
-    'last_line', 'real_sample', 'repo_path', 'run_tool', 'toy_recognizer',
-    'toy_train_config'
+    'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
+    'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
+    'tiny_stgcn', 'toy_recognizer', 'toy_train_config'
 ]

@@ -481,7 +481,7 @@ def test_paired_batch_through_multimodal_preprocessor(ntu_root):
                 std=[127.5] * 3, format_shape='NCTHW')
     with DefaultScope.overwrite_default_scope('fsat'):
         preprocessor = MODELS.build(
-            dict(type='MultiModalDataPreprocessor',
+            dict(type='PairedDataPreprocessor',
                  preprocessors=dict(depth=norm, rgb=norm)))
     data = preprocessor(batch, training=True)
     assert data['inputs']['depth'].shape == (3, 1, 3, 8, 16, 16)

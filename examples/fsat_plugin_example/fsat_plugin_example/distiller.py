@@ -1,26 +1,33 @@
 """A toy distiller registered from outside fsat.
 
-The teacher and the student are ordinary mmaction2 recognizers built from
-config dicts; the teacher is frozen (eval mode, no gradients) and its pooled
-backbone feature supervises the student's through a registered loss.
+It is written on fsat's distiller API: :class:`fsat.models.BaseDistiller`
+builds the student and the teacher from their configs, freezes the teacher
+(eval mode, no gradients, optional checkpoint), taps both models' pooled
+pre-classifier feature and checks the loss wiring when it is built; this
+class only says what to tap and how one step's losses are made.
 """
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.model import BaseModel
-from mmengine.runner import load_checkpoint
 
+from fsat.models import BaseDistiller
 from fsat.registry import MODELS
+
+# the input of the classifier: the pooled backbone feature, [N, C]
+POOLED = dict(path='cls_head.fc_cls', source='input')
 
 
 @MODELS.register_module()
-class ToyFeatureDistiller(BaseModel):
+class ToyFeatureDistiller(BaseDistiller):
     """Student CE + ``distill_loss(pooled student, pooled teacher)``.
+
+    Teacher and student read the same input.
 
     Args:
         student (dict): Config of the student recognizer.
         teacher (dict): Config of the teacher recognizer (same input).
-        distill_loss (dict): Config of the feature loss.
+        distill_loss (dict): Config of the feature loss, a module with
+            ``forward(feat_s, feat_t)``.
         teacher_ckpt (str, optional): Teacher checkpoint. Defaults to None.
     """
 
@@ -29,41 +36,24 @@ class ToyFeatureDistiller(BaseModel):
                  teacher: dict,
                  distill_loss: dict,
                  teacher_ckpt: Optional[str] = None) -> None:
-        super().__init__(data_preprocessor=student.get('data_preprocessor'))
-        self.student = MODELS.build(student)
-        self.teacher = MODELS.build(teacher)
-        if teacher_ckpt:
-            load_checkpoint(self.teacher, teacher_ckpt, map_location='cpu')
-        self.teacher.requires_grad_(False)
-        self.distill_loss = MODELS.build(distill_loss)
-
-    def train(self, mode: bool = True) -> 'ToyFeatureDistiller':
-        super().train(mode)
-        self.teacher.eval()  # frozen, batch statistics included
-        return self
-
-    @staticmethod
-    def _pooled(recognizer, inputs: torch.Tensor) -> torch.Tensor:
-        # [N, num_clips, C, T, H, W] -> [N, C']
-        feat = recognizer.extract_feat(inputs)[0]
-        return feat.flatten(2).mean(-1)
-
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        return self.student(inputs, data_samples, mode=mode)
+        super().__init__(
+            student=student,
+            teachers=dict(teacher=dict(model=teacher,
+                                       checkpoint=teacher_ckpt)),
+            taps=dict(student=dict(pooled=POOLED),
+                      teacher=dict(pooled=POOLED)),
+            distill_losses=dict(
+                loss_abs=dict(
+                    distill_loss,
+                    inputs=dict(
+                        feat_s='student.pooled',
+                        feat_t='teacher.pooled'))))
 
     def loss(self, inputs: torch.Tensor,
              data_samples: List) -> Dict[str, torch.Tensor]:
-        with torch.no_grad():
-            feat_t = self._pooled(self.teacher, inputs)
-        feat_s = self._pooled(self.student, inputs)
-        losses = {
-            f'student.{k}': v
-            for k, v in self.student.loss(inputs, data_samples).items()
-        }
-        losses['distill.loss_abs'] = self.distill_loss(feat_s, feat_t)
-        return losses
+        # one student forward gives its CE loss and its tapped feature
+        losses, features = self.run_student(
+            inputs, data_samples, with_loss=True)
+        features.update(self.run_teachers(inputs))  # frozen, no grad
+        losses.update(self.compute_distill_losses(features))
+        return losses  # student.loss_cls, distill.loss_abs, ...

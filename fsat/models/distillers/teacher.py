@@ -1,0 +1,140 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Teacher specs and strict, explained loading of teacher checkpoints."""
+import os.path as osp
+import re
+from collections import OrderedDict
+from typing import Dict, List, Optional
+
+import torch.nn as nn
+from mmengine.runner import load_state_dict
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from fsat.models.errors import ModelConfigError
+
+__all__ = ['TeacherSpec', 'load_teacher_checkpoint', 'parse_teachers']
+
+#: How many keys an error message shows of each kind.
+SHOWN_KEYS = 5
+
+
+class TeacherSpec:
+    """What a distiller needs to know about one teacher.
+
+    Args:
+        name (str): The teacher's name (its key in ``teachers``).
+        model (dict): Config of the teacher model (e.g. a recognizer).
+        modality (str, optional): The input modality it reads, e.g.
+            ``'rgb'``; None when all models share one input.
+        checkpoint (str, optional): Weights loaded when the distiller is
+            built. Defaults to None.
+        trainable (bool): Train the teacher with the student (VPN-A's
+            collaborative teacher) instead of freezing it. Defaults to
+            False.
+    """
+
+    KEYS = ('model', 'modality', 'checkpoint', 'trainable')
+
+    def __init__(self,
+                 name: str,
+                 model: dict,
+                 modality: Optional[str] = None,
+                 checkpoint: Optional[str] = None,
+                 trainable: bool = False) -> None:
+        self.name = name
+        self.model = model
+        self.modality = modality
+        self.checkpoint = checkpoint
+        self.trainable = trainable
+
+    @classmethod
+    def from_cfg(cls, name: str, cfg: dict) -> 'TeacherSpec':
+        """Parse ``teachers[name]``, naming any unknown key."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelConfigError(
+                f'teacher name {name!r} must be an identifier (rgb, flow)')
+        if name == 'student':
+            raise ModelConfigError("'student' cannot name a teacher")
+        if not isinstance(cfg, dict) or 'model' not in cfg:
+            raise ModelConfigError(
+                f'teachers.{name} must be dict(model=<config>, modality=..., '
+                f'checkpoint=..., trainable=False), got {cfg!r}')
+        unknown = sorted(set(cfg) - set(cls.KEYS))
+        if unknown:
+            raise ModelConfigError(
+                f'teachers.{name}: unknown key(s) {", ".join(unknown)}; '
+                f'a teacher takes {", ".join(cls.KEYS)}')
+        if not isinstance(cfg.get('trainable', False), bool):
+            raise ModelConfigError(f'teachers.{name}.trainable must be a '
+                                   'bool')
+        return cls(name, **cfg)
+
+
+def parse_teachers(teachers: Dict[str, dict]) -> Dict[str, TeacherSpec]:
+    """Parse a distiller's ``teachers`` config (name -> spec)."""
+    if not isinstance(teachers, dict):
+        raise ModelConfigError(
+            f'teachers must be a dict name -> dict(model=...), got '
+            f'{teachers!r}')
+    return {
+        name: TeacherSpec.from_cfg(name, cfg)
+        for name, cfg in teachers.items()
+    }
+
+
+def load_teacher_checkpoint(model: nn.Module, filename: str,
+                            name: str) -> None:
+    """Load ``filename`` into teacher ``name``; every key must match.
+
+    Unlike a plain strict load, a mismatch is reported with the teacher's
+    name, the file and the first few missing, unexpected and wrongly shaped
+    keys, on every rank.
+
+    Args:
+        model (nn.Module): The built teacher.
+        filename (str): Path or URL of the checkpoint.
+        name (str): The teacher's name, for messages.
+    """
+    # fsat's local loader reads runner checkpoints under torch >= 2.6
+    import fsat.engine.checkpoint  # noqa: F401
+    if '://' not in filename and not osp.isfile(filename):
+        raise ModelConfigError(
+            f'teacher {name!r}: checkpoint not found: {filename}')
+    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, dict) else None
+    if not isinstance(state_dict, dict):
+        raise ModelConfigError(
+            f'teacher {name!r}: {filename} holds no state_dict')
+    # a checkpoint saved from a DDP-wrapped model
+    state_dict = OrderedDict(
+        (re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
+    problems = _mismatches(model, state_dict)
+    if problems:
+        raise ModelConfigError(
+            f'teacher {name!r}: checkpoint {filename} does not match the '
+            f'teacher config ({type(model).__name__}): ' + '; '.join(problems))
+    load_state_dict(model, state_dict, strict=True)
+
+
+def _mismatches(model: nn.Module, state_dict: dict) -> List[str]:
+    expected = model.state_dict()
+    missing = [
+        k for k in expected
+        if k not in state_dict and not k.endswith('num_batches_tracked')
+    ]
+    unexpected = [k for k in state_dict if k not in expected]
+    shapes = [
+        f'{k} (checkpoint {tuple(state_dict[k].shape)}, model '
+        f'{tuple(v.shape)})' for k, v in expected.items()
+        if k in state_dict and hasattr(state_dict[k], 'shape')
+        and tuple(state_dict[k].shape) != tuple(v.shape)
+    ]
+    problems = []
+    for what, keys in (('missing keys', missing),
+                       ('unexpected keys', unexpected), ('shape mismatch',
+                                                         shapes)):
+        if keys:
+            more = (f' (+{len(keys) - SHOWN_KEYS} more)'
+                    if len(keys) > SHOWN_KEYS else '')
+            problems.append(f'{what}: ' + ', '.join(keys[:SHOWN_KEYS]) + more)
+    return problems

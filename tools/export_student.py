@@ -1,0 +1,93 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Export a distiller checkpoint's student as a plain recognizer checkpoint.
+
+The distiller saves its student under ``student.``; the exported file has
+the same weights without the prefix (and without teachers, connectors,
+optimizer state), so a plain mmaction2 recognizer loads it strictly, with
+``load_from``, ``tools/test.py`` or ``init_cfg=dict(type='Pretrained')``.
+
+Examples:
+    python tools/export_student.py work_dirs/transfer/iter_800.pth \
+        work_dirs/transfer/student.pth
+    python tools/export_student.py CKPT OUT --prefix teachers.rgb.
+"""
+import argparse
+import os
+import os.path as osp
+import re
+import time
+from collections import OrderedDict
+
+import torch
+
+from fsat.utils.cli import FsatUserError, run_cli
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Export the student of a distiller checkpoint')
+    parser.add_argument('checkpoint', help='distiller checkpoint (.pth)')
+    parser.add_argument('out', help='where to write the student checkpoint')
+    parser.add_argument(
+        '--prefix',
+        default='student.',
+        help='state-dict prefix of the weights to export (default: '
+        'student.; e.g. teachers.rgb. exports a teacher)')
+    return parser.parse_args()
+
+
+def load_state_dict(path: str) -> tuple:
+    """``(state_dict, meta)`` of a checkpoint file."""
+    if not osp.isfile(path):
+        raise FsatUserError(f'checkpoint does not exist: {path}')
+    try:
+        # a runner checkpoint also pickles the message hub and numpy
+        # values, which torch >= 2.6 refuses without weights_only=False
+        # (as fsat.engine.checkpoint): load only files you trust
+        checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    except Exception as e:  # not a torch file at all
+        raise FsatUserError(f'cannot read checkpoint {path}: {e}') from e
+    if not isinstance(checkpoint, dict):
+        raise FsatUserError(f'{path} is not a checkpoint dict')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    meta = checkpoint.get('meta') if 'state_dict' in checkpoint else None
+    # a checkpoint saved from a DDP-wrapped model
+    state_dict = OrderedDict((re.sub(r'^module\.', '', k), v)
+                             for k, v in state_dict.items()
+                             if isinstance(v, torch.Tensor))
+    return state_dict, dict(meta or {})
+
+
+def strip_prefix(state_dict: dict, prefix: str, path: str) -> OrderedDict:
+    """The weights under ``prefix``, with the prefix removed."""
+    if not prefix.endswith('.'):
+        prefix += '.'
+    weights = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                          if k.startswith(prefix))
+    if not weights:
+        tops = sorted({k.split('.')[0] + '.' for k in state_dict})
+        raise FsatUserError(
+            f'{path} has no weights under {prefix!r} (top-level prefixes: '
+            f'{", ".join(tops) or "none"}); is it a distiller checkpoint? '
+            'Pick another with --prefix')
+    return weights
+
+
+def main() -> None:
+    args = parse_args()
+    state_dict, meta = load_state_dict(args.checkpoint)
+    weights = strip_prefix(state_dict, args.prefix, args.checkpoint)
+    meta['fsat_export'] = dict(
+        source=osp.abspath(args.checkpoint),
+        prefix=args.prefix,
+        time=time.strftime('%Y-%m-%d %H:%M:%S'))
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    tmp = f'{args.out}.tmp{os.getpid()}'
+    torch.save(dict(state_dict=weights, meta=meta), tmp)
+    os.replace(tmp, args.out)  # never a half-written file at OUT
+    print(f'exported {len(weights)} tensors under {args.prefix!r} to '
+          f'{args.out}')
+
+
+if __name__ == '__main__':
+    run_cli(main, prog='export_student')
