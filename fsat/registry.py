@@ -57,7 +57,7 @@ RUNNER_CONSTRUCTORS = _node('runner constructor', 'RUNNER_CONSTRUCTORS')
 # training/validation loops, e.g. `EpochBasedTrainLoop`
 LOOPS = _node('loop', 'LOOPS')
 # hooks, e.g. `CheckpointHook`
-HOOKS = _node('hook', 'HOOKS')
+HOOKS = _node('hook', 'HOOKS', ['fsat.engine'])
 # datasets, e.g. mmaction2's `VideoDataset`, `PoseDataset`
 DATASETS = _node('dataset', 'DATASETS', ['fsat.datasets'])
 # samplers of dataset indices, e.g. `DefaultSampler`

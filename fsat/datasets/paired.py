@@ -76,6 +76,10 @@ class PairedModalityDataset(BaseDataset):
         data_root (str): NTU root, or the root of relative record paths.
         ntu (dict, optional): NTU benchmark settings, see above.
         clip_len (int): Frames per clip. Defaults to 16.
+        clip_align (str): ``'any'`` or ``'grid'`` (clips start at
+            multiples of ``clip_len``, so a clip is exactly its clip slot),
+            see :class:`~fsat.datasets.transforms.PairedSampleFrames`.
+            Defaults to ``'any'``.
         reference (str, optional): Source whose frame count is the
             reference timeline (clip slots refer to it). Defaults to None:
             ``'rgb'`` when the sample has an RGB video, even if not loaded
@@ -110,6 +114,7 @@ class PairedModalityDataset(BaseDataset):
                  data_root: str = '',
                  ntu: Optional[Mapping] = None,
                  clip_len: int = 16,
+                 clip_align: str = 'any',
                  reference: Optional[str] = None,
                  with_label: bool = True,
                  labeled_subset: Optional[Mapping] = None,
@@ -161,7 +166,8 @@ class PairedModalityDataset(BaseDataset):
                    for name, cfg in self.modality_cfgs.items()},
             clip_len=clip_len,
             sources=self.sources,
-            test_mode=test_mode)
+            test_mode=test_mode,
+            clip_align=clip_align)
         branches = ModalityPipelines(self.modality_cfgs)
         super().__init__(
             ann_file=ann_file,

@@ -1,11 +1,14 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""MMEngine glue: the device-agnostic DDP wrapper, the launch helper and the
-local checkpoint loader."""
+"""MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
+local checkpoint loader, the teacher-feature cache and weight hooks."""
 from .checkpoint import load_local_checkpoint
+from .hooks import PretrainedWeightsHook, TeacherFeatureCacheHook
 from .launch import check_nproc, find_free_port, init_dist
 from .model_wrappers import DeviceAgnosticDDP
+from .weights import adapt_conv_input, load_prefixed_weights
 
 __all__ = [
-    'DeviceAgnosticDDP', 'check_nproc', 'find_free_port', 'init_dist',
-    'load_local_checkpoint'
+    'DeviceAgnosticDDP', 'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
+    'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
+    'load_local_checkpoint', 'load_prefixed_weights'
 ]

@@ -110,7 +110,7 @@ class FeatureCache:
         except KeyError:
             raise KeyError(f'video {video_id!r} is not in the teacher '
                            f'feature cache {self.folder}') from None
-        return np.asarray(self.features[offset:offset + count])
+        return np.array(self.features[offset:offset + count])  # a copy
 
     def clip(self, video_id: str, slot: int) -> np.ndarray:
         """The feature of clip ``slot`` (clamped to the last clip), [dim]."""

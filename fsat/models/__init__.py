@@ -7,15 +7,15 @@ the ``fsat`` ``MODELS`` registry node).
 """
 from .backbones import ResNeXt3d
 from .connectors import (
-                         BaseConnector,
-                         ConvAdaptConnector,
-                         L2NormConnector,
-                         LinearConnector,
-                         SequentialConnector,
-                         build_connector,
+    BaseConnector,
+    ConvAdaptConnector,
+    L2NormConnector,
+    LinearConnector,
+    SequentialConnector,
+    build_connector,
 )
 from .data_preprocessors import PairedDataPreprocessor
-from .distillers import BaseDistiller, TeacherSpec
+from .distillers import BaseDistiller, FeatureSupervisedDistiller, TeacherSpec
 from .errors import ModelConfigError
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
@@ -23,9 +23,9 @@ from .taps import Tap, TapManager, TapRecords, unwrap_model
 
 __all__ = [
     'BaseConnector', 'BaseDistiller', 'ConvAdaptConnector',
-    'CosineDistanceLoss', 'FeatureMSELoss', 'KDLoss', 'L2NormConnector',
-    'LinearConnector', 'ModelConfigError', 'PairedDataPreprocessor',
-    'ResNeXt3d', 'SequentialConnector', 'Tap', 'TapManager', 'TapRecords',
-    'TeacherSpec', 'TemporalRoIPool', 'build_connector', 'nms_1d',
-    'unwrap_model'
+    'CosineDistanceLoss', 'FeatureMSELoss', 'FeatureSupervisedDistiller',
+    'KDLoss', 'L2NormConnector', 'LinearConnector', 'ModelConfigError',
+    'PairedDataPreprocessor', 'ResNeXt3d', 'SequentialConnector', 'Tap',
+    'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
+    'build_connector', 'nms_1d', 'unwrap_model'
 ]

@@ -315,3 +315,27 @@ def test_skeleton_pipeline(tmp_path):
     np.testing.assert_allclose(out['keypoint'][1, 1], other[1] - origin,
                                atol=1e-5)
     assert not out['keypoint'][:, 2].any()  # index -1: zero padding
+
+
+def test_grid_aligned_clips_cover_exactly_their_slot():
+    from fsat.datasets.transforms import PairedSampleFrames
+    sampler = PairedSampleFrames(
+        modes=dict(depth='clip'), clip_len=16, clip_align='grid')
+    starts = set()
+    for _ in range(50):
+        out = sampler.transform(
+            dict(frame_counts=dict(depth=70), reference='depth'))
+        starts.add(out['clip_start'])
+        assert out['clip_start'] == 16 * out['clip_slot']
+        inds = out['sampled']['depth']['frame_inds']
+        assert list(inds) == list(range(out['clip_start'],
+                                        out['clip_start'] + 16))
+    assert starts == {0, 16, 32, 48}  # N = 70 // 16 = 4 slots
+    test = PairedSampleFrames(
+        modes=dict(depth='clip'), clip_len=16, clip_align='grid',
+        test_mode=True)
+    assert test.transform(dict(frame_counts=dict(depth=70),
+                               reference='depth'))['clip_start'] == 32
+    import pytest
+    with pytest.raises(ValueError, match="clip_align must be 'any' or"):
+        PairedSampleFrames(modes=dict(depth='clip'), clip_align='middle')

@@ -154,13 +154,23 @@ class PairedSampleFrames(BaseTransform):
             (e.g. ``rgb_video='rgb'``). Defaults to None (name = source).
         test_mode (bool): Take the centre clip instead of a random one.
             Defaults to False.
+        clip_align (str): ``'any'``: a clip may start at any frame;
+            ``'grid'``: only at multiples of ``clip_len`` (a random slot in
+            training, the middle slot in test mode), so a ``'clip'`` covers
+            exactly the span of its clip slot, e.g. for clip-to-clip
+            transfer from cached teacher features. Defaults to ``'any'``.
     """
 
     def __init__(self,
                  modes: Mapping[str, Union[str, Mapping]],
                  clip_len: int = 16,
                  sources: Optional[Mapping[str, str]] = None,
-                 test_mode: bool = False) -> None:
+                 test_mode: bool = False,
+                 clip_align: str = 'any') -> None:
+        if clip_align not in ('any', 'grid'):
+            raise ValueError(f"clip_align must be 'any' or 'grid', got "
+                             f'{clip_align!r}')
+        self.clip_align = clip_align
         if clip_len < 1:
             raise ValueError(f'clip_len must be >= 1, got {clip_len}')
         self.modes = {name: _parse_mode(name, spec)
@@ -180,6 +190,11 @@ class PairedSampleFrames(BaseTransform):
     def _clip_start(self, total_frames: int) -> int:
         if total_frames <= self.clip_len:
             return 0
+        if self.clip_align == 'grid':
+            slots = num_clip_slots(total_frames, self.clip_len)
+            slot = (slots // 2 if self.test_mode else int(
+                np.random.randint(0, slots)))
+            return slot * self.clip_len
         if self.test_mode:
             return (total_frames - self.clip_len) // 2
         return int(np.random.randint(0, total_frames - self.clip_len + 1))
@@ -224,4 +239,5 @@ class PairedSampleFrames(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modes={self.modes}, '
-                f'clip_len={self.clip_len}, test_mode={self.test_mode})')
+                f'clip_len={self.clip_len}, test_mode={self.test_mode}, '
+                f'clip_align={self.clip_align!r})')

@@ -43,11 +43,18 @@ class PairedDataPreprocessor(BaseDataPreprocessor):
         preprocessors (dict): Modality name -> config (or module) of a data
             preprocessor. Batch augments that mix samples (``blending``)
             are rejected: they would break the pairing of modalities.
+        optional (Sequence[str]): Configured modalities a batch may lack
+            (e.g. the teacher input of a distiller that reads cached
+            teacher features while training, but uses the same
+            preprocessor to build the cache). Others missing from a batch
+            are an error. Defaults to ().
     """
 
-    def __init__(self, preprocessors: Dict[str, Union[ConfigType,
-                                                      nn.Module]]) -> None:
+    def __init__(self,
+                 preprocessors: Dict[str, Union[ConfigType, nn.Module]],
+                 optional: Sequence[str] = ()) -> None:
         super().__init__()
+        self.optional = tuple(optional)
         if not isinstance(preprocessors, dict) or not preprocessors:
             raise ModelConfigError(
                 'PairedDataPreprocessor: preprocessors must be a '
@@ -90,7 +97,10 @@ class PairedDataPreprocessor(BaseDataPreprocessor):
             raise TypeError(
                 'PairedDataPreprocessor expects inputs as a dict '
                 f'modality -> tensors, got {type(inputs).__name__}')
-        missing = [m for m in self.preprocessors if m not in inputs]
+        missing = [
+            m for m in self.preprocessors
+            if m not in inputs and m not in self.optional
+        ]
         if missing:
             raise ValueError(
                 f'the batch has no {", ".join(map(repr, missing))} input '
@@ -98,6 +108,8 @@ class PairedDataPreprocessor(BaseDataPreprocessor):
                 'the data preprocessor is configured for it')
         outputs = dict(inputs)
         for modality, pre in self.preprocessors.items():
+            if modality not in inputs:
+                continue  # an optional modality this batch does not carry
             samples, counts = _split_samples(modality, inputs[modality])
             variable = len(samples) == 1 and len(counts) > 1
             if data_samples is not None and len(data_samples) != len(counts):

@@ -1,10 +1,12 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Distillers: a student, its teachers and the losses between them."""
 from .base import BaseDistiller, prefix_keys
+from .feature_supervised import FeatureSupervisedDistiller
 from .teacher import TeacherSpec, load_teacher_checkpoint, parse_teachers
 from .wiring import LossInput, parse_loss_inputs
 
 __all__ = [
-    'BaseDistiller', 'LossInput', 'TeacherSpec', 'load_teacher_checkpoint',
-    'parse_loss_inputs', 'parse_teachers', 'prefix_keys'
+    'BaseDistiller', 'FeatureSupervisedDistiller', 'LossInput',
+    'TeacherSpec', 'load_teacher_checkpoint', 'parse_loss_inputs',
+    'parse_teachers', 'prefix_keys'
 ]

@@ -1,0 +1,142 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Hooks: the teacher-feature cache and weight initialisation by prefix."""
+from typing import Optional
+
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+from fsat.registry import DATASETS, HOOKS
+
+from .feature_cache import build_feature_cache, cache_key
+from .weights import load_prefixed_weights
+
+#: Bumped when the way cached features are computed changes.
+CACHE_VERSION = 1
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+@HOOKS.register_module()
+class TeacherFeatureCacheHook(Hook):
+    """Compute a frozen teacher's clip features once, before training.
+
+    The teacher sees a deterministic view of every training video (all its
+    non-overlapping clips, e.g. a ``PairedModalityDataset`` with the
+    teacher's modality in ``'video'`` sampling and ``test_mode=True``);
+    the features go to an on-disk cache (:mod:`fsat.engine.feature_cache`)
+    keyed by the teacher config, its checkpoint's bytes, this view and the
+    video list, so a later run with the same teacher reuses them and a
+    changed one never does. In distributed runs the ranks share the work.
+    The model must accept the cache (``set_teacher_cache``), e.g.
+    :class:`~fsat.models.FeatureSupervisedDistiller` with
+    ``teacher_source='cache'``.
+
+    Args:
+        dataset (dict): Config of the teacher's view of the training set;
+            its output name of the teacher modality must be the one the
+            teacher reads.
+        cache_root (str, optional): Folder of caches (one sub-folder per
+            key); share it between runs with the same teacher. Defaults to
+            ``<work_dir>/teacher_cache``.
+        teacher (str): Name of the teacher in the distiller.
+            Defaults to ``'teacher'``.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self,
+                 dataset: dict,
+                 cache_root: Optional[str] = None,
+                 teacher: str = 'teacher') -> None:
+        self.dataset_cfg = dataset
+        self.cache_root = cache_root
+        self.teacher = teacher
+
+    def before_train(self, runner) -> None:
+        model = _unwrap(runner.model)
+        if not hasattr(model, 'set_teacher_cache'):
+            raise TypeError(
+                f'TeacherFeatureCacheHook: {type(model).__name__} cannot '
+                'use a teacher feature cache (no set_teacher_cache)')
+        spec = model.teacher_specs[self.teacher]
+        dataset = DATASETS.build(self.dataset_cfg)
+        ids = [
+            dataset.get_data_info(i)['video_id'] for i in range(len(dataset))
+        ]
+        index = {video_id: i for i, video_id in enumerate(ids)}
+        key = cache_key(
+            spec.model,
+            spec.checkpoint,
+            self.dataset_cfg,
+            ids,
+            extra=dict(
+                version=CACHE_VERSION,
+                taps=repr(model.tap_managers[self.teacher]),
+                targets=list(getattr(model, 'target_taps', []))))
+
+        def compute(video_id: str):
+            batch = model.data_preprocessor(
+                pseudo_collate([dataset[index[video_id]]]), False)
+            with torch.no_grad():
+                rows = model.teacher_clip_features(batch['inputs'])
+            return rows.float().cpu().numpy()
+
+        root = self.cache_root or f'{runner.work_dir}/teacher_cache'
+        cache = build_feature_cache(
+            root,
+            key,
+            ids,
+            compute,
+            meta=dict(teacher=self.teacher, checkpoint=spec.checkpoint))
+        print_log(
+            f'teacher feature cache {cache.folder}: {len(cache)} videos, '
+            f"{cache.meta['num_clips']} clips, {cache.dim}-d",
+            logger='current')
+        model.set_teacher_cache(cache)
+
+
+@HOOKS.register_module()
+class PretrainedWeightsHook(Hook):
+    """Initialise the model from a checkpoint before training starts.
+
+    Loads the weights stored under ``prefix`` (e.g. ``'student.'`` of a
+    transfer checkpoint), skipping and reporting keys whose shapes differ
+    (a classifier for other classes); with ``adapt_input_channels`` a first
+    convolution with a different number of input channels is adapted by
+    averaging its kernels over the input channels and repeating the mean
+    (cross-modality initialisation, e.g. a 2-channel flow teacher's weights
+    for a 3-channel depth student). It runs after MMEngine's own
+    initialisation and is skipped when training resumes (the resumed
+    weights win).
+
+    Args:
+        checkpoint (str): The checkpoint.
+        prefix (str): Key prefix to take and strip. Defaults to ''.
+        adapt_input_channels (bool): Adapt mismatched first convolutions.
+            Defaults to False.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self,
+                 checkpoint: str,
+                 prefix: str = '',
+                 adapt_input_channels: bool = False) -> None:
+        self.checkpoint = checkpoint
+        self.prefix = prefix
+        self.adapt_input_channels = adapt_input_channels
+
+    def before_train(self, runner) -> None:
+        if runner.iter > 0 or runner.epoch > 0:
+            print_log('PretrainedWeightsHook: training resumed, keeping the '
+                      'resumed weights', logger='current')
+            return
+        report = load_prefixed_weights(
+            _unwrap(runner.model), self.checkpoint, self.prefix,
+            self.adapt_input_channels)
+        print_log(f'PretrainedWeightsHook: {report}', logger='current')
