@@ -1,0 +1,54 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The embedded synthetic multimodal action world.
+
+A procedural world of parametric human actions rendered as paired RGB
+video, masked depth maps and 3-D skeletons, written in the on-disk
+formats of NTU RGB+D and PKU-MMD so that the real loaders read it. See
+``docs/synthetic_world.md``.
+
+Example::
+
+    from fsat.datasets.synthetic import generate_world
+    world = generate_world('tiny', 'data/synthetic_tiny', seed=0)
+    world['ntu']['count']   # number of NTU videos
+
+The modules of this package import neither torch nor mmengine.
+"""
+from .actions import (
+                      MAX_CLASSES_PER_HALF,
+                      SOURCE_ID_OFFSET,
+                      ActionClass,
+                      build_class_table,
+)
+from .body import JOINT_NAMES, NTU_BONES, NTU_BONES_1BASED, PARENTS
+from .camera import NTU_CAMERA_AZIMUTH, PKU_VIEW_AZIMUTH
+from .generate import (
+                      GENERATOR_VERSION,
+                      WORLD_FILE,
+                      WorldExistsError,
+                      generate_world,
+                      params_hash,
+                      plan_ntu,
+                      plan_pku,
+                      read_world,
+)
+from .motion import PRIMITIVES, Motion
+from .presets import PRESETS, WorldPreset, get_preset
+from .protocols import (
+                      NTU60_CS_TRAIN,
+                      NTU120_CS_TRAIN,
+                      ntu_name,
+                      ntu_split,
+                      parse_ntu_name,
+)
+
+__all__ = [
+    'ActionClass', 'GENERATOR_VERSION', 'JOINT_NAMES',
+    'MAX_CLASSES_PER_HALF', 'Motion', 'NTU120_CS_TRAIN', 'NTU60_CS_TRAIN',
+    'NTU_BONES', 'NTU_BONES_1BASED', 'NTU_CAMERA_AZIMUTH',
+    'PARENTS', 'PKU_VIEW_AZIMUTH', 'PRESETS', 'PRIMITIVES',
+    'SOURCE_ID_OFFSET', 'WORLD_FILE', 'WorldExistsError', 'WorldPreset',
+    'build_class_table', 'generate_world', 'get_preset', 'ntu_name',
+    'ntu_split', 'params_hash', 'parse_ntu_name', 'plan_ntu', 'plan_pku',
+    'read_world'
+]

@@ -1,0 +1,213 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Presets: every parameter that shapes a synthetic world.
+
+Difficulty is set only through these documented physical parameters
+(body variation, speeds, amplitudes, camera placement, clutter, light,
+sensor noise); nothing in the generator refers to any method's result.
+"""
+from dataclasses import dataclass, fields, replace
+from typing import Dict, Tuple, Union
+
+from .protocols import NTU60_CS_TRAIN
+
+
+@dataclass(frozen=True)
+class WorldPreset:
+    """Parameters of a synthetic world.
+
+    Args:
+        name (str): Preset name, recorded in ``world.json``.
+        num_classes (int): K, classes per half (TARGET A001..A00K and
+            SOURCE A061..A(60+K)); at most 60.
+        source_sessions (int): Number of (setup, performer) sessions that
+            perform every SOURCE class.
+        target_sessions (int): Number of sessions that perform every
+            TARGET class (the first ``target_sessions`` of the same
+            session list).
+        replications (int): 1 or 2. R001 faces camera C002, R002 faces
+            C003 (as NTU: "once towards the left, once towards the right
+            camera").
+        cameras (tuple): NTU camera ids written per performance (1-3).
+        num_setups (int): Setups S001..S(num_setups) in use (2 to 32;
+            even and odd ones alternate between sessions).
+        num_performers (int): Performers P001..P(num_performers) in use
+            (3 to 40; NTU-60 cross-subject train and test ids both occur).
+        action_frames (int): Nominal length of an action at speed 1
+            (frames; scaled by the class's duration factor).
+        frames_range (tuple): Bounds on the length of an NTU video
+            (frames); ``floor(T / 16) >= 2`` when the lower bound >= 32.
+        idle_frames (tuple): Range of idle frames before and after the
+            action (each drawn separately).
+        fps (float): Frame rate written into the videos.
+        depth_size (tuple): (width, height) of depth frames.
+        rgb_size (tuple): (width, height) of RGB frames.
+        depth_fov (float): Horizontal field of view of the depth camera
+            (degrees; Kinect v2: 70.6).
+        rgb_fov (float): Horizontal field of view of the colour camera
+            (degrees; Kinect v2: 84.1).
+        rgb_supersample (int): Supersampling factor of the RGB renderer
+            (anti-aliasing).
+        speed_range (tuple): Per-sample speed factor (length = nominal /
+            speed).
+        amplitude_range (tuple): Per-sample amplitude factor.
+        motion_amp_jitter (float): Extra relative amplitude variation of
+            each motion of an instance.
+        cycle_jitter (int): Repetitive motions (3 or more repetitions)
+            repeat up to this many times more or fewer.
+        posture_std (float): Standard deviation (radians) of a sample's
+            constant posture offsets (arms, elbows, trunk, head, knees).
+        facing_jitter_deg (float): Standard deviation of the performer's
+            facing around the replication's direction (degrees).
+        spot_jitter (float): Half range of the standing spot offset (m).
+        camera_distance (tuple): Camera distance range per setup (m).
+        camera_height (tuple): Camera height range per setup (m).
+        clutter (float): Background clutter in [0, 1]: number of posters
+            and furniture fronts (14 at 1) and texture contrast. Keep it
+            moderate: on a very cluttered background a small RGB network
+            learns nothing (see ``docs/synthetic_world.md``).
+        light_gain (tuple): Per-video light level range.
+        flicker (float): Relative amplitude of slow light changes within
+            a video.
+        rgb_noise (float): Colour noise standard deviation (fraction of
+            full scale).
+        depth_noise_mm (float): Depth noise standard deviation at 3 m
+            (grows with the squared distance).
+        depth_holes (float): Probability that a depth pixel is missing.
+        depth_edge_dropout (float): Probability that a silhouette-edge
+            depth pixel is missing.
+        skeleton_jitter (float): Joint noise standard deviation (m);
+            x1.5 on hands, x2 on occluded joints.
+        body_height (tuple): Performer height range (m).
+        proportion_std (float): Standard deviation of segment lengths
+            relative to the body height.
+        girth (tuple): Range of the factor on limb thickness.
+        pku_sequences (int): Number of PKU-MMD sequences (each written
+            from 3 views).
+        pku_instances (tuple): Range of action instances per sequence.
+        pku_gap_frames (tuple): Range of idle frames between instances.
+        pku_val_fraction (float): Fraction of sequences (the last ones)
+            whose performers form the cross-subject validation set.
+    """
+
+    name: str
+    num_classes: int = 10
+    source_sessions: int = 50
+    target_sessions: int = 30
+    replications: int = 2
+    cameras: Tuple[int, ...] = (1, 2, 3)
+    num_setups: int = 32
+    num_performers: int = 40
+    action_frames: int = 50
+    frames_range: Tuple[int, int] = (40, 72)
+    idle_frames: Tuple[int, int] = (2, 8)
+    fps: float = 30.0
+    depth_size: Tuple[int, int] = (64, 53)
+    rgb_size: Tuple[int, int] = (96, 54)
+    depth_fov: float = 56.0
+    rgb_fov: float = 72.0
+    rgb_supersample: int = 2
+    speed_range: Tuple[float, float] = (0.8, 1.25)
+    amplitude_range: Tuple[float, float] = (0.85, 1.15)
+    motion_amp_jitter: float = 0.1
+    cycle_jitter: int = 1
+    posture_std: float = 0.06
+    facing_jitter_deg: float = 10.0
+    spot_jitter: float = 0.15
+    camera_distance: Tuple[float, float] = (2.8, 3.3)
+    camera_height: Tuple[float, float] = (0.9, 1.4)
+    clutter: float = 0.35
+    light_gain: Tuple[float, float] = (0.75, 1.15)
+    flicker: float = 0.03
+    rgb_noise: float = 0.02
+    depth_noise_mm: float = 4.0
+    depth_holes: float = 0.01
+    depth_edge_dropout: float = 0.05
+    skeleton_jitter: float = 0.008
+    body_height: Tuple[float, float] = (1.55, 1.9)
+    proportion_std: float = 0.04
+    girth: Tuple[float, float] = (0.85, 1.2)
+    pku_sequences: int = 24
+    pku_instances: Tuple[int, int] = (4, 6)
+    pku_gap_frames: Tuple[int, int] = (12, 30)
+    pku_val_fraction: float = 0.25
+
+    def __post_init__(self):
+        checks = (
+            (1 <= self.num_classes <= 60, 'num_classes must be in [1, 60]'),
+            (2 <= self.num_setups <= 32, 'num_setups must be in [2, 32]'),
+            (3 <= self.num_performers <= 40,
+             'num_performers must be in [3, 40]'),
+            (self.source_sessions >= 4 and self.target_sessions >= 4,
+             'at least 4 sessions per half (even/odd setup x cross-subject '
+             'train/test)'),
+            (self.replications in (1, 2), 'replications must be 1 or 2'),
+            (set(self.cameras) <= {1, 2, 3} and 1 in self.cameras
+             and len(self.cameras) >= 2,
+             'cameras must include C001 and one of C002/C003'),
+            (self.frames_range[0] <= self.frames_range[1],
+             'frames_range must be (min, max)'),
+            (self.pku_sequences == 0 or self.pku_sequences >= 2,
+             'pku_sequences must be 0 or >= 2'),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f'preset {self.name!r}: {message}')
+        train = [p for p in range(1, self.num_performers + 1)
+                 if p in NTU60_CS_TRAIN]
+        if len(train) == self.num_performers:
+            raise ValueError(f'preset {self.name!r}: no cross-subject test '
+                             'performer')
+
+    @property
+    def num_ntu_videos(self) -> int:
+        """Number of NTU videos the preset writes."""
+        per_session = self.replications * len(self.cameras)
+        return self.num_classes * per_session * (self.source_sessions
+                                                 + self.target_sessions)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form (tuples become lists)."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in fields(self) for v in (getattr(self, f.name), )}
+
+
+PRESETS: Dict[str, WorldPreset] = {
+    # Unit tests: seconds. K=3 includes a two-person class (A003).
+    'tiny': WorldPreset(
+        name='tiny', num_classes=3, source_sessions=4, target_sessions=4,
+        replications=1, num_setups=4, num_performers=8, action_frames=28,
+        frames_range=(32, 40), idle_frames=(2, 4), pku_sequences=2,
+        pku_instances=(3, 3), pku_gap_frames=(8, 12)),
+    # `make demo`: 3,000 SOURCE and 1,800 TARGET videos, 24 x 3 PKU videos.
+    'demo': WorldPreset(name='demo'),
+    # Benchmarking: more classes and videos, larger frames, harder.
+    'full': WorldPreset(
+        name='full', num_classes=20, source_sessions=80,
+        target_sessions=60, action_frames=60, frames_range=(48, 96),
+        idle_frames=(2, 12), depth_size=(128, 106), rgb_size=(192, 108),
+        speed_range=(0.7, 1.4), amplitude_range=(0.75, 1.25),
+        motion_amp_jitter=0.15, posture_std=0.1,
+        facing_jitter_deg=15.0, spot_jitter=0.25,
+        camera_distance=(2.6, 3.6), camera_height=(0.7, 1.6), clutter=0.5,
+        light_gain=(0.6, 1.2), rgb_noise=0.03, depth_noise_mm=6.0,
+        depth_holes=0.02, skeleton_jitter=0.012, proportion_std=0.06,
+        pku_sequences=60, pku_instances=(6, 10)),
+}
+
+
+def get_preset(preset: Union[str, WorldPreset], **overrides) -> WorldPreset:
+    """Look up a preset by name (or pass one through) and override fields.
+
+    Args:
+        preset (str | WorldPreset): A name of :data:`PRESETS` or a preset.
+        **overrides: Fields to replace.
+
+    Returns:
+        WorldPreset: The preset.
+    """
+    if isinstance(preset, str):
+        if preset not in PRESETS:
+            raise ValueError(f'unknown preset {preset!r}; choose one of: '
+                             + ', '.join(sorted(PRESETS)))
+        preset = PRESETS[preset]
+    return replace(preset, **overrides) if overrides else preset
