@@ -88,9 +88,12 @@ class PairedModalityDataset(BaseDataset):
         with_label (bool): False for transfer: labels are neither needed
             nor exposed (``gt_labels`` -1). Defaults to True.
         labeled_subset (dict, optional): ``dict(k_per_class=20, seed=0,
-            save_to=None)`` or ``dict(fraction=0.25, seed=0, save_to=None)``
-            picks the labeled training samples (:mod:`fsat.datasets.
-            subsets`); ``save_to`` is a folder for ``labeled_ids.json``.
+            skip_per_class=0, save_to=None)`` or ``dict(fraction=0.25,
+            seed=0, save_to=None)`` picks the labeled training samples
+            (:mod:`fsat.datasets.subsets`; ``skip_per_class`` leaves out
+            the first picks of each class, e.g. for a validation set
+            disjoint from every budget); ``save_to`` is a folder for
+            ``labeled_ids.json``.
             Defaults to None (every label is kept).
         subset (str): With ``labeled_subset``: ``'labeled'`` (the picks),
             ``'unlabeled'`` (the rest, labels hidden) or ``'all'`` (both,
@@ -307,15 +310,17 @@ class PairedModalityDataset(BaseDataset):
         labeled = [r for r in records if r['label'] is not None]
         if 'k_per_class' in cfg:
             k = cfg.pop('k_per_class')
+            skip = cfg.pop('skip_per_class', 0)
             classes = self._metainfo.get('classes')
             picks = k_per_class(
                 labeled,
                 k,
                 seed,
                 num_classes=len(classes) if classes else None,
-                class_names=classes)
+                class_names=classes,
+                skip=skip)
             ids = [r['name'] for r in picks]
-            info = dict(k_per_class=k)
+            info = dict(k_per_class=k, skip_per_class=skip)
         elif 'fraction' in cfg:
             fraction = cfg.pop('fraction')
             ids = fraction_of_videos([r['name'] for r in labeled], fraction,

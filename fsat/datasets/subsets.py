@@ -32,13 +32,17 @@ def k_per_class(records: Sequence[Mapping],
                 num_classes: Optional[int] = None,
                 class_names: Optional[Sequence[str]] = None,
                 label_key: str = 'label',
-                id_key: str = 'name') -> List[Mapping]:
+                id_key: str = 'name',
+                skip: int = 0) -> List[Mapping]:
     """Pick exactly ``k`` labeled records per class.
 
     Per class (in label order), the candidates are sorted by id and
     permuted by one ``np.random.default_rng(seed)``; the first ``k`` of the
-    permutation are taken. Records whose label is None or negative
-    (unlabeled) are never picked.
+    permutation are taken (after the first ``skip``). Records whose label
+    is None or negative (unlabeled) are never picked. With one seed, the
+    picks of different ``k`` are nested, and ``skip=k_max`` gives a set
+    disjoint from every pick of at most ``k_max`` per class (a validation
+    set carved from the labeled training pool).
 
     Args:
         records (Sequence[Mapping]): Records with a label and an id.
@@ -50,6 +54,8 @@ def k_per_class(records: Sequence[Mapping],
         class_names (Sequence[str], optional): Names used in errors.
         label_key (str): Key of the label. Defaults to ``'label'``.
         id_key (str): Key of the unique id. Defaults to ``'name'``.
+        skip (int): Leave out the first ``skip`` of each class's order.
+            Defaults to 0.
 
     Returns:
         list[Mapping]: The picked records, in their input order.
@@ -59,6 +65,8 @@ def k_per_class(records: Sequence[Mapping],
     """
     if k < 1:
         raise ValueError(f'k must be >= 1, got {k}')
+    if skip < 0:
+        raise ValueError(f'skip must be >= 0, got {skip}')
     by_class: Dict[int, List[Hashable]] = defaultdict(list)
     for record in records:
         label = record.get(label_key)
@@ -66,14 +74,15 @@ def k_per_class(records: Sequence[Mapping],
             by_class[int(label)].append(record[id_key])
     classes = (range(num_classes) if num_classes is not None
                else sorted(by_class))
-    short = [c for c in classes if len(by_class.get(c, ())) < k]
+    short = [c for c in classes if len(by_class.get(c, ())) < skip + k]
     if short:
         names = ', '.join(
             f'{c}' + (f' ({class_names[c]!r})' if class_names else '') +
             f': {len(by_class.get(c, ()))}' for c in short[:10])
         more = f' and {len(short) - 10} more' if len(short) > 10 else ''
+        need = f'k={k}' + (f' + skip={skip}' if skip else '')
         raise ValueError(f'k_per_class: {len(short)} class(es) have fewer '
-                         f'than k={k} labeled examples (class: count) '
+                         f'than {need} labeled examples (class: count) '
                          f'{names}{more}')
     rng = np.random.default_rng(seed)
     chosen = set()
@@ -82,7 +91,7 @@ def k_per_class(records: Sequence[Mapping],
         if len(set(ids)) != len(ids):
             raise ValueError(f'k_per_class: duplicate {id_key} in class {c}')
         order = rng.permutation(len(ids))
-        chosen.update(ids[i] for i in order[:k])
+        chosen.update(ids[i] for i in order[skip:skip + k])
     return [r for r in records if r[id_key] in chosen
             and r.get(label_key) is not None and int(r[label_key]) >= 0]
 

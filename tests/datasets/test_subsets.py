@@ -93,3 +93,19 @@ def test_save_and_load_labeled_ids(tmp_path):
                         ids=['a', 'b', 'c'])
     assert load_labeled_ids(str(work_dir)) == ['a', 'b', 'c']
     assert load_labeled_ids(path) == ['a', 'b', 'c']
+
+
+def test_skip_gives_a_disjoint_validation_pick():
+    from fsat.datasets.subsets import k_per_class
+    records = [dict(name=f'v{c}_{i}', label=c) for c in range(3)
+               for i in range(12)]
+    names = lambda picks: {r['name'] for r in picks}  # noqa: E731
+    small = names(k_per_class(records, 2, seed=5))
+    large = names(k_per_class(records, 5, seed=5))
+    val = names(k_per_class(records, 3, seed=5, skip=5))
+    assert small < large  # nested
+    assert not val & large and len(val) == 9
+    assert names(k_per_class(records, 8, seed=5)) == large | val
+    import pytest
+    with pytest.raises(ValueError, match=r'fewer than k=8 \+ skip=5'):
+        k_per_class(records, 8, seed=5, skip=5)
