@@ -39,11 +39,11 @@ from .pku_writer import LABEL_DIR, SPLIT_DIR, write_split
 from .pku_writer import RGB_DIR as PKU_RGB_DIR
 from .pku_writer import SKELETON_DIR as PKU_SKEL_DIR
 from .presets import WorldPreset, get_preset
-from .protocols import pku_performer_split, plan_sessions
+from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
 
 #: Bump when the generator's output changes for the same parameters.
-GENERATOR_VERSION = '1.0.0'
+GENERATOR_VERSION = '1.1.0'
 WORLD_FILE = 'world.json'
 
 
@@ -62,14 +62,17 @@ def params_hash(preset: WorldPreset, seed: int) -> str:
 def plan_ntu(preset: WorldPreset, seed: int) -> List[NtuJob]:
     """Every NTU performance of the world, ordered by setup."""
     table = build_class_table(preset.num_classes)
-    n = max(preset.source_sessions, preset.target_sessions)
-    sessions = plan_sessions(n, preset.num_setups, preset.num_performers,
-                             seed)
+    sessions = {
+        half: plan_sessions(
+            preset.target_sessions if half == 'target' else
+            preset.source_sessions,
+            half_setups(half, preset.num_setups), preset.num_performers,
+            seed, stream=f'sessions-{half}')
+        for half in ('target', 'source')
+    }
     jobs = []
     for cls in table:
-        count = (preset.target_sessions if cls.half == 'target'
-                 else preset.source_sessions)
-        for setup, performer in sessions[:count]:
+        for setup, performer in sessions[cls.half]:
             for rep in range(1, preset.replications + 1):
                 jobs.append(NtuJob(setup, performer, rep, cls))
     jobs.sort(key=lambda j: (j.setup, j.performer, j.replication,

@@ -17,7 +17,7 @@ and test side for every class.
 """
 import itertools
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -76,24 +76,50 @@ def ntu_split(name: str, protocol: str) -> str:
     return 'train' if train else 'test'
 
 
-def plan_sessions(num_sessions: int, num_setups: int, num_performers: int,
-                  seed: int) -> List[Tuple[int, int]]:
+#: NTU RGB+D 60 was recorded in setups S001-S017; NTU-120's extension added
+#: S018-S032, where the classes 61-120 were recorded.
+NTU60_SETUPS = range(1, 18)
+
+
+def half_setups(half: str, num_setups: int) -> List[int]:
+    """Setups a half of the world uses, as in the real dataset.
+
+    TARGET classes (the NTU-60 stand-in) are filmed in NTU-60's setups
+    S001-S017, so the NTU-60 protocols keep them; SOURCE classes (the
+    NTU-120-minus-60 stand-in) in S018 and above when the world has them.
+
+    Args:
+        half (str): ``'target'`` or ``'source'``.
+        num_setups (int): Setups 1..num_setups exist.
+    """
+    ntu60 = [s for s in range(1, num_setups + 1) if s in NTU60_SETUPS]
+    extension = [s for s in range(1, num_setups + 1) if s not in NTU60_SETUPS]
+    if half == 'source' and len(extension) >= 4:
+        return extension
+    return ntu60
+
+
+def plan_sessions(num_sessions: int, setup_ids: Sequence[int],
+                  num_performers: int, seed: int,
+                  stream: str = 'sessions') -> List[Tuple[int, int]]:
     """Distinct (setup, performer) sessions covering all protocol sides.
 
     Args:
         num_sessions (int): Number of sessions.
-        num_setups (int): Setups 1..num_setups are available.
+        setup_ids (Sequence[int]): The setups available.
         num_performers (int): Performers 1..num_performers are available.
         seed (int): World seed (shuffles the pairing).
+        stream (str): Name of the random stream. Defaults to
+            ``'sessions'``.
 
     Returns:
         list[tuple]: ``(setup, performer)``; session ``i`` has an even
         setup iff ``i`` is even, a cross-subject train performer iff
         ``(i // 2)`` is even.
     """
-    rng = make_rng(seed, 'sessions')
-    setups = {0: [s for s in range(1, num_setups + 1) if s % 2 == 0],
-              1: [s for s in range(1, num_setups + 1) if s % 2 == 1]}
+    rng = make_rng(seed, stream)
+    setups = {0: [s for s in setup_ids if s % 2 == 0],
+              1: [s for s in setup_ids if s % 2 == 1]}
     people = {0: [p for p in range(1, num_performers + 1)
                   if p in NTU60_CS_TRAIN],
               1: [p for p in range(1, num_performers + 1)
@@ -109,7 +135,7 @@ def plan_sessions(num_sessions: int, num_setups: int, num_performers: int,
         if not pool:
             raise ValueError(
                 f'{num_sessions} sessions need more (setup, performer) '
-                f'pairs than {num_setups} setups x {num_performers} '
+                f'pairs than {len(setup_ids)} setups x {num_performers} '
                 'performers provide')
         # The least used setup and performer first: spread both.
         best = min(range(len(pool)), key=lambda k: (

@@ -39,7 +39,7 @@ from fsat.registry import MODELS
 
 from .base import BaseDistiller
 from .modalities import default_preprocessor
-from .teacher import parse_teachers
+from .teacher import parse_teachers, resolve_teacher_model
 
 GRANULARITIES = ('clip', 'video', 'video+clip')
 TEACHER_SOURCES = ('online', 'cache')
@@ -72,7 +72,8 @@ class FeatureSupervisedDistiller(BaseDistiller):
         student (dict): Student recognizer config (e.g. 3D-ResNet-18 on
             depth, ST-GCN on skeletons).
         teacher (dict): ``dict(model=<recognizer config>, modality=...,
-            checkpoint=...)``; frozen. In ``'online'`` mode ``modality``
+            checkpoint=...)``, or ``config=<the teacher's training config>``
+            instead of ``model``; frozen. In ``'online'`` mode ``modality``
             names a batch input holding *all* N clips of each video.
         granularity (str): ``'clip'``, ``'video'`` or ``'video+clip'``.
             Defaults to ``'video+clip'``.
@@ -126,6 +127,7 @@ class FeatureSupervisedDistiller(BaseDistiller):
         if stage_dims is not None and len(stage_dims) != len(stages):
             raise ValueError(f'stage_dims has {len(stage_dims)} entries for '
                              f'{len(stages)} stages')
+        teacher = resolve_teacher_model('teacher', teacher)
         self.granularity = granularity
         self.teacher_source = teacher_source
         self.levels = granularity.split('+')  # 'video', 'clip'

@@ -54,10 +54,12 @@ class TeacherSpec:
                 f'teacher name {name!r} must be an identifier (rgb, flow)')
         if name == 'student':
             raise ModelConfigError("'student' cannot name a teacher")
-        if not isinstance(cfg, dict) or 'model' not in cfg:
+        if not isinstance(cfg, dict) or ('model' not in cfg
+                                         and 'config' not in cfg):
             raise ModelConfigError(
                 f'teachers.{name} must be dict(model=<config>, modality=..., '
                 f'checkpoint=..., trainable=False), got {cfg!r}')
+        cfg = resolve_teacher_model(name, cfg)
         unknown = sorted(set(cfg) - set(cls.KEYS))
         if unknown:
             raise ModelConfigError(
@@ -67,6 +69,27 @@ class TeacherSpec:
             raise ModelConfigError(f'teachers.{name}.trainable must be a '
                                    'bool')
         return cls(name, **cfg)
+
+
+def resolve_teacher_model(name: str, cfg: dict) -> dict:
+    """Replace ``config=<teacher's training config>`` by its ``model``.
+
+    Naming the config the teacher was trained with (instead of repeating
+    its model) guarantees that the model matches the checkpoint.
+    """
+    if 'config' not in cfg:
+        return cfg
+    cfg = dict(cfg)
+    path = cfg.pop('config')
+    if 'model' in cfg:
+        raise ModelConfigError(
+            f'teachers.{name}: give model or config, not both')
+    if not osp.isfile(path):
+        raise ModelConfigError(
+            f'teachers.{name}.config does not exist: {path}')
+    from mmengine.config import Config
+    cfg['model'] = Config.fromfile(path).model.to_dict()
+    return cfg
 
 
 def parse_teachers(teachers: Dict[str, dict]) -> Dict[str, TeacherSpec]:

@@ -445,3 +445,20 @@ def test_cli_bad_inputs(tmp_path):
     err = res.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('error: ')
     assert 'different synthetic world' in err[0] and 'seed=7' in err[0]
+
+
+def test_halves_use_the_setups_of_their_real_counterparts():
+    """TARGET in NTU-60's S001-S017 (so NTU-60 protocols keep every target
+    sample), SOURCE in the NTU-120 extension's S018-S032."""
+    from fsat.datasets.ntu import get_ntu_benchmark
+    from fsat.datasets.synthetic import get_preset, plan_ntu
+    jobs = plan_ntu(get_preset('demo'), 0)
+    xview = get_ntu_benchmark('ntu60_xview',
+                              classes=list(range(1, 11)))
+    for job in jobs:
+        name = (f'S{job.setup:03d}C001P{job.performer:03d}R001'
+                f'A{job.cls.action_id:03d}')
+        if job.cls.half == 'target':
+            assert job.setup <= 17 and xview.label_of(name) is not None
+        else:
+            assert job.setup >= 18

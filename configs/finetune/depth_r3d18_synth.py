@@ -1,0 +1,74 @@
+# Fine-tuning the depth student on k labels per class of the synthetic
+# TARGET half (cross-view: train cameras 2 and 3, test camera 1), evaluated
+# at video level (mean of the scores of all 16-frame clips).
+# Validation: 5 more videos per class from the labeled training pool,
+# disjoint from every budget up to max_budget (never the test split).
+# Sweeps set budget and seed; methods set the initialisation:
+#   from scratch:   nothing (all layers trained)
+#   FSAT:           custom_hooks=[PretrainedWeightsHook(transfer ckpt,
+#                   prefix='student.')], backbone.frozen_stages=3
+#   pretraining:    PretrainedWeightsHook(teacher ckpt,
+#                   adapt_input_channels=True), frozen_stages=3
+_base_ = [
+    '../_base_/models/r3d18_slim_depth.py', '../_base_/datasets/synthetic_ntu.py',
+    '../_base_/schedules/sgd_iter.py'
+]
+budget = 10
+seed = 0
+max_budget = 20
+val_per_class = 5
+_target = dict(benchmark='ntu60_xview', classes={{_base_.target_classes}})
+
+model = dict(
+    backbone=dict(frozen_stages=-1),
+    cls_head=dict(num_classes={{_base_.num_classes}}))
+
+_single = dict(type='PackPairedInputs', pack_single=True)
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='PairedModalityDataset',
+        data_root={{_base_.data_root}},
+        ntu=dict(_target, split='train'),
+        labeled_subset=dict(k_per_class=budget, seed=seed),
+        subset='labeled',
+        modalities=dict(depth=dict(pipeline={{_base_.depth_train}})),
+        pack=_single))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='PairedModalityDataset',
+        data_root={{_base_.data_root}},
+        ntu=dict(_target, split='train'),
+        labeled_subset=dict(
+            k_per_class=val_per_class, seed=seed, skip_per_class=max_budget),
+        subset='labeled',
+        test_mode=True,
+        modalities=dict(
+            depth=dict(sampling='video', pipeline={{_base_.depth_test}})),
+        pack=_single))
+test_dataloader = dict(
+    val_dataloader,
+    dataset=dict(
+        type='PairedModalityDataset',
+        data_root={{_base_.data_root}},
+        ntu=dict(_target, split='val'),
+        test_mode=True,
+        modalities=dict(
+            depth=dict(sampling='video', pipeline={{_base_.depth_test}})),
+        pack=_single))
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator
+
+train_cfg = dict(max_iters=300, val_interval=300)
+optim_wrapper = dict(optimizer=dict(lr=0.02, weight_decay=1e-3))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=300, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=300, save_best=None))
