@@ -31,7 +31,9 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
+    # sleep 2 s at every pass over a small labeled set)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},

@@ -25,10 +25,12 @@ model = dict(
 
 _single = dict(type='PackPairedInputs', pack_single=True)
 train_dataloader = dict(
-    batch_size=16,
+    batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
+    # sleep 2 s at every pass over a small labeled set)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
@@ -66,9 +68,9 @@ test_dataloader = dict(
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-train_cfg = dict(max_iters=300, val_interval=300)
+train_cfg = dict(max_iters=150, val_interval=150)
 optim_wrapper = dict(optimizer=dict(lr=0.02, weight_decay=1e-3))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=False, T_max=300, eta_min=0)
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=150, eta_min=0)
 ]
-default_hooks = dict(checkpoint=dict(interval=300, save_best=None))
+default_hooks = dict(checkpoint=dict(interval=150, save_best=None))

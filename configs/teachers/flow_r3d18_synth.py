@@ -19,7 +19,9 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
+    # sleep 2 s at every pass over a small labeled set)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
@@ -43,9 +45,9 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-train_cfg = dict(max_iters=2000, val_interval=1000)
+train_cfg = dict(max_iters=2000, val_interval=2000)
 optim_wrapper = dict(optimizer=dict(lr=0.05, weight_decay=1e-4))
 param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=False, T_max=2000, eta_min=0)
 ]
-default_hooks = dict(checkpoint=dict(interval=1000))
+default_hooks = dict(checkpoint=dict(interval=2000))

@@ -53,6 +53,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.dist import barrier, get_rank
+from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from fsat.apis.runner import build_runner, load_config, setup_launcher
@@ -85,6 +86,8 @@ class Run:
     signature: str = ''
     upstream: Dict[str, 'Run'] = field(default_factory=dict)
     record: Optional[dict] = None
+    grid: bool = False  # a recipe-grid run (its validation selects)
+    deferred: bool = False  # runs the recipe its grid runs selected
 
     @property
     def tag(self) -> str:
@@ -145,6 +148,9 @@ class Pipeline:
         self.recipes: List[dict] = [
             dict(r) for r in (cfg.get('recipe_grid') or [])
         ]
+        select_seeds = cfg.get('select_seeds')
+        self.select_seeds = (None if select_seeds is None else
+                             list(select_seeds))
         self.stages = [self._parse_stage(s) for s in cfg.get('stages', [])]
         self._validate()
 
@@ -176,6 +182,13 @@ class Pipeline:
             if 'name' not in recipe:
                 raise FsatUserError(
                     f'{where}: every recipe_grid entry needs a name')
+        if self.select_seeds is not None:
+            seeds = self.sweeps.get('seed', [])
+            if not self.select_seeds or any(s not in seeds
+                                            for s in self.select_seeds):
+                raise FsatUserError(
+                    f'{where}: select_seeds {self.select_seeds} must be a '
+                    f'non-empty subset of sweeps.seed {seeds}')
         seen: Dict[str, Stage] = {}
         for stage in self.stages:
             if stage.name in seen:
@@ -231,20 +244,70 @@ class Pipeline:
         for stage in self.stages:
             grid = [dict(zip(stage.sweep, combo)) for combo in
                     itertools.product(*(self.sweeps[a] for a in stage.sweep))]
-            recipes = self.recipes if stage.select_recipe else [None]
-            stage_runs = []
-            for values, recipe in itertools.product(grid, recipes):
-                run = Run(stage, values, recipe, '')
-                run.work_dir = osp.join(self.work_dir, stage.name, run.tag)
-                for name, ckpt in _references(stage.cfg_options):
-                    if ckpt:
-                        run.upstream[name] = self._match(
-                            by_stage[name], values)
-                run.signature = self._signature(run)
-                stage_runs.append(run)
+            stage_runs, deferred = [], []
+            for values in grid:
+                if not stage.select_recipe:
+                    stage_runs.append(self._new_run(stage, values, None,
+                                                    by_stage))
+                elif self._selects(values):
+                    stage_runs += [
+                        self._new_run(stage, values, recipe, by_stage,
+                                      grid=True) for recipe in self.recipes
+                    ]
+                else:
+                    run = Run(stage, values, None, '', deferred=True)
+                    run.upstream = self._upstream(stage, values, by_stage)
+                    deferred.append(run)
+            stage_runs += deferred
             by_stage[stage.name] = stage_runs
             runs.extend(stage_runs)
         return runs
+
+    def _selects(self, values: Dict[str, Any]) -> bool:
+        """Whether a sweep point runs the whole recipe grid."""
+        return (self.select_seeds is None or 'seed' not in values
+                or values['seed'] in self.select_seeds)
+
+    def _upstream(self, stage: Stage, values: Dict[str, Any],
+                  by_stage: Dict[str, List[Run]]) -> Dict[str, Run]:
+        return {
+            name: self._match(by_stage[name], values)
+            for name, ckpt in _references(stage.cfg_options) if ckpt
+        }
+
+    def _new_run(self, stage: Stage, values: Dict[str, Any],
+                 recipe: Optional[dict], by_stage: Dict[str, List[Run]],
+                 grid: bool = False) -> Run:
+        run = Run(stage, values, recipe, '', grid=grid)
+        run.upstream = self._upstream(stage, values, by_stage)
+        self._place(run)
+        return run
+
+    def _place(self, run: Run) -> None:
+        """Work dir and signature (once the recipe is known)."""
+        run.work_dir = osp.join(self.work_dir, run.stage.name, run.tag)
+        run.signature = self._signature(run)
+
+    def select_for(self, run: Run, records: List[dict]) -> None:
+        """Give a deferred run the recipe its grid runs selected.
+
+        The selection is :func:`fsat.apis.summary.choose_recipe` over the
+        validation metric of the grid runs of the same stage and sweep
+        values (other than the seed).
+        """
+        from fsat.apis.summary import choose_recipe
+        others = {k: v for k, v in run.values.items() if k != 'seed'}
+        scores: Dict[str, List[float]] = {}
+        for record in records:
+            if (record['stage'] == run.stage.name and record.get('grid')
+                    and all(record['values'].get(k) == v
+                            for k, v in others.items())):
+                scores.setdefault(record['recipe'], []).append(
+                    record['val'][self.select_metric])
+        name = choose_recipe(scores, [r['name'] for r in self.recipes])
+        run.recipe = next(r for r in self.recipes if r['name'] == name)
+        run.deferred = False
+        self._place(run)
 
     @staticmethod
     def _match(candidates: List[Run], values: Dict[str, Any]) -> Run:
@@ -367,6 +430,18 @@ def _prepare_work_dir(run: Run) -> bool:
     return False
 
 
+class _MetricsRecorder(Hook):
+    """Keeps the metrics of the last validation and its iteration."""
+
+    def __init__(self) -> None:
+        self.val: Dict[str, float] = {}
+        self.val_iter = -1
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self.val = dict(metrics or {})
+        self.val_iter = runner.iter
+
+
 def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     """Train, validate and test one run; write and return its record."""
     cfg = pipeline.resolve(run)
@@ -378,9 +453,19 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     cfg.experiment_name = f'{run.stage.name}-{run.tag}-{os.getpid()}'
     start = time.time()
     runner = build_runner(cfg)
+    recorder = _MetricsRecorder()
+    runner.register_hook(recorder, priority='LOWEST')
     runner.train()
-    val = runner.val() if cfg.get('val_dataloader') else {}
-    test = runner.test() if cfg.get('test_dataloader') else {}
+    val = {}
+    if cfg.get('val_dataloader'):
+        # the validation that ended training, else one now
+        val = recorder.val if recorder.val_iter == runner.iter else (
+            runner.val())
+    test = {}
+    if cfg.get('test_dataloader'):
+        same_split = (cfg.get('val_dataloader') == cfg.test_dataloader
+                      and cfg.get('val_evaluator') == cfg.test_evaluator)
+        test = dict(val) if same_split and val else runner.test()
     checkpoint = _last_checkpoint(run.work_dir)
     del runner
     gc.collect()
@@ -389,6 +474,7 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         method=run.stage.method,
         values=run.values,
         recipe=None if run.recipe is None else run.recipe['name'],
+        grid=run.grid,
         val={k: float(v) for k, v in (val or {}).items()},
         test={k: float(v) for k, v in (test or {}).items()},
         wall_time=time.time() - start,
@@ -445,14 +531,15 @@ def run_pipeline(pipeline: Pipeline,
     an interrupted pipeline keeps what it finished.
     """
     runs = pipeline.plan()
-    preflight(pipeline, runs, check_data=check_data)
+    preflight(pipeline, [r for r in runs if not r.deferred],
+              check_data=check_data)
     records: List[dict] = []
-    todo = [r for r in runs if _read_done(r) is None]
-    print_log(
-        f'pipeline {pipeline.filename}: {len(runs)} runs, '
-        f'{len(runs) - len(todo)} already finished', logger='current')
+    print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
+              logger='current')
     started, done_now = time.time(), 0
     for i, run in enumerate(runs, 1):
+        if run.deferred:
+            pipeline.select_for(run, records)
         record = _read_done(run)
         if record is not None:
             print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '
@@ -460,9 +547,9 @@ def run_pipeline(pipeline: Pipeline,
         else:
             eta = ''
             if done_now:
-                left = (time.time() - started) / done_now * (
-                    len(todo) - done_now)
-                eta = f', ETA {left / 60:.1f} min'
+                left = (time.time() - started) / done_now * (len(runs) - i +
+                                                             1)
+                eta = f', at most {left / 60:.0f} min left'
             print_log(f'[{i}/{len(runs)}] {run.label}: running{eta}',
                       logger='current')
             record = execute_run(pipeline, run, launcher)
@@ -481,6 +568,7 @@ def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
         pipeline=pipeline.filename,
         report_metric=pipeline.report_metric,
         select_metric=pipeline.select_metric,
+        select_seeds=pipeline.select_seeds,
         sweeps=pipeline.sweeps,
         recipe_grid=pipeline.recipes,
         runs=records)

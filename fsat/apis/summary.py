@@ -7,7 +7,8 @@ of the test metric, in percent; the standard deviation is the sample one
 (``ddof=1``) and is omitted with a single seed. When a stage ran a recipe
 grid, each (method, budget) uses the recipe with the best mean
 *validation* metric over seeds (ties: the earlier recipe in the grid), and
-the test numbers of that recipe only are reported.
+the test numbers of that recipe only are reported. With ``select_seeds``,
+only those seeds ran the grid; the other seeds ran the selected recipe.
 """
 import json
 import os
@@ -24,6 +25,19 @@ def _budget(run: dict):
     return run['values'].get(BUDGET, 'all')
 
 
+def choose_recipe(scores: Dict[str, List[float]], order: List[str]) -> str:
+    """The recipe with the best mean score; ties go to the earlier one."""
+    if not scores:
+        raise ValueError('no validation scores to choose a recipe with')
+    means = {r: float(np.mean(v)) for r, v in scores.items()}
+    return max(means, key=lambda r: (means[r], -order.index(r)))
+
+
+def _is_grid(run: dict) -> bool:
+    # results written before deferred runs existed: every recipe run
+    return run.get('grid', run['recipe'] is not None)
+
+
 def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
     """Per method and budget: the selected recipe and every recipe's score.
 
@@ -36,7 +50,7 @@ def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
     scores: Dict[Tuple[str, str], Dict[str, list]] = defaultdict(
         lambda: defaultdict(list))
     for run in results['runs']:
-        if run['method'] is None or run['recipe'] is None:
+        if run['method'] is None or not _is_grid(run):
             continue
         value = run['val'].get(metric)
         if value is None:
@@ -49,8 +63,8 @@ def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
     selection: Dict[str, Dict[str, dict]] = defaultdict(dict)
     for (method, budget), per_recipe in scores.items():
         means = {r: float(np.mean(v)) for r, v in per_recipe.items()}
-        best = max(means, key=lambda r: (means[r], -order.index(r)))
-        selection[method][budget] = dict(selected=best, val=means)
+        selection[method][budget] = dict(
+            selected=choose_recipe(per_recipe, order), val=means)
     return dict(selection)
 
 

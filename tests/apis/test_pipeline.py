@@ -220,3 +220,30 @@ def test_unbuildable_training_data_fails_before_any_run(
     with pytest.raises(FsatUserError, match='training data cannot be built'):
         run_pipeline(pipeline)
     assert not osp.exists(tmp_path / 'w' / 'teacher')
+
+
+def test_select_seeds_run_the_grid_and_other_seeds_the_selection(
+        tmp_path, pipeline_files):
+    root, path = pipeline_files
+    text = open(path).read().replace(
+        "sweeps = dict(budget=[8, 16], seed=[0, 1])",
+        "sweeps = dict(budget=[8], seed=[0, 1])\nselect_seeds = [0]")
+    # keep the teacher's finished run: same work dir layout, new stages
+    text = text[:text.index("    dict(name='scratch'")] + ']\n'
+    cheap = tmp_path / 'pipe.py'
+    cheap.write_text(text)
+    pipeline = load_pipeline(str(cheap), str(tmp_path / 'w'))
+    records = run_pipeline(pipeline)
+    finetune = [r for r in records if r['stage'] == 'finetune']
+    assert [(r['values']['seed'], r['recipe'], r['grid'])
+            for r in finetune][:2] == [(0, 'lr0.01', True),
+                                       (0, 'lr0.5', True)]
+    grid = {r['recipe']: r['val']['acc/top1'] for r in finetune[:2]}
+    chosen = max(grid, key=lambda k: (grid[k], k == 'lr0.01'))
+    assert finetune[2]['values']['seed'] == 1
+    assert finetune[2]['recipe'] == chosen and not finetune[2]['grid']
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    assert select_recipes(results)['pretrained']['8']['selected'] == chosen
+    md = render_markdown(results)
+    assert '| pretrained |' in md
