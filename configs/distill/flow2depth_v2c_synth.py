@@ -30,7 +30,6 @@ model = dict(
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
-    persistent_workers=True,
     # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
     # sleep 2 s at every pass over a small labeled set)
     sampler=dict(type='InfiniteSampler', shuffle=True),

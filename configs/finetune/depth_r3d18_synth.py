@@ -27,7 +27,6 @@ _single = dict(type='PackPairedInputs', pack_single=True)
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    persistent_workers=True,
     # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
     # sleep 2 s at every pass over a small labeled set)
     sampler=dict(type='InfiniteSampler', shuffle=True),
@@ -42,7 +41,6 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='PairedModalityDataset',

@@ -18,7 +18,6 @@ _source = dict(
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
-    persistent_workers=True,
     # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
     # sleep 2 s at every pass over a small labeled set)
     sampler=dict(type='InfiniteSampler', shuffle=True),
@@ -31,7 +30,6 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='PairedModalityDataset',

@@ -536,7 +536,7 @@ def run_pipeline(pipeline: Pipeline,
     records: List[dict] = []
     print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
               logger='current')
-    started, done_now = time.time(), 0
+    seconds: Dict[str, List[float]] = {}  # stage -> wall times this call
     for i, run in enumerate(runs, 1):
         if run.deferred:
             pipeline.select_for(run, records)
@@ -545,19 +545,30 @@ def run_pipeline(pipeline: Pipeline,
             print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '
                       'skipped', logger='current')
         else:
-            eta = ''
-            if done_now:
-                left = (time.time() - started) / done_now * (len(runs) - i +
-                                                             1)
-                eta = f', at most {left / 60:.0f} min left'
-            print_log(f'[{i}/{len(runs)}] {run.label}: running{eta}',
-                      logger='current')
+            print_log(
+                f'[{i}/{len(runs)}] {run.label}: running' +
+                _eta(runs[i - 1:], seconds), logger='current')
+            start = time.time()
             record = execute_run(pipeline, run, launcher)
-            done_now += 1
+            seconds.setdefault(run.stage.name, []).append(time.time() -
+                                                          start)
         run.record = record
         records.append(record)
         _write_results(pipeline, records)
     return records
+
+
+def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
+    """Time left, from the mean wall time of this call's runs per stage
+    (stages without a finished run count with the latest stage's mean)."""
+    if not seconds:
+        return ''
+    latest = list(seconds.values())[-1]
+    fallback = sum(latest) / len(latest)
+    left = sum(
+        sum(seconds[r.stage.name]) / len(seconds[r.stage.name])
+        if r.stage.name in seconds else fallback for r in remaining)
+    return f', about {left / 60:.0f} min left'
 
 
 def _write_results(pipeline: Pipeline, records: List[dict]) -> None:

@@ -54,8 +54,11 @@ def _depth_rgb(depth: np.ndarray) -> np.ndarray:
     return out
 
 
-def _flow_rgb(flow: np.ndarray, bound: float = 8.0) -> np.ndarray:
+def _flow_rgb(flow: np.ndarray) -> np.ndarray:
+    """Hue = direction, brightness = magnitude (scaled to the frame's
+    strongest 1% of motion: the people are small, their flow too)."""
     mag, ang = cv2.cartToPolar(flow[..., 0], flow[..., 1])
+    bound = max(float(np.percentile(mag, 99.5)), 0.25)
     hsv = np.zeros(flow.shape[:2] + (3, ), np.uint8)
     hsv[..., 0] = (ang * 90 / np.pi).astype(np.uint8)
     hsv[..., 1] = 255
