@@ -515,3 +515,43 @@ def test_pack_single_trains_recognizer_gcn(ntu_root):
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     losses = model.train_step(batch, optim)
     assert torch.isfinite(losses['loss_cls'])
+
+
+def test_real_ntu_rgb_and_skeleton_pair_frame_for_frame(tmp_path):
+    """The real sample: its 103-frame .avi and 103-frame .skeleton are one
+    timeline; a clip takes the same frames of both."""
+    from fsat.testing import real_sample
+    name = 'S001C001P001R001A001'
+    root = osp.dirname(real_sample('ntu', f'{name}_rgb.avi'))
+    real_sample('ntu', f'{name}.skeleton')
+    ann = tmp_path / 'pairs.json'
+    ann.write_text(json.dumps([dict(
+        name=name, label=0,
+        paths=dict(rgb=f'{name}_rgb.avi', skeleton=f'{name}.skeleton'))]))
+    dataset = PairedModalityDataset(
+        ann_file=str(ann),
+        data_root=root,
+        test_mode=True,
+        modalities=dict(
+            rgb=dict(sampling='clip', pipeline=[
+                dict(type='DecordInit'), dict(type='DecordDecode'),
+                dict(type='Resize', scale=(32, 32), keep_ratio=False),
+                dict(type='FormatShape', input_format='NCTHW')]),
+            skeleton=dict(sampling='clip', pipeline=[
+                dict(type='LoadSkeleton'), dict(type='SkeletonDecode'),
+                dict(type='FormatGCNInput', num_person=2)])))
+    info = dataset.get_data_info(0)
+    assert info['frame_counts'] == dict(rgb=103, skeleton=103)
+    sample = dataset[0]
+    meta = sample['data_samples'].metainfo
+    assert list(meta['frame_inds']['rgb']) == list(
+        meta['frame_inds']['skeleton'])
+    assert len(meta['frame_inds']['rgb']) == 16
+    assert sample['inputs']['rgb'].shape == (1, 3, 16, 32, 32)
+    # the skeleton clip holds the file's joints of those very frames
+    from fsat.datasets.ntu import read_skeleton
+    joints = read_skeleton(real_sample('ntu', f'{name}.skeleton'))
+    first = meta['frame_inds']['skeleton'][0]
+    torch.testing.assert_close(
+        sample['inputs']['skeleton'][0, 0, 0],
+        torch.from_numpy(joints[0, first]))
