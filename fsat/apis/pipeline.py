@@ -430,6 +430,21 @@ def _prepare_work_dir(run: Run) -> bool:
     return False
 
 
+def _stop_train_workers(runner) -> None:
+    """Stop the worker processes of an iteration-based train loader now.
+
+    Its endless iterator is never exhausted; left to the garbage collector,
+    each worker's shutdown waits for a 5 s timeout, which adds ~10 s to
+    every run of a sweep. (MMEngine's and torch's private attributes; a
+    loop without them is left alone.)
+    """
+    loop = getattr(runner, '_train_loop', None)
+    iterator = getattr(getattr(loop, 'dataloader_iterator', None),
+                       '_iterator', None)
+    if hasattr(iterator, '_shutdown_workers'):
+        iterator._shutdown_workers()
+
+
 class _MetricsRecorder(Hook):
     """Keeps the metrics of the last validation and its iteration."""
 
@@ -467,6 +482,7 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
                       and cfg.get('val_evaluator') == cfg.test_evaluator)
         test = dict(val) if same_split and val else runner.test()
     checkpoint = _last_checkpoint(run.work_dir)
+    _stop_train_workers(runner)
     del runner
     gc.collect()
     record = dict(
@@ -559,16 +575,17 @@ def run_pipeline(pipeline: Pipeline,
 
 
 def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
-    """Time left, from the mean wall time of this call's runs per stage
-    (stages without a finished run count with the latest stage's mean)."""
-    if not seconds:
+    """Time left for the remaining runs of stages already timed in this
+    call (mean wall time per stage), and how many runs are not timed."""
+    timed = [r for r in remaining if r.stage.name in seconds]
+    if not timed:
         return ''
-    latest = list(seconds.values())[-1]
-    fallback = sum(latest) / len(latest)
     left = sum(
         sum(seconds[r.stage.name]) / len(seconds[r.stage.name])
-        if r.stage.name in seconds else fallback for r in remaining)
-    return f', about {left / 60:.0f} min left'
+        for r in timed)
+    untimed = len(remaining) - len(timed)
+    more = f' + {untimed} runs of stages not timed yet' if untimed else ''
+    return f', about {left / 60:.0f} min left{more}'
 
 
 def _write_results(pipeline: Pipeline, records: List[dict]) -> None:

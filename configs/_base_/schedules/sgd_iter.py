@@ -17,3 +17,5 @@ default_hooks = dict(
         max_keep_ckpts=1),
     logger=dict(type='LoggerHook', interval=50))
 log_processor = dict(by_epoch=False)
+# reproducible runs (pipelines set randomness.seed per sweep seed)
+randomness = dict(seed=0)
