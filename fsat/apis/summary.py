@@ -129,9 +129,12 @@ def render_markdown(results: dict) -> str:
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows[1:]]
     selection = select_recipes(results)
     if selection:
+        seeds = results.get('select_seeds')
+        over = (f"seed(s) {', '.join(map(str, seeds))}" if seeds else
+                'all seeds')
         lines += [
             '', f"Recipes chosen on validation {results['select_metric']} "
-            '(mean over seeds; the same grid for every method):', '',
+            f'(mean over {over}; the same grid for every method):', '',
             '| method | budget | selected | validation scores |',
             '|---|---|---|---|'
         ]
