@@ -29,7 +29,9 @@ def options(modality: str, data_root: str, num_classes: int,
             iters: int) -> dict:
     """Overrides putting every modality on the same split and schedule."""
     target = dict(
-        benchmark='ntu60_xview', classes=list(range(1, num_classes + 1)))
+        benchmark='ntu60_xview',
+        split_rule=None,
+        classes=list(range(1, num_classes + 1)))
     opts = {
         'train_dataloader.dataset.ntu': dict(target, split='train'),
         'test_dataloader.dataset.ntu': dict(target, split='val'),

@@ -6,8 +6,8 @@
 # The pipeline (or --cfg-options) sets the teacher checkpoint:
 #   model.teacher.checkpoint=work_dirs/.../iter_2000.pth
 _base_ = [
-    '../_base_/models/r3d18_slim_depth.py', '../_base_/datasets/synthetic_ntu.py',
-    '../_base_/schedules/sgd_iter.py'
+    '../_base_/models/r3d18_slim_depth.py',
+    '../_base_/datasets/synthetic_ntu.py', '../_base_/schedules/sgd_iter.py'
 ]
 teacher_config = 'configs/teachers/flow_r3d18_synth.py'
 granularity = 'video'

@@ -10,8 +10,8 @@
 #   pretraining:    PretrainedWeightsHook(teacher ckpt,
 #                   adapt_input_channels=True), frozen_stages=3
 _base_ = [
-    '../_base_/models/r3d18_slim_depth.py', '../_base_/datasets/synthetic_ntu.py',
-    '../_base_/schedules/sgd_iter.py'
+    '../_base_/models/r3d18_slim_depth.py',
+    '../_base_/datasets/synthetic_ntu.py', '../_base_/schedules/sgd_iter.py'
 ]
 budget = 10
 seed = 0
