@@ -132,12 +132,16 @@ def toy_train_config(work_dir: str,
         num_workers=0,
         sampler=dict(type='DefaultSampler', shuffle=False),
         dataset=dataset)
+    # iteration-based: an endless sampler (MMEngine sleeps 2 s whenever a
+    # DefaultSampler's pass ends); unshuffled, rank r takes r, r + W, ...
+    train_loader = dict(
+        loader, sampler=dict(type='InfiniteSampler', shuffle=False))
     return dict(
         default_scope='fsat',
         custom_imports=dict(imports=['fsat.testing']),
         work_dir=work_dir,
         model=toy_recognizer(num_classes),
-        train_dataloader=loader,
+        train_dataloader=train_loader,
         val_dataloader=dict(loader, batch_size=8),
         test_dataloader=dict(loader, batch_size=8),
         val_evaluator=dict(type='AccMetric'),

@@ -247,3 +247,48 @@ def test_select_seeds_run_the_grid_and_other_seeds_the_selection(
     assert select_recipes(results)['pretrained']['8']['selected'] == chosen
     md = render_markdown(results)
     assert '| pretrained |' in md
+
+
+def test_killed_pipeline_skips_finished_stages_when_run_again(tmp_path):
+    """Kill the pipeline while its second stage trains; a second call skips
+    the finished first stage and completes the second."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from fsat.testing import REPO_ROOT
+    first = _stage_config(tmp_path / 'first.py', max_iters=4)
+    second = _stage_config(tmp_path / 'second.py', max_iters=300)
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        f"stages = [dict(name='first', config='{first}'),\n"
+        f"          dict(name='second', config='{second}',\n"
+        "               cfg_options={'load_from': '{first.checkpoint}'})]\n")
+    work = tmp_path / 'work'
+    cmd = [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'run_pipeline.py'),
+        str(pipe), '--work-dir',
+        str(work)
+    ]
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = work / 'second' / 'single' / 'signature.txt'
+    deadline = time.time() + 300
+    while not started.exists() and time.time() < deadline:
+        assert proc.poll() is None, 'the pipeline ended before stage 2'
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (work / 'first' / 'single' / 'done.json').is_file()
+    assert not (work / 'second' / 'single' / 'done.json').exists()
+    again = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=600)
+    log = again.stdout + again.stderr
+    assert again.returncode == 0, log[-3000:]
+    assert '[1/2] first [single]: finished before, skipped' in log
+    assert '[2/2] second [single]: running' in log
+    assert (work / 'second' / 'single' / 'done.json').is_file()

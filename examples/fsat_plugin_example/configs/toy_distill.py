@@ -28,7 +28,7 @@ _dataset = dict(
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=_dataset)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=8, val_interval=8)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9))
