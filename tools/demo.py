@@ -17,6 +17,8 @@ import os
 import os.path as osp
 import time
 
+from mmengine.config import DictAction
+
 from fsat.utils.cli import run_cli
 
 
@@ -33,7 +35,7 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/fsat_synth_demo')
     parser.add_argument('--workers', type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        '--cfg-options', nargs='+', default=[],
+        '--cfg-options', nargs='+', action=DictAction, default={},
         help='pipeline overrides, e.g. sweeps.seed=[0]')
     args = parser.parse_args()
     start = time.time()
@@ -57,17 +59,10 @@ def main() -> None:
         raise RuntimeError(f'optical flow failed for {len(failed)} videos, '
                            f'e.g. {failed[0].message}')
 
-    from mmengine.config import DictAction
-
     from fsat.apis.pipeline import load_pipeline, run_pipeline
     from fsat.apis.summary import summarize
     _banner(3, 4, f'pipeline {args.pipeline}')
-    options = {}
-    if args.cfg_options:
-        ns = argparse.Namespace()
-        DictAction(option_strings=[], dest='o')(None, ns, args.cfg_options)
-        options = ns.o
-    pipeline = load_pipeline(args.pipeline, args.work_dir, options)
+    pipeline = load_pipeline(args.pipeline, args.work_dir, args.cfg_options)
     run_pipeline(pipeline)
 
     _banner(4, 4, 'results')

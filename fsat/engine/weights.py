@@ -42,9 +42,10 @@ def load_prefixed_weights(model: nn.Module,
     Returns:
         str: A one-line report of what was loaded, adapted and skipped.
     """
+    full = _state_dict(checkpoint)
     state = {
         k[len(prefix):]: v
-        for k, v in _state_dict(checkpoint).items() if k.startswith(prefix)
+        for k, v in full.items() if k.startswith(prefix)
     }
     own = model.state_dict()
     loaded, adapted, skipped = {}, [], []
@@ -62,8 +63,7 @@ def load_prefixed_weights(model: nn.Module,
         else:
             skipped.append(key)
     if not loaded:
-        prefixes = sorted({k.split('.')[0] + '.' for k in _state_dict(
-            checkpoint)})
+        prefixes = sorted({k.split('.')[0] + '.' for k in full})
         raise FsatUserError(
             f'{checkpoint}: no weights under prefix {prefix!r} match the '
             f'model (prefixes in the file: {", ".join(prefixes)})')

@@ -231,7 +231,7 @@ class FeatureSupervisedDistiller(BaseDistiller):
                                      rows.shape[0])
             per_video = split_per_sample(rows, counts)
         else:
-            per_video = self._cached_rows(data_samples, inputs)
+            per_video = self._cached_rows(data_samples)
         videos = torch.stack([v.mean(0) for v in per_video])
         clips = torch.stack([
             v[min(max(slot, 0), len(v) - 1)]
@@ -244,7 +244,7 @@ class FeatureSupervisedDistiller(BaseDistiller):
                     targets[f'teacher.{tap}_{level}'] = part
         return targets
 
-    def _cached_rows(self, data_samples, inputs) -> List[torch.Tensor]:
+    def _cached_rows(self, data_samples) -> List[torch.Tensor]:
         if self._teacher_cache is None:
             raise RuntimeError(
                 "teacher_source='cache' but no teacher feature cache is "
