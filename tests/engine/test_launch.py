@@ -56,6 +56,9 @@ def test_init_dist_without_launcher_environment_is_one_clear_error(
 
 
 def test_slurm_and_mpi_environments_are_translated(monkeypatch):
+    # the translation writes these; monkeypatch restores them afterwards
+    for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv('SLURM_PROCID', '5')
     monkeypatch.setenv('SLURM_NTASKS', '8')
     monkeypatch.setenv('SLURM_LOCALID', '1')
