@@ -22,6 +22,7 @@ from fsat.apis.summary import summarize
 from fsat.engine.launch import (
     LAUNCHERS,
     check_nproc,
+    finalize_dist,
     find_free_port,
     init_dist,
 )
@@ -86,6 +87,7 @@ def main() -> None:
         out = summarize(osp.join(pipeline.work_dir, 'results.json'))
         print(out['table'])
         print(f"results: {out['markdown']}\nplot: {out['plot']}")
+    finalize_dist()
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ from fsat.apis import (
     require_file,
     setup_launcher,
 )
-from fsat.engine.launch import LAUNCHERS
+from fsat.engine.launch import LAUNCHERS, finalize_dist
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -80,6 +80,7 @@ def main() -> None:
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
     runner.test()
+    finalize_dist()
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ from fsat.apis import (
     require_file,
     setup_launcher,
 )
-from fsat.engine.launch import LAUNCHERS
+from fsat.engine.launch import LAUNCHERS, finalize_dist
 from fsat.utils.cli import run_cli
 
 
@@ -107,6 +107,7 @@ def main() -> None:
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
     runner.train()
+    finalize_dist()
 
 
 if __name__ == '__main__':

@@ -76,6 +76,23 @@ def init_dist(launcher: str,
     return backend
 
 
+def finalize_dist() -> None:
+    """Leave the process group together with the other ranks.
+
+    Without it each rank tears its gloo/nccl threads down on interpreter
+    exit while a peer may still be inside a collective, which aborts the
+    process ("terminate called without an active exception", SIGABRT) after
+    the work has finished. A barrier followed by ``destroy_process_group``
+    makes every rank exit cleanly. A no-op outside distributed runs.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    try:
+        torch_dist.barrier()
+    finally:
+        torch_dist.destroy_process_group()
+
+
 def _env_from_slurm() -> None:
     """Translate SLURM variables into torchrun-style ones."""
     proc_id = int(os.environ['SLURM_PROCID'])
