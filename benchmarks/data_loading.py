@@ -9,6 +9,9 @@ warm-up load:
   decord plus the same span of masked depth PNGs, both multi-scale corner
   cropped, resized to 112x112 and flipped (FSAT's training augmentation);
 * ``depth``: the depth clip alone (a student with a cached teacher);
+* ``depth_frame_cache``: the same with ``LoadMaskedDepth(cache_root=...)``,
+  which reads clips from frames decoded once
+  (:mod:`fsat.datasets.frame_cache`);
 * ``skeleton``: whole skeleton sequences, centred, padded to 300 frames.
 
 Without ``--data-root`` a small set of samples is generated in a temporary
@@ -55,13 +58,17 @@ FLIP_FORMAT = [
 ]
 
 
-def modality_cfgs(size: int) -> dict:
+def modality_cfgs(size: int, cache_root: str) -> dict:
     rgb = dict(pipeline=[dict(type='DecordInit'),
                          dict(type='DecordDecode')] + crop_resize(size) +
                FLIP_FORMAT)
-    depth = dict(pipeline=[dict(type='LoadMaskedDepth')] +
-                 crop_resize(size) + [dict(type='ReplicateDepth')] +
-                 FLIP_FORMAT)
+
+    def depth_cfg(**load):
+        return dict(pipeline=[dict(type='LoadMaskedDepth', **load)] +
+                    crop_resize(size) + [dict(type='ReplicateDepth')] +
+                    FLIP_FORMAT)
+
+    depth = depth_cfg()
     skeleton = dict(
         sampling=dict(mode='sequence', length=300, pad='zero'),
         pipeline=[dict(type='LoadSkeleton'), dict(type='CenterSkeleton'),
@@ -71,6 +78,9 @@ def modality_cfgs(size: int) -> dict:
         paired_rgb_depth=dict(depth=depth,
                               rgb=dict(rgb, sampling='same_clip')),
         depth=dict(depth=depth),
+        # the decoded-frame cache (fsat.datasets.frame_cache), timed after
+        # the warm-up pass that fills it
+        depth_frame_cache=dict(depth=depth_cfg(cache_root=cache_root)),
         skeleton=dict(skeleton=skeleton))
 
 
@@ -132,10 +142,12 @@ def generate_samples(root: str, num_samples: int, num_frames: int,
 
 
 def per_worker_rate(dataset, num_samples: int, workers: int) -> float:
-    """Samples per second per worker, after one warm-up load."""
+    """Samples per second per worker, after one warm-up load of each
+    timed sample."""
     num_samples = min(num_samples, len(dataset))
-    dataset[0]
     indices = [i % len(dataset) for i in range(num_samples)]
+    for i in sorted(set(indices)):
+        dataset[i]
     if workers == 0:
         start = time.perf_counter()
         for i in indices:
@@ -199,7 +211,9 @@ def main(argv=None) -> dict:
                           gen_frames=args.gen_frames,
                           rgb_size=args.rgb_size, depth_size='512x424')
         ntu = dict(benchmark=args.benchmark, split=args.split)
-        for key, modalities in modality_cfgs(args.size).items():
+        cache_root = osp.join(tmp, 'frame_cache')
+        for key, modalities in modality_cfgs(args.size,
+                                             cache_root).items():
             dataset = PairedModalityDataset(
                 modalities, data_root=root, ntu=ntu,
                 clip_len=args.clip_len, on_missing='skip')

@@ -9,6 +9,8 @@ from mmcv.transforms import BaseTransform
 
 from fsat.registry import TRANSFORMS
 
+from ..frame_cache import cached_frames
+
 
 def read_depth_png(path: str) -> np.ndarray:
     """Read one masked depth PNG as uint16 millimetres.
@@ -70,19 +72,43 @@ class LoadMaskedDepth(BaseTransform):
     Args:
         filename_tmpl (str, optional): Frame file name template; defaults to
             the results' ``filename_tmpl``, else ``'MDepth-{:08d}.png'``.
+        cache_root (str, optional): Decode each depth folder once into
+            this disk cache and read clips from it afterwards
+            (:mod:`fsat.datasets.frame_cache`); needs ``total_frames``
+            (set by :class:`PairedSampleFrames`). Defaults to None (read
+            the PNGs every time).
     """
 
-    def __init__(self, filename_tmpl: Optional[str] = None) -> None:
+    def __init__(self,
+                 filename_tmpl: Optional[str] = None,
+                 cache_root: Optional[str] = None) -> None:
         self.filename_tmpl = filename_tmpl
+        self.cache_root = cache_root
 
     def transform(self, results: Dict) -> Dict:
         """Read, check and convert the depth frames."""
         tmpl = (self.filename_tmpl or results.get('filename_tmpl')
                 or 'MDepth-{:08d}.png')
         offset = results.get('offset', 0)
+        inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
+        if self.cache_root and results.get('total_frames'):
+            folder = results['frame_dir']
+            total = max(int(results['total_frames']), int(inds.max()) + 1)
+            clip = cached_frames(
+                self.cache_root, 'depth', folder, total,
+                lambda i: read_depth_png(
+                    osp.join(folder, tmpl.format(i + offset))),
+                settings=f'{tmpl}|{offset}')[inds]
+            unique = sorted(set(inds.tolist()))
+            results['depth_stats'] = depth_stats(
+                list(clip[[inds.tolist().index(i) for i in unique]]))
+            results['imgs'] = list(clip.astype(np.float32))
+            results['img_shape'] = results['original_shape'] = \
+                clip.shape[1:3]
+            return results
         frames: Dict[int, np.ndarray] = {}
         first = None
-        for index in np.asarray(results['frame_inds']).reshape(-1):
+        for index in inds:
             index = int(index)
             if index in frames:
                 continue
@@ -105,4 +131,5 @@ class LoadMaskedDepth(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(filename_tmpl={self.filename_tmpl})'
+        return (f'{self.__class__.__name__}(filename_tmpl='
+                f'{self.filename_tmpl!r}, cache_root={self.cache_root!r})')

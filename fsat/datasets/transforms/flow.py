@@ -18,6 +18,7 @@ from mmcv.transforms import BaseTransform
 from fsat.registry import TRANSFORMS
 
 from ..flow import DEFAULT_BOUND, FLOW_TMPL, dequantize_flow
+from ..frame_cache import cached_frames
 
 
 @TRANSFORMS.register_module()
@@ -43,15 +44,22 @@ class LoadFlow(BaseTransform):
         filename_tmpl (str, optional): Template with the component and the
             number, e.g. ``'flow_{}_{:05d}.jpg'``; defaults to the results'
             ``filename_tmpl``, else :data:`fsat.datasets.flow.FLOW_TMPL`.
+        cache_root (str, optional): Decode each flow folder once into
+            this disk cache and read clips from it afterwards
+            (:mod:`fsat.datasets.frame_cache`); needs ``total_frames``
+            (set by :class:`PairedSampleFrames`). Defaults to None (read
+            the JPEGs every time).
     """
 
     def __init__(self,
                  dequantize: bool = True,
                  bound: float = DEFAULT_BOUND,
-                 filename_tmpl: Optional[str] = None) -> None:
+                 filename_tmpl: Optional[str] = None,
+                 cache_root: Optional[str] = None) -> None:
         self.dequantize = dequantize
         self.bound = float(bound)
         self.filename_tmpl = filename_tmpl
+        self.cache_root = cache_root
 
     def _read(self, folder: str, tmpl: str, number: int) -> np.ndarray:
         comps = []
@@ -71,9 +79,22 @@ class LoadFlow(BaseTransform):
         tmpl = (self.filename_tmpl or results.get('filename_tmpl')
                 or FLOW_TMPL)
         offset = results.get('offset', 0)
+        inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
+        if self.cache_root and results.get('total_frames'):
+            folder = results['frame_dir']
+            total = max(int(results['total_frames']), int(inds.max()) + 1)
+            raw = cached_frames(
+                self.cache_root, 'flow', folder, total,
+                lambda i: self._read(folder, tmpl, i + offset),
+                settings=f'{tmpl}|{offset}')[inds]
+            imgs = [
+                dequantize_flow(f, self.bound) if self.dequantize else f
+                for f in raw
+            ]
+            return self._finish(results, imgs)
         cache: Dict[int, np.ndarray] = {}
         imgs = []
-        for index in np.asarray(results['frame_inds']).reshape(-1):
+        for index in inds:
             index = int(index)
             if index not in cache:
                 flow = self._read(results['frame_dir'], tmpl, index + offset)
@@ -81,6 +102,9 @@ class LoadFlow(BaseTransform):
                     flow = dequantize_flow(flow, self.bound)
                 cache[index] = flow
             imgs.append(cache[index].copy())
+        return self._finish(results, imgs)
+
+    def _finish(self, results: Dict, imgs: list) -> Dict:
         shapes = {img.shape for img in imgs}
         if len(shapes) > 1:
             raise ValueError(f'Flow frames of {results["frame_dir"]} differ '
@@ -93,4 +117,4 @@ class LoadFlow(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(dequantize={self.dequantize}, '
-                f'bound={self.bound})')
+                f'bound={self.bound}, cache_root={self.cache_root!r})')
