@@ -24,7 +24,10 @@ from fsat.utils.cli import FsatUserError, run_cli
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help="checkpoint file, or 'none' for a model that loads its own "
+        'weights (e.g. LateFusionRecognizer streams)')
     parser.add_argument('--work-dir', help='where evaluation logs go')
     parser.add_argument(
         '--dump',
@@ -55,7 +58,10 @@ def merge_args(cfg, args) -> None:
     """Apply the command-line arguments to the config."""
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(
         args.config)
-    cfg.load_from = require_file(args.checkpoint, 'checkpoint')
+    if args.checkpoint.lower() == 'none':
+        cfg.load_from = None
+    else:
+        cfg.load_from = require_file(args.checkpoint, 'checkpoint')
     if not cfg.get('test_dataloader') or not cfg.get('test_evaluator'):
         raise FsatUserError(
             f'{args.config} has no test_dataloader/test_evaluator to test '

@@ -19,12 +19,14 @@ from .distillers import BaseDistiller, FeatureSupervisedDistiller, TeacherSpec
 from .errors import ModelConfigError
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
+from .recognizers import LateFusionRecognizer
 from .taps import Tap, TapManager, TapRecords, unwrap_model
 
 __all__ = [
     'BaseConnector', 'BaseDistiller', 'ConvAdaptConnector',
     'CosineDistanceLoss', 'FeatureMSELoss', 'FeatureSupervisedDistiller',
-    'KDLoss', 'L2NormConnector', 'LinearConnector', 'ModelConfigError',
+    'KDLoss', 'L2NormConnector', 'LateFusionRecognizer', 'LinearConnector',
+    'ModelConfigError',
     'PairedDataPreprocessor', 'ResNeXt3d', 'SequentialConnector', 'Tap',
     'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
     'build_connector', 'nms_1d', 'unwrap_model'
