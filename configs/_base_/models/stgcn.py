@@ -10,4 +10,6 @@ model = dict(
         base_channels=64,
         num_person=2),
     cls_head=dict(
-        type='GCNHead', num_classes=60, in_channels=256, dropout=0.0))
+        type='GCNHead', num_classes=60, in_channels=256, dropout=0.0),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor', format_shape='NCTVM'))

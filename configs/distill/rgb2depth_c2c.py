@@ -1,0 +1,2 @@
+_base_ = ['./rgb2depth_v2c.py']
+model = dict(granularity='clip')

@@ -1,0 +1,63 @@
+# FSAT on real data, depth student (paper Tables III-IV): NTU-120-minus-60
+# -> NTU-60 cross-view at 20 / 50 / 100 labels per class x 5 seeds.
+#   1. flow teacher on NTU-120-minus-60 (A061-A120)
+#   2. video+clip transfer to the 3D-ResNet-18 depth student on the
+#      unlabeled cross-view training pairs (teacher features cached)
+#   3. fine-tuning with k labels per class, three initialisations: from
+#      scratch, flow-teacher pretraining, feature-supervised transfer
+# The paper's fixed recipes (no recipe search). Needs only the data: link
+# it to data/nturgbd or set NTU_ROOT, extract flow (docs/optical_flow.md):
+#   tools/run_pipeline.py configs/pipelines/fsat_ntu60_depth.py --nproc 8
+sweeps = dict(budget=[20, 50, 100], seed=[0, 1, 2, 3, 4])
+report_metric = 'acc/top1'
+
+_finetune = 'configs/finetune/depth_r3d18_ntu60_xview.py'
+_few_labels = {
+    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
+    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
+    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
+    'randomness.seed': '{seed}',
+}
+stages = [
+    dict(name='teacher', config='configs/teachers/flow_r3d18_ntu120m60.py'),
+    dict(
+        name='transfer',
+        config='configs/distill/flow2depth_vc.py',
+        cfg_options={'model.teacher.checkpoint': '{teacher.checkpoint}'}),
+    dict(
+        name='scratch',
+        method='from scratch',
+        config=_finetune,
+        sweep=['budget', 'seed'],
+        cfg_options=_few_labels),
+    dict(
+        name='pretrain',
+        method='flow-teacher pretraining',
+        config=_finetune,
+        sweep=['budget', 'seed'],
+        cfg_options=dict(
+            _few_labels, **{
+                'model.backbone.frozen_stages': 3,
+                'custom_hooks': [
+                    dict(
+                        type='PretrainedWeightsHook',
+                        checkpoint='{teacher.checkpoint}',
+                        adapt_input_channels=True)
+                ]
+            })),
+    dict(
+        name='fsat',
+        method='feature-supervised (video+clip)',
+        config=_finetune,
+        sweep=['budget', 'seed'],
+        cfg_options=dict(
+            _few_labels, **{
+                'model.backbone.frozen_stages': 3,
+                'custom_hooks': [
+                    dict(
+                        type='PretrainedWeightsHook',
+                        checkpoint='{transfer.checkpoint}',
+                        prefix='student.')
+                ]
+            })),
+]
