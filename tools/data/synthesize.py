@@ -11,14 +11,56 @@ Writes ``OUT/ntu``, ``OUT/pku_mmd`` and ``OUT/world.json``; see
     # a few dozen short videos for unit tests, seconds
     python tools/data/synthesize.py --preset tiny --out /tmp/tiny
 
+    # the demo world with a different physical parameter (any field of
+    # fsat.datasets.synthetic.WorldPreset; tuples as comma lists)
+    python tools/data/synthesize.py --preset demo --out /tmp/bare \
+        --set clutter=0 camera_distance=2.5,3.0
+
 The same preset and seed give byte-identical files. An ``OUT`` that
 already holds the same world is reused; one that holds anything else is
 an error (exit status 2), never overwritten or mixed.
 """
 import argparse
+import dataclasses
 import sys
+import typing
 
-from fsat.datasets.synthetic import PRESETS, WorldExistsError, generate_world
+from fsat.datasets.synthetic import (
+    PRESETS,
+    WorldExistsError,
+    WorldPreset,
+    generate_world,
+    get_preset,
+)
+
+
+def parse_overrides(items) -> dict:
+    """``FIELD=VALUE`` strings -> typed :class:`WorldPreset` overrides.
+
+    Raises:
+        ValueError: naming the unknown field or the value that does not
+            parse.
+    """
+    types = typing.get_type_hints(WorldPreset)
+    known = {f.name for f in dataclasses.fields(WorldPreset)} - {'name'}
+    out = {}
+    for item in items or ():
+        key, sep, value = item.partition('=')
+        if not sep or key not in known:
+            raise ValueError(
+                f'--set {item!r}: expected FIELD=VALUE with FIELD one of '
+                + ', '.join(sorted(known)))
+        kind = types[key]
+        try:
+            if typing.get_origin(kind) is tuple:
+                elem = typing.get_args(kind)[0]
+                out[key] = tuple(elem(v) for v in value.split(','))
+            else:
+                out[key] = kind(value)
+        except ValueError:
+            raise ValueError(f'--set {item!r}: {value!r} is not a valid '
+                             f'{key} ({kind})') from None
+    return out
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,17 +81,34 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='worker processes (default 1)')
     parser.add_argument('--quiet', action='store_true',
                         help='no progress bar or messages')
+    parser.add_argument(
+        '--set', nargs='+', metavar='FIELD=VALUE', dest='overrides',
+        help='override physical parameters of the preset (fields of '
+        'WorldPreset, see docs/synthetic_world.md); the world is named '
+        'PRESET-custom and hashed with them')
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error('--workers must be >= 1')
+    try:
+        args.overrides = parse_overrides(args.overrides)
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 
 def main(argv=None) -> int:
     """Entry point; returns the exit status."""
     args = parse_args(argv)
+    preset = args.preset
+    if args.overrides:
+        try:
+            preset = get_preset(preset, name=f'{preset}-custom',
+                                **args.overrides)
+        except ValueError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 2
     try:
-        generate_world(args.preset, args.out, seed=args.seed,
+        generate_world(preset, args.out, seed=args.seed,
                        workers=args.workers, progress=not args.quiet)
     except WorldExistsError as e:
         print(f'error: {e}', file=sys.stderr)

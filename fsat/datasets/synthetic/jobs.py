@@ -165,7 +165,8 @@ class Renderer:
         clean = depth_frames(frags, T, dk.height, dk.width)
         bg_colour, bg_depth = self.background(setup_key, azimuth)
         bodies = [observe_skeleton(j, g, joint_radii(s), dcam, ccam, clean,
-                                   rng, p.skeleton_jitter)
+                                   rng, p.skeleton_jitter,
+                                   p.skeleton_drift)
                   for j, g, s in zip(perf.joints, perf.frames, perf.shapes)]
         observed = clean
         if full_depth:

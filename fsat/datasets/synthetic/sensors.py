@@ -74,11 +74,24 @@ def rotation_to_quaternion(rot: np.ndarray) -> np.ndarray:
     return q.reshape(rot.shape[:-2] + (4, ))
 
 
+def smooth_noise(rng: np.random.Generator, shape: tuple,
+                 frames: int) -> np.ndarray:
+    """Unit-variance Gaussian noise of ``shape`` correlated along axis 0
+    over about ``frames`` steps (a moving average of white noise)."""
+    k = max(int(frames), 1)
+    white = rng.normal(0.0, 1.0, (shape[0] + k - 1, ) + tuple(shape[1:]))
+    csum = np.cumsum(white, axis=0)
+    csum = np.concatenate([np.zeros((1, ) + csum.shape[1:]), csum])
+    return (csum[k:] - csum[:-k]) / np.sqrt(k)
+
+
 def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
                      radii: np.ndarray, depth_cam: Camera,
                      colour_cam: Camera, depth_m: np.ndarray,
                      rng: np.random.Generator,
-                     jitter: float) -> Dict[str, np.ndarray]:
+                     jitter: float,
+                     drift: float = 0.0,
+                     drift_frames: int = 10) -> Dict[str, np.ndarray]:
     """What the skeleton tracker reports for one body.
 
     Args:
@@ -91,7 +104,15 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
         depth_m (np.ndarray): [T, H, W] clean rendered depth (metres, 0 =
             empty), used to find occluded joints.
         rng (np.random.Generator): Random stream.
-        jitter (float): Standard deviation of the joint noise (metres).
+        jitter (float): Standard deviation of the joint noise (metres),
+            independent per frame.
+        drift (float): Standard deviation of the tracker's slow error
+            (metres): Gaussian noise smoothed over ``drift_frames``
+            frames, so a joint wanders off its true place for a while as
+            Kinect's body tracker does. Scaled like ``jitter`` (x1.5 on
+            hand tips and thumbs, x2 on occluded joints). Defaults to 0.
+        drift_frames (int): Correlation length of the drift (frames).
+            Defaults to 10.
 
     Returns:
         dict: ``xyz`` [T, 25, 3] camera-space metres, ``depth_uv`` and
@@ -113,7 +134,10 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
     scale = np.ones((T, 25))
     scale[:, list(_FINE_JOINTS)] = 1.5
     scale = np.where(state == 1, scale * 2.0, scale)
-    xyz = clean + rng.normal(0.0, jitter, clean.shape) * scale[..., None]
+    noise = rng.normal(0.0, jitter, clean.shape)
+    if drift > 0:
+        noise += drift * smooth_noise(rng, clean.shape, drift_frames)
+    xyz = clean + noise * scale[..., None]
     du, dv = depth_cam.project(xyz)
     cu, cv = colour_cam.project(colour_cam.to_camera(
         xyz @ depth_cam.rotation + depth_cam.position))

@@ -105,9 +105,10 @@ def count_video_frames(path):
 
 def micro_preset(**kw):
     """A preset that generates in about a second."""
-    return replace(get_preset('tiny'), name='micro', num_classes=1,
-                   cameras=(1, 2), frames_range=(32, 34), action_frames=24,
-                   pku_sequences=2, pku_instances=(1, 1), **kw)
+    base = dict(name='micro', num_classes=1, cameras=(1, 2),
+                frames_range=(32, 34), action_frames=24, pku_sequences=2,
+                pku_instances=(1, 1))
+    return replace(get_preset('tiny'), **{**base, **kw})
 
 
 # ------------------------------------------------------------ fixtures
@@ -462,3 +463,63 @@ def test_halves_use_the_setups_of_their_real_counterparts():
             assert job.setup <= 17 and xview.label_of(name) is not None
         else:
             assert job.setup >= 18
+
+
+def test_cli_set_overrides_physical_parameters(tmp_path):
+    sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
+    try:
+        import synthesize
+    finally:
+        sys.path.pop(0)
+    got = synthesize.parse_overrides(
+        ['clutter=0.2', 'camera_distance=2.5,3', 'cycle_jitter=2'])
+    assert got == dict(clutter=0.2, camera_distance=(2.5, 3.0),
+                       cycle_jitter=2)
+    res = _cli('--preset', 'tiny', '--out', str(tmp_path / 'x'), '--set',
+               'clutterr=0.2')
+    assert res.returncode == 2 and "--set 'clutterr=0.2'" in res.stderr
+    assert 'clutter,' in res.stderr  # the known fields are listed
+    res = _cli('--preset', 'tiny', '--out', str(tmp_path / 'x'), '--set',
+               'clutter=lots')
+    assert res.returncode == 2 and "'lots' is not a valid clutter" in \
+        res.stderr
+    res = _cli('--preset', 'tiny', '--out', str(tmp_path / 'x'), '--set',
+               'num_classes=0')
+    assert res.returncode == 2
+    assert 'num_classes must be in [1, 60]' in res.stderr
+    assert not (tmp_path / 'x').exists()
+
+
+def test_skeleton_drift_is_slow_and_scaled():
+    from fsat.datasets.synthetic.sensors import smooth_noise
+    rng = np.random.default_rng(0)
+    n = smooth_noise(rng, (4000, 25, 3), 10)
+    assert abs(n.std() - 1) < 0.02  # unit variance
+    lag = lambda k: np.mean(n[k:] * n[:-k])  # noqa: E731
+    # moving average of 10: correlation 1 - k/10 at lag k < 10, 0 after
+    assert abs(lag(1) - 0.9) < 0.03 and abs(lag(5) - 0.5) < 0.03
+    assert abs(lag(12)) < 0.03
+    assert smooth_noise(rng, (7, 2), 1).shape == (7, 2)
+
+
+def test_skeleton_drift_moves_joints(tmp_path):
+    """A world with drift reports joints further from the clean ones."""
+    errors = []
+    for drift in (0.0, 0.05):
+        out = str(tmp_path / f'd{drift}')
+        generate_world(micro_preset(skeleton_jitter=0.0,
+                                    skeleton_drift=drift, pku_sequences=0),
+                       out, seed=0, progress=False)
+        errors.append(sorted(glob.glob(
+            osp.join(out, 'ntu', 'nturgb+d_skeletons', '*.skeleton'))))
+    from fsat.datasets.ntu import read_skeleton
+    clean = read_skeleton(errors[0][0], max_bodies=1)
+    noisy = read_skeleton(errors[1][0], max_bodies=1)
+    diff = np.linalg.norm(noisy - clean, axis=-1)
+    # 3-D error of a 5 cm per-axis drift: about 5 * sqrt(3) ~ 8.7 cm on
+    # plain joints, more on hands and occluded ones
+    assert 0.05 < np.median(diff) < 0.2
+    # slow: the error changes between frames by about sqrt(2 * 0.1) of
+    # its size (moving average of 10), white noise would by sqrt(2)
+    step = np.linalg.norm(np.diff(noisy - clean, axis=1), axis=-1)
+    assert np.median(step) < 0.6 * np.median(diff)
