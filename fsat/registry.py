@@ -17,6 +17,7 @@ Two things happen lazily, the first time a node is searched:
 More details on registries: https://mmengine.readthedocs.io/en/latest/advanced_tutorials/registry.html
 """  # noqa: E501
 import mmaction.registry as mmaction_registry
+import mmengine.registry as mmengine_registry
 from mmengine.registry import Registry
 
 
@@ -92,10 +93,17 @@ VISBACKENDS = _node('vis_backend', 'VISBACKENDS')
 LOG_PROCESSORS = _node('log_processor', 'LOG_PROCESSORS')
 # inferencers for high-level inference APIs
 INFERENCERS = _node('inferencer', 'INFERENCERS')
+# functions such as collate functions (``collate_fn=dict(type=...)``);
+# mmaction2 has no node of its own, so this one hangs below MMEngine's root
+FUNCTIONS = FsatRegistry(
+    'function',
+    parent=mmengine_registry.FUNCTIONS,
+    scope='fsat',
+    locations=['fsat.datasets'])
 
 ALL_REGISTRIES = (RUNNERS, RUNNER_CONSTRUCTORS, LOOPS, HOOKS, DATASETS,
                   DATA_SAMPLERS, TRANSFORMS, MODELS, MODEL_WRAPPERS,
                   WEIGHT_INITIALIZERS, OPTIMIZERS, OPTIM_WRAPPERS,
                   OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, METRICS,
                   EVALUATOR, TASK_UTILS, VISUALIZERS, VISBACKENDS,
-                  LOG_PROCESSORS, INFERENCERS)
+                  LOG_PROCESSORS, INFERENCERS, FUNCTIONS)

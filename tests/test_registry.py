@@ -19,6 +19,9 @@ def test_every_registry_location_imports():
 def test_every_node_is_an_fsat_child_of_mmaction():
     for reg in ALL_REGISTRIES:
         assert reg.scope == 'fsat'
+        if reg is fsat_registry.FUNCTIONS:  # mmaction2 has no such node
+            assert reg.parent.scope == 'mmengine'
+            continue
         assert reg.parent.scope == 'mmaction', reg.name
         assert reg.parent.parent.scope == 'mmengine', reg.name
     names = [n for n in vars(fsat_registry) if n.isupper()]

@@ -30,6 +30,8 @@ train_dataloader = dict(
     # iteration-based: an endless sampler (a DefaultSampler makes MMEngine
     # sleep 2 s at every pass over a small labeled set)
     sampler=dict(type='InfiniteSampler', shuffle=True),
+    # tensors of a batch cross from the workers in one shared block
+    collate_fn=dict(type='fsat.shared_collate'),
     dataset=dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},

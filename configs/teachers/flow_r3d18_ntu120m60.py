@@ -19,6 +19,8 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    # tensors of a batch cross from the workers in one shared block
+    collate_fn=dict(type='fsat.shared_collate'),
     dataset=dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},

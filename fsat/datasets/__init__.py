@@ -2,6 +2,7 @@
 """Datasets: annotation builders of the real datasets, the paired multimodal
 dataset, transforms and the embedded synthetic world."""
 from . import transforms  # noqa: F401 (registers the transforms)
+from .collate import shared_collate
 from .paired import PairedModalityDataset
 from .subsets import (
     fraction_of_videos,
@@ -12,5 +13,5 @@ from .subsets import (
 
 __all__ = [
     'PairedModalityDataset', 'fraction_of_videos', 'k_per_class',
-    'load_labeled_ids', 'save_labeled_ids'
+    'load_labeled_ids', 'save_labeled_ids', 'shared_collate'
 ]
