@@ -7,7 +7,7 @@
 # set carved from the labeled training pool (seed 0 runs the whole grid,
 # seeds 1 and 2 the selected recipe); the table reports the test accuracy
 # (camera 1, video level) of the selected recipe.
-sweeps = dict(budget=[5, 10, 20], seed=[0, 1, 2])
+sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 select_seeds = [0]
 recipe_grid = [
     dict(name='lr0.01', cfg_options={'optim_wrapper.optimizer.lr': 0.01}),
