@@ -28,7 +28,7 @@ def test_distill_throughput_reports_consistent_ratios():
     assert out['b_over_a'] == pytest.approx(rate['b'] / rate['a'], abs=2e-3)
     assert out['c_over_a'] == pytest.approx(rate['c'] / rate['a'], abs=2e-3)
     assert out['a_over_d'] == pytest.approx(rate['a'] / rate['d'], abs=2e-3)
-    predicted = 1 / (1 / rate['b'] + out['teacher_forward_s']) / rate['a']
+    predicted = 1 / (1 / rate['b'] + out['teacher_s']) / rate['a']
     assert out['c_over_a_predicted'] == pytest.approx(predicted, abs=5e-3)
 
 
