@@ -24,7 +24,7 @@ import hashlib
 import os
 import os.path as osp
 import tempfile
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -84,3 +84,31 @@ def cached_frames(cache_root: str, kind: str, folder: str, total: int,
             os.remove(tmp)
         raise
     return np.load(path, mmap_mode='r')
+
+
+def cached_clip(cache_root: str, kind: str, results: Mapping, tmpl: str,
+                read_number: Callable[[str, int], np.ndarray]) -> np.ndarray:
+    """The frames ``results['frame_inds']`` of ``results['frame_dir']``,
+    through the cache (see :func:`cached_frames`).
+
+    Args:
+        cache_root (str): Cache folder.
+        kind (str): Entry family, e.g. ``'flow'``.
+        results (Mapping): A loader's results with ``frame_dir``,
+            ``frame_inds`` (0-based), ``total_frames`` and ``offset`` (the
+            number of the first file).
+        tmpl (str): File name template of the frames.
+        read_number (callable): ``read_number(folder, number)`` decodes the
+            frame whose file carries ``number``.
+
+    Returns:
+        np.ndarray: ``[len(frame_inds), ...]`` (a copy, writable).
+    """
+    folder = results['frame_dir']
+    offset = results.get('offset', 0)
+    inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
+    total = max(int(results['total_frames']), int(inds.max()) + 1)
+    frames = cached_frames(cache_root, kind, folder, total,
+                           lambda i: read_number(folder, i + offset),
+                           settings=f'{tmpl}|{offset}')
+    return frames[inds]

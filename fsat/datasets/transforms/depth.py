@@ -9,7 +9,7 @@ from mmcv.transforms import BaseTransform
 
 from fsat.registry import TRANSFORMS
 
-from ..frame_cache import cached_frames
+from ..frame_cache import cached_clip
 
 
 def read_depth_png(path: str) -> np.ndarray:
@@ -92,13 +92,10 @@ class LoadMaskedDepth(BaseTransform):
         offset = results.get('offset', 0)
         inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
         if self.cache_root and results.get('total_frames'):
-            folder = results['frame_dir']
-            total = max(int(results['total_frames']), int(inds.max()) + 1)
-            clip = cached_frames(
-                self.cache_root, 'depth', folder, total,
-                lambda i: read_depth_png(
-                    osp.join(folder, tmpl.format(i + offset))),
-                settings=f'{tmpl}|{offset}')[inds]
+            clip = cached_clip(
+                self.cache_root, 'depth', results, tmpl,
+                lambda folder, number: read_depth_png(
+                    osp.join(folder, tmpl.format(number))))
             unique = sorted(set(inds.tolist()))
             results['depth_stats'] = depth_stats(
                 list(clip[[inds.tolist().index(i) for i in unique]]))

@@ -18,7 +18,7 @@ from mmcv.transforms import BaseTransform
 from fsat.registry import TRANSFORMS
 
 from ..flow import DEFAULT_BOUND, FLOW_TMPL, dequantize_flow
-from ..frame_cache import cached_frames
+from ..frame_cache import cached_clip
 
 
 @TRANSFORMS.register_module()
@@ -81,12 +81,9 @@ class LoadFlow(BaseTransform):
         offset = results.get('offset', 0)
         inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
         if self.cache_root and results.get('total_frames'):
-            folder = results['frame_dir']
-            total = max(int(results['total_frames']), int(inds.max()) + 1)
-            raw = cached_frames(
-                self.cache_root, 'flow', folder, total,
-                lambda i: self._read(folder, tmpl, i + offset),
-                settings=f'{tmpl}|{offset}')[inds]
+            raw = cached_clip(
+                self.cache_root, 'flow', results, tmpl,
+                lambda folder, number: self._read(folder, tmpl, number))
             imgs = [
                 dequantize_flow(f, self.bound) if self.dequantize else f
                 for f in raw
