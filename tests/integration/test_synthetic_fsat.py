@@ -215,3 +215,31 @@ def test_skeleton_student_learns_from_the_flow_teacher(sandbox,
     assert len(losses) == iters
     first, last = sum(losses[:8]) / 8, sum(losses[-8:]) / 8
     assert last < 0.8 * first, (first, last)
+
+
+def test_rgb_teacher_and_rgb_to_depth_transfer(sandbox):
+    """The RGB teacher config trains, and its checkpoint drives the cached
+    RGB-to-depth transfer twin (teacher features from RGB .avi clips)."""
+    teacher_dir = sandbox / 'work_dirs' / 'rgb_teacher'
+    proc = run_tool('train.py', [
+        'configs/teachers/rgb_r3d18_synth.py', '--work-dir',
+        str(teacher_dir), '--cfg-options'
+    ] + [f'{k}={v}' for k, v in SHORT.items()],
+                    cwd=str(sandbox))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    work = sandbox / 'work_dirs' / 'rgb2depth'
+    proc = run_tool('train.py', [
+        'configs/distill/rgb2depth_vc_synth.py', '--work-dir',
+        str(work), '--cfg-options',
+        f'model.teacher.checkpoint={teacher_dir}/iter_6.pth',
+        f'custom_hooks.0.cache_root={sandbox}/rgb_cache'
+    ] + [f'{k}={v}' for k, v in SHORT.items() if 'val' not in k],
+                    cwd=str(sandbox))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (key, ) = os.listdir(sandbox / 'rgb_cache')
+    with open(sandbox / 'rgb_cache' / key / 'meta.json') as f:
+        meta = json.load(f)
+    # tiny K=10: 4 sessions x cameras 2, 3 per class, 128-d slim teacher
+    assert meta['num_videos'] == 10 * 4 * 2 and meta['dim'] == 128
+    assert meta['checkpoint'].endswith('iter_6.pth')
+    assert osp.isfile(work / 'iter_6.pth')
