@@ -166,7 +166,8 @@ class Renderer:
         bg_colour, bg_depth = self.background(setup_key, azimuth)
         bodies = [observe_skeleton(j, g, joint_radii(s), dcam, ccam, clean,
                                    rng, p.skeleton_jitter,
-                                   p.skeleton_drift)
+                                   p.skeleton_drift,
+                                   lateral=p.skeleton_lateral)
                   for j, g, s in zip(perf.joints, perf.frames, perf.shapes)]
         observed = clean
         if full_depth:

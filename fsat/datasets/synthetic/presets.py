@@ -83,6 +83,10 @@ class WorldPreset:
             Kinect v2 joints are off by several centimetres, more on
             hands and occluded joints; without it a skeleton network finds
             the demo classes trivially (see ``docs/synthetic_world.md``).
+        skeleton_lateral (float): Joint error across the depth camera's
+            viewing axis relative to the error along it (jitter and drift
+            are along it): a time-of-flight sensor is least precise in
+            depth, and the tracker places joints on the body's silhouette.
         body_height (tuple): Performer height range (m).
         proportion_std (float): Standard deviation of segment lengths
             relative to the body height.
@@ -129,7 +133,8 @@ class WorldPreset:
     depth_holes: float = 0.01
     depth_edge_dropout: float = 0.05
     skeleton_jitter: float = 0.015
-    skeleton_drift: float = 0.03
+    skeleton_drift: float = 0.05
+    skeleton_lateral: float = 0.2
     body_height: Tuple[float, float] = (1.55, 1.9)
     proportion_std: float = 0.04
     girth: Tuple[float, float] = (0.85, 1.2)
@@ -197,7 +202,7 @@ PRESETS: Dict[str, WorldPreset] = {
         facing_jitter_deg=15.0, spot_jitter=0.25,
         camera_distance=(2.6, 3.6), camera_height=(0.7, 1.6), clutter=0.3,
         light_gain=(0.6, 1.2), rgb_noise=0.03, depth_noise_mm=6.0,
-        depth_holes=0.02, skeleton_jitter=0.02, skeleton_drift=0.04,
+        depth_holes=0.02, skeleton_jitter=0.02, skeleton_drift=0.06,
         proportion_std=0.06,
         pku_sequences=60, pku_instances=(6, 10)),
 }

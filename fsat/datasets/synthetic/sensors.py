@@ -91,7 +91,8 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
                      rng: np.random.Generator,
                      jitter: float,
                      drift: float = 0.0,
-                     drift_frames: int = 10) -> Dict[str, np.ndarray]:
+                     drift_frames: int = 10,
+                     lateral: float = 1.0) -> Dict[str, np.ndarray]:
     """What the skeleton tracker reports for one body.
 
     Args:
@@ -113,6 +114,11 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
             hand tips and thumbs, x2 on occluded joints). Defaults to 0.
         drift_frames (int): Correlation length of the drift (frames).
             Defaults to 10.
+        lateral (float): Error across the camera's viewing axis relative
+            to the error along it (``jitter`` and ``drift`` are along it).
+            A time-of-flight sensor measures depth worst, so a tracker's
+            joints are off mostly in depth and their image positions stay
+            on the body. Defaults to 1.0 (isotropic).
 
     Returns:
         dict: ``xyz`` [T, 25, 3] camera-space metres, ``depth_uv`` and
@@ -137,6 +143,7 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
     noise = rng.normal(0.0, jitter, clean.shape)
     if drift > 0:
         noise += drift * smooth_noise(rng, clean.shape, drift_frames)
+    noise *= np.array([lateral, lateral, 1.0])  # camera axes x, y, z
     xyz = clean + noise * scale[..., None]
     du, dv = depth_cam.project(xyz)
     cu, cv = colour_cam.project(colour_cam.to_camera(
