@@ -9,7 +9,7 @@ depend on the worker that runs it or on the order of jobs.
 import math
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -137,7 +137,8 @@ class Renderer:
         return self._backgrounds[cache_key]
 
     def film(self, perf: Performance, setup_key: str, azimuth: float,
-             rng: np.random.Generator, full_depth: bool) -> dict:
+             rng: np.random.Generator, full_depth: bool,
+             swap_rng: Optional[np.random.Generator] = None) -> dict:
         """Film a performance with one camera pair.
 
         Args:
@@ -167,7 +168,9 @@ class Renderer:
         bodies = [observe_skeleton(j, g, joint_radii(s), dcam, ccam, clean,
                                    rng, p.skeleton_jitter,
                                    p.skeleton_drift,
-                                   lateral=p.skeleton_lateral)
+                                   lateral=p.skeleton_lateral,
+                                   swap=p.skeleton_swap,
+                                   swap_rng=swap_rng)
                   for j, g, s in zip(perf.joints, perf.frames, perf.shapes)]
         observed = clean
         if full_depth:
@@ -234,7 +237,8 @@ class Renderer:
                             cls.action_id)
             vrng = make_rng(self.seed, 'ntu', name)
             shot = self.film(perf, f'S{job.setup:03d}',
-                             NTU_CAMERA_AZIMUTH[cam], vrng, full_depth=False)
+                             NTU_CAMERA_AZIMUTH[cam], vrng, full_depth=False,
+                             swap_rng=make_rng(self.seed, 'swap', name))
             ids = [BODY_ID_BASE + int(vrng.integers(1000, 10**6))
                    for _ in shot['bodies']]
             text = format_skeleton(shot['bodies'], ids)
@@ -281,7 +285,8 @@ class Renderer:
             vid = f'{job.key}-{view}'
             shot = self.film(perf, room, azimuth,
                              make_rng(self.seed, 'pku', vid),
-                             full_depth=True)
+                             full_depth=True,
+                             swap_rng=make_rng(self.seed, 'swap', vid))
             text = format_pku_skeleton([b['xyz'] for b in shot['bodies']])
             nbytes = write_pku_view(pku_root, vid, shot['rgb'],
                                     shot['depth'], text, label_text, p.fps)

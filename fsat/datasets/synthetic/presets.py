@@ -87,6 +87,9 @@ class WorldPreset:
             viewing axis relative to the error along it (jitter and drift
             are along it): a time-of-flight sensor is least precise in
             depth, and the tracker places joints on the body's silhouette.
+        skeleton_swap (float): Probability that the tracker confuses left
+            and right limbs for a stretch of a video (a quarter to three
+            quarters of it), as Kinect does with bodies turned sideways.
         body_height (tuple): Performer height range (m).
         proportion_std (float): Standard deviation of segment lengths
             relative to the body height.
@@ -135,6 +138,7 @@ class WorldPreset:
     skeleton_jitter: float = 0.015
     skeleton_drift: float = 0.05
     skeleton_lateral: float = 0.2
+    skeleton_swap: float = 0.3
     body_height: Tuple[float, float] = (1.55, 1.9)
     proportion_std: float = 0.04
     girth: Tuple[float, float] = (0.85, 1.2)

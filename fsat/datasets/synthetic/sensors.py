@@ -9,11 +9,11 @@
 * colour: Gaussian noise, before the lossy MJPEG encoding.
 """
 import functools
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from .body import J
+from .body import JOINT_NAMES, J
 from .camera import Camera
 
 #: Joints tracked less precisely (thin, fast): x1.5 jitter.
@@ -74,6 +74,19 @@ def rotation_to_quaternion(rot: np.ndarray) -> np.ndarray:
     return q.reshape(rot.shape[:-2] + (4, ))
 
 
+def _mirror_index() -> np.ndarray:
+    """Joint order with every left joint and its right twin exchanged."""
+    index = np.arange(len(JOINT_NAMES))
+    for name, i in J.items():
+        if name.endswith('Left'):
+            index[i] = J[name[:-4] + 'Right']
+            index[J[name[:-4] + 'Right']] = i
+    return index
+
+
+_MIRROR = _mirror_index()
+
+
 def smooth_noise(rng: np.random.Generator, shape: tuple,
                  frames: int) -> np.ndarray:
     """Unit-variance Gaussian noise of ``shape`` correlated along axis 0
@@ -92,7 +105,10 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
                      jitter: float,
                      drift: float = 0.0,
                      drift_frames: int = 10,
-                     lateral: float = 1.0) -> Dict[str, np.ndarray]:
+                     lateral: float = 1.0,
+                     swap: float = 0.0,
+                     swap_rng: Optional[np.random.Generator] = None
+                     ) -> Dict[str, np.ndarray]:
     """What the skeleton tracker reports for one body.
 
     Args:
@@ -119,6 +135,13 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
             A time-of-flight sensor measures depth worst, so a tracker's
             joints are off mostly in depth and their image positions stay
             on the body. Defaults to 1.0 (isotropic).
+        swap (float): Probability that the tracker confuses the left and
+            right limbs (arms and legs) during one stretch of the video,
+            a quarter to three quarters of it long, as Kinect does. The
+            swapped joints still lie on the body. Defaults to 0.
+        swap_rng (np.random.Generator, optional): Random stream of the
+            swap (a separate one keeps the other sensors' noise unchanged).
+            Defaults to ``rng``.
 
     Returns:
         dict: ``xyz`` [T, 25, 3] camera-space metres, ``depth_uv`` and
@@ -145,6 +168,13 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
         noise += drift * smooth_noise(rng, clean.shape, drift_frames)
     noise *= np.array([lateral, lateral, 1.0])  # camera axes x, y, z
     xyz = clean + noise * scale[..., None]
+    swap_rng = rng if swap_rng is None else swap_rng
+    if swap > 0 and swap_rng.random() < swap:
+        length = int(round(T * swap_rng.uniform(0.25, 0.75)))
+        start = int(swap_rng.integers(0, T - length + 1))
+        span = slice(start, start + length)
+        xyz[span] = xyz[span][:, _MIRROR]
+        state[span] = state[span][:, _MIRROR]
     du, dv = depth_cam.project(xyz)
     cu, cv = colour_cam.project(colour_cam.to_camera(
         xyz @ depth_cam.rotation + depth_cam.position))

@@ -528,3 +528,33 @@ def test_skeleton_drift_moves_joints(tmp_path):
     # its size (moving average of 10), white noise would by sqrt(2)
     step = np.median(np.abs(np.diff(err[..., 2], axis=1)))
     assert step < 0.6 * z
+
+
+def test_skeleton_swap_exchanges_left_and_right_for_a_stretch(tmp_path):
+    from fsat.datasets.ntu import read_skeleton
+    from fsat.datasets.synthetic.body import J
+    files = []
+    for swap in (0.0, 1.0):
+        out = str(tmp_path / f's{swap}')
+        generate_world(micro_preset(skeleton_jitter=0.0, skeleton_drift=0.0,
+                                    skeleton_swap=swap, pku_sequences=0),
+                       out, seed=0, progress=False)
+        files.append(sorted(glob.glob(
+            osp.join(out, 'ntu', 'nturgb+d_skeletons', '*.skeleton'))))
+    for plain_file, swapped_file in zip(*files):
+        plain = read_skeleton(plain_file, max_bodies=1)[0]
+        swapped = read_skeleton(swapped_file, max_bodies=1)[0]
+        T = len(plain)
+        left, right = J['HandLeft'], J['HandRight']
+        crossed = np.all(np.isclose(swapped[:, left], plain[:, right]),
+                         axis=-1)
+        same = np.all(np.isclose(swapped, plain), axis=(1, 2))
+        # one contiguous stretch of a quarter to three quarters of the video
+        assert np.array_equal(crossed | same, np.ones(T, bool))
+        n = int(crossed.sum())
+        assert 0.2 * T <= n <= 0.8 * T, (n, T)
+        frames = np.flatnonzero(crossed)
+        assert frames[-1] - frames[0] + 1 == n
+        # the spine is never touched
+        np.testing.assert_allclose(swapped[:, J['SpineMid']],
+                                   plain[:, J['SpineMid']])
