@@ -96,9 +96,8 @@ class LoadMaskedDepth(BaseTransform):
                 self.cache_root, 'depth', results, tmpl,
                 lambda folder, number: read_depth_png(
                     osp.join(folder, tmpl.format(number))))
-            unique = sorted(set(inds.tolist()))
-            results['depth_stats'] = depth_stats(
-                list(clip[[inds.tolist().index(i) for i in unique]]))
+            _, first = np.unique(inds, return_index=True)  # once each
+            results['depth_stats'] = depth_stats(list(clip[first]))
             results['imgs'] = list(clip.astype(np.float32))
             results['img_shape'] = results['original_shape'] = \
                 clip.shape[1:3]

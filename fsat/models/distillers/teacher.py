@@ -71,11 +71,21 @@ class TeacherSpec:
         return cls(name, **cfg)
 
 
-def resolve_teacher_model(name: str, cfg: dict) -> dict:
+def resolve_teacher_model(name: str,
+                          cfg: dict,
+                          group: str = 'teachers') -> dict:
     """Replace ``config=<teacher's training config>`` by its ``model``.
 
     Naming the config the teacher was trained with (instead of repeating
     its model) guarantees that the model matches the checkpoint.
+
+    Args:
+        name (str): The model's name, for messages.
+        cfg (dict): ``dict(config=...)`` or ``dict(model=...)`` with other
+            keys kept.
+        group (str): Config field holding it, for messages (e.g.
+            ``'streams'`` of a :class:`LateFusionRecognizer`).
+            Defaults to ``'teachers'``.
     """
     if 'config' not in cfg:
         return cfg
@@ -83,10 +93,10 @@ def resolve_teacher_model(name: str, cfg: dict) -> dict:
     path = cfg.pop('config')
     if 'model' in cfg:
         raise ModelConfigError(
-            f'teachers.{name}: give model or config, not both')
+            f'{group}.{name}: give model or config, not both')
     if not osp.isfile(path):
         raise ModelConfigError(
-            f'teachers.{name}.config does not exist: {path}')
+            f'{group}.{name}.config does not exist: {path}')
     from mmengine.config import Config
     cfg['model'] = Config.fromfile(path).model.to_dict()
     return cfg
@@ -104,8 +114,10 @@ def parse_teachers(teachers: Dict[str, dict]) -> Dict[str, TeacherSpec]:
     }
 
 
-def load_teacher_checkpoint(model: nn.Module, filename: str,
-                            name: str) -> None:
+def load_teacher_checkpoint(model: nn.Module,
+                            filename: str,
+                            name: str,
+                            role: str = 'teacher') -> None:
     """Load ``filename`` into teacher ``name``; every key must match.
 
     Unlike a plain strict load, a mismatch is reported with the teacher's
@@ -116,26 +128,28 @@ def load_teacher_checkpoint(model: nn.Module, filename: str,
         model (nn.Module): The built teacher.
         filename (str): Path or URL of the checkpoint.
         name (str): The teacher's name, for messages.
+        role (str): What the model is, for messages (e.g. ``'stream'``).
+            Defaults to ``'teacher'``.
     """
     # fsat's local loader reads runner checkpoints under torch >= 2.6
     import fsat.engine.checkpoint  # noqa: F401
     if '://' not in filename and not osp.isfile(filename):
         raise ModelConfigError(
-            f'teacher {name!r}: checkpoint not found: {filename}')
+            f'{role} {name!r}: checkpoint not found: {filename}')
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
         checkpoint, dict) else None
     if not isinstance(state_dict, dict):
         raise ModelConfigError(
-            f'teacher {name!r}: {filename} holds no state_dict')
+            f'{role} {name!r}: {filename} holds no state_dict')
     # a checkpoint saved from a DDP-wrapped model
     state_dict = OrderedDict(
         (re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
     problems = _mismatches(model, state_dict)
     if problems:
         raise ModelConfigError(
-            f'teacher {name!r}: checkpoint {filename} does not match the '
-            f'teacher config ({type(model).__name__}): ' + '; '.join(problems))
+            f'{role} {name!r}: checkpoint {filename} does not match the '
+            f'{role} config ({type(model).__name__}): ' + '; '.join(problems))
     load_state_dict(model, state_dict, strict=True)
 
 

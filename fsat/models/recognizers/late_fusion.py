@@ -69,10 +69,11 @@ class LateFusionRecognizer(BaseModel):
                 raise ModelConfigError(
                     f'streams.{name} needs config= (its training config) '
                     'or model=')
-            cfg = resolve_teacher_model(name, cfg)
+            cfg = resolve_teacher_model(name, cfg, group='streams')
             model = MODELS.build(cfg['model'])
             if cfg.get('checkpoint'):
-                load_teacher_checkpoint(model, cfg['checkpoint'], name)
+                load_teacher_checkpoint(model, cfg['checkpoint'], name,
+                                        role='stream')
             self.streams[name] = model
             self.modalities[name] = cfg.get('modality')
         weights = dict(weights or {n: 1.0 for n in streams})

@@ -67,7 +67,8 @@ def test_bad_fusion_configs(tmp_path):
         with pytest.raises(ModelConfigError, match='weights name'):
             LateFusionRecognizer(streams=dict(a=one, b=one),
                                  weights=dict(a=1))
-        with pytest.raises(ModelConfigError, match='not found'):
+        with pytest.raises(ModelConfigError,
+                           match="stream 'b': checkpoint not found"):
             LateFusionRecognizer(
                 streams=dict(a=one, b=dict(one, checkpoint='nope.pth')))
         fusion = LateFusionRecognizer(
