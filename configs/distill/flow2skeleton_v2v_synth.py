@@ -37,6 +37,7 @@ train_dataloader = dict(
                 sampling=dict(mode='sequence', length=64, pad='resample'),
                 pipeline=[
                     dict(type='LoadSkeleton'),
+                    dict(type='FillSkeletonGaps'),
                     dict(type='CenterSkeleton'),
                     dict(type='SkeletonDecode'),
                     dict(type='FormatGCNInput', num_person=2),

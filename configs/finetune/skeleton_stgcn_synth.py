@@ -4,6 +4,7 @@
 _base_ = ['./depth_r3d18_synth.py']
 skeleton = [
     dict(type='LoadSkeleton'),
+    dict(type='FillSkeletonGaps'),
     dict(type='CenterSkeleton'),
     dict(type='SkeletonDecode'),
     dict(type='FormatGCNInput', num_person=2),

@@ -11,6 +11,7 @@ from mmaction.datasets.transforms import Flip
 from fsat.datasets.flow import dequantize_flow
 from fsat.datasets.transforms import (
     CenterSkeleton,
+    FillSkeletonGaps,
     FlowAwareFlip,
     JetDepth,
     LoadFlow,
@@ -278,11 +279,14 @@ def test_flow_flip_negates_x():
 
 
 def write_skeleton(path, frames):
-    """``frames``: per frame, a list of (25, 3) joint arrays (bodies)."""
+    """``frames``: per frame, a list of bodies, each a (25, 3) joint array
+    (body id from its place in the frame) or ``(index, array)``."""
     lines = [str(len(frames))]
     for bodies in frames:
         lines.append(str(len(bodies)))
         for b, xyz in enumerate(bodies):
+            if isinstance(xyz, tuple):
+                b, xyz = xyz
             lines += [f'7205759403793110{b} 0 1 1 1 1 0 0.02 0.05 2', '25']
             lines += [f'{x} {y} {z} 1 2 3 4 0 0 0 1 2' for x, y, z in xyz]
     with open(path, 'wb') as f:
@@ -315,6 +319,30 @@ def test_skeleton_pipeline(tmp_path):
     np.testing.assert_allclose(out['keypoint'][1, 1], other[1] - origin,
                                atol=1e-5)
     assert not out['keypoint'][:, 2].any()  # index -1: zero padding
+
+
+def test_fill_skeleton_gaps_holds_the_nearest_tracked_pose(tmp_path):
+    rng = np.random.default_rng(1)
+    body = rng.normal(0, 0.3, (7, 25, 3)) + [0.1, 0.2, 3.0]
+    other = rng.normal(0, 0.05, (7, 25, 3)) + [1.0, 0.0, 3.5]
+    # body 1 lost in frames 0, 3, 4 (and 6); body 2 only in frames 2, 3
+    frames = [[], [body[1]], [body[2], other[2]], [(1, other[3])], [],
+              [body[5]], []]
+    path = write_skeleton(str(tmp_path / 'S001C001P001R001A050.skeleton'),
+                          frames)
+    out = FillSkeletonGaps()(LoadSkeleton()(dict(filename=path)))
+    kp = out['keypoint']
+    # nearest tracked frame, the earlier one on a tie (frame 3: 2 vs 5)
+    for t, src in enumerate([1, 1, 2, 2, 5, 5, 5]):
+        np.testing.assert_allclose(kp[0, t], body[src], atol=1e-6)
+    for t, src in enumerate([2, 2, 2, 3, 3, 3, 3]):
+        np.testing.assert_allclose(kp[1, t], other[src], atol=1e-6)
+    assert out['filled_frames'] == 4 + 5
+    # nothing to fill: the very same array; a never-tracked slot stays 0
+    full = np.ones((2, 4, 25, 3), np.float32)
+    full[1] = 0
+    again = FillSkeletonGaps()(dict(keypoint=full))
+    assert again['keypoint'] is full and again['filled_frames'] == 0
 
 
 def test_grid_aligned_clips_cover_exactly_their_slot():

@@ -12,11 +12,13 @@ everything is already there. The pins:
 * opencv with the contrib modules (``cv2.optflow`` for TV-L1 flow).
 * fsat itself, installed in editable mode from this checkout.
 """
+import json
 import os.path as osp
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, distribution, version
 from typing import List, Optional
+from urllib.parse import unquote, urlparse
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -59,8 +61,17 @@ def _fsat_is_this_checkout() -> bool:
         dist = distribution('fsat')
     except PackageNotFoundError:
         return False
-    url = dist.read_text('direct_url.json') or ''
-    return osp.realpath(ROOT) in url or ROOT in url
+    try:
+        info = json.loads(dist.read_text('direct_url.json') or '{}')
+    except ValueError:
+        return False
+    url = info.get('url', '')
+    if not (info.get('dir_info', {}).get('editable')
+            and url.startswith('file://')):
+        return False
+    # the whole path: /check/work/main must not pass for /work/main
+    path = unquote(urlparse(url).path)
+    return osp.realpath(path) == osp.realpath(ROOT)
 
 
 def _opencv_has_contrib() -> bool:

@@ -51,6 +51,7 @@ depth_test = [dict(type='LoadMaskedDepth', cache_root=frame_cache)
                              ] + _format
 skeleton = [
     dict(type='LoadSkeleton'),
+    dict(type='FillSkeletonGaps'),
     dict(type='CenterSkeleton'),
     dict(type='SkeletonDecode'),
     dict(type='FormatGCNInput', num_person=2),

@@ -43,7 +43,7 @@ from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
 
 #: Bump when the generator's output changes for the same parameters.
-GENERATOR_VERSION = '1.3.0'
+GENERATOR_VERSION = '1.4.0'
 WORLD_FILE = 'world.json'
 
 

@@ -138,7 +138,7 @@ class Renderer:
 
     def film(self, perf: Performance, setup_key: str, azimuth: float,
              rng: np.random.Generator, full_depth: bool,
-             swap_rng: Optional[np.random.Generator] = None) -> dict:
+             tracker_rng: Optional[np.random.Generator] = None) -> dict:
         """Film a performance with one camera pair.
 
         Args:
@@ -148,6 +148,10 @@ class Renderer:
             rng (np.random.Generator): Sensor noise stream of this video.
             full_depth (bool): Keep the room in the depth maps (PKU-MMD)
                 instead of masking everything but the bodies (NTU).
+            tracker_rng (np.random.Generator, optional): Stream of the
+                skeleton tracker's failures (left/right swaps, lost
+                bodies), separate so that they leave the RGB and depth
+                bytes unchanged. Defaults to ``rng``.
 
         Returns:
             dict: ``rgb`` [T, H, W, 3] uint8, ``depth`` [T, h, w] uint16
@@ -170,7 +174,9 @@ class Renderer:
                                    p.skeleton_drift,
                                    lateral=p.skeleton_lateral,
                                    swap=p.skeleton_swap,
-                                   swap_rng=swap_rng)
+                                   loss=p.skeleton_loss,
+                                   loss_period=p.action_frames,
+                                   tracker_rng=tracker_rng)
                   for j, g, s in zip(perf.joints, perf.frames, perf.shapes)]
         observed = clean
         if full_depth:
@@ -238,7 +244,7 @@ class Renderer:
             vrng = make_rng(self.seed, 'ntu', name)
             shot = self.film(perf, f'S{job.setup:03d}',
                              NTU_CAMERA_AZIMUTH[cam], vrng, full_depth=False,
-                             swap_rng=make_rng(self.seed, 'swap', name))
+                             tracker_rng=make_rng(self.seed, 'tracker', name))
             ids = [BODY_ID_BASE + int(vrng.integers(1000, 10**6))
                    for _ in shot['bodies']]
             text = format_skeleton(shot['bodies'], ids)
@@ -286,8 +292,10 @@ class Renderer:
             shot = self.film(perf, room, azimuth,
                              make_rng(self.seed, 'pku', vid),
                              full_depth=True,
-                             swap_rng=make_rng(self.seed, 'swap', vid))
-            text = format_pku_skeleton([b['xyz'] for b in shot['bodies']])
+                             tracker_rng=make_rng(self.seed, 'tracker', vid))
+            text = format_pku_skeleton(
+                [np.where(b['tracked'][:, None, None], b['xyz'], 0.0)
+                 for b in shot['bodies']])
             nbytes = write_pku_view(pku_root, vid, shot['rgb'],
                                     shot['depth'], text, label_text, p.fps)
             out.append(dict(id=vid, frames=T, instances=len(labels),

@@ -43,7 +43,9 @@ def format_skeleton(bodies: List[Dict[str, np.ndarray]],
 
     Args:
         bodies (list[dict]): Per body the output of
-            :func:`~.sensors.observe_skeleton`.
+            :func:`~.sensors.observe_skeleton`; a body is left out of the
+            frames where its ``tracked`` is False (a frame may list no
+            body, as real files do), and keeps its id when found again.
         body_ids (list[int]): 17-digit body id per body.
 
     Returns:
@@ -61,10 +63,13 @@ def format_skeleton(bodies: List[Dict[str, np.ndarray]],
         lean = body['lean'] + 0.0
         heads.append(['%d 0 1 1 1 1 0 %.7g %.7g 2\r\n25\r\n' % (
             body_id, lx, ly) for lx, ly in lean.tolist()])
+    tracked = [body.get('tracked', np.ones(T, dtype=bool)).tolist()
+               for body in bodies]
     out = ['%d\r\n' % T]
     for t in range(T):
-        out.append('%d\r\n' % len(bodies))
-        for b in range(len(bodies)):
+        present = [b for b in range(len(bodies)) if tracked[b][t]]
+        out.append('%d\r\n' % len(present))
+        for b in present:
             out.append(heads[b][t])
             out.extend(_JOINT_FMT % row for row in rows[b][t])
     return ''.join(out)

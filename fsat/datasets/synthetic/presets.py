@@ -90,6 +90,11 @@ class WorldPreset:
         skeleton_swap (float): Probability that the tracker confuses left
             and right limbs for a stretch of a video (a quarter to three
             quarters of it), as Kinect does with bodies turned sideways.
+        skeleton_loss (float): Expected number of stretches per
+            ``action_frames`` frames (Poisson) in which the tracker loses a
+            body and writes no joints for it, each 0.2 to 0.6
+            ``action_frames`` long. Kinect v2 drops bodies in fast or
+            unusual poses; real NTU RGB+D files have frames with no body.
         body_height (tuple): Performer height range (m).
         proportion_std (float): Standard deviation of segment lengths
             relative to the body height.
@@ -139,6 +144,7 @@ class WorldPreset:
     skeleton_drift: float = 0.05
     skeleton_lateral: float = 0.2
     skeleton_swap: float = 0.3
+    skeleton_loss: float = 0.3
     body_height: Tuple[float, float] = (1.55, 1.9)
     proportion_std: float = 0.04
     girth: Tuple[float, float] = (0.85, 1.2)

@@ -1,9 +1,10 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Sensor models: what a Kinect-like device records of a clean scene.
 
-* skeleton: joints in camera space with Gaussian jitter, larger on hand
-  tips and thumbs and on occluded joints, which are marked ``inferred``
-  (trackingState 1) as Kinect does;
+* skeleton: joints in camera space with Gaussian jitter and a slow drift,
+  larger on hand tips and thumbs and on occluded joints, which are marked
+  ``inferred`` (trackingState 1) as Kinect does; left/right confusions and
+  stretches where the tracker loses the body;
 * depth: per-pixel noise growing with the square of the distance, random
   holes and dropped silhouette-edge pixels (0 = no measurement);
 * colour: Gaussian noise, before the lossy MJPEG encoding.
@@ -107,7 +108,10 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
                      drift_frames: int = 10,
                      lateral: float = 1.0,
                      swap: float = 0.0,
-                     swap_rng: Optional[np.random.Generator] = None
+                     loss: float = 0.0,
+                     loss_period: int = 50,
+                     loss_length: Tuple[float, float] = (0.2, 0.6),
+                     tracker_rng: Optional[np.random.Generator] = None
                      ) -> Dict[str, np.ndarray]:
     """What the skeleton tracker reports for one body.
 
@@ -139,14 +143,25 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
             right limbs (arms and legs) during one stretch of the video,
             a quarter to three quarters of it long, as Kinect does. The
             swapped joints still lie on the body. Defaults to 0.
-        swap_rng (np.random.Generator, optional): Random stream of the
-            swap (a separate one keeps the other sensors' noise unchanged).
-            Defaults to ``rng``.
+        loss (float): Expected number of stretches per ``loss_period``
+            frames in which the tracker loses the body and reports nothing
+            for it (Kinect v2 drops bodies in fast or unusual poses; real
+            NTU RGB+D files have frames without bodies). The number of
+            stretches of a video is Poisson distributed. Defaults to 0.
+        loss_period (int): Frames per ``loss`` stretches (the preset's
+            nominal action length). Defaults to 50.
+        loss_length (tuple): Range of a stretch's length as a fraction of
+            ``loss_period`` (uniform). Defaults to (0.2, 0.6).
+        tracker_rng (np.random.Generator, optional): Random stream of the
+            tracker's failures, swaps and losses (a separate one keeps the
+            other sensors' noise unchanged). Defaults to ``rng``.
 
     Returns:
         dict: ``xyz`` [T, 25, 3] camera-space metres, ``depth_uv`` and
         ``colour_uv`` [T, 25, 2] pixels, ``quat`` [T, 25, 4] (w, x, y, z),
-        ``state`` [T, 25] trackingState, ``lean`` [T, 2].
+        ``state`` [T, 25] trackingState, ``lean`` [T, 2], ``tracked`` [T]
+        bool (False where the tracker lost the body; the other arrays
+        still hold the joints there, a writer leaves them out).
     """
     T = joints.shape[0]
     H, W = depth_m.shape[1:]
@@ -168,13 +183,23 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
         noise += drift * smooth_noise(rng, clean.shape, drift_frames)
     noise *= np.array([lateral, lateral, 1.0])  # camera axes x, y, z
     xyz = clean + noise * scale[..., None]
-    swap_rng = rng if swap_rng is None else swap_rng
-    if swap > 0 and swap_rng.random() < swap:
-        length = int(round(T * swap_rng.uniform(0.25, 0.75)))
-        start = int(swap_rng.integers(0, T - length + 1))
+    tracker_rng = rng if tracker_rng is None else tracker_rng
+    if swap > 0 and tracker_rng.random() < swap:
+        length = int(round(T * tracker_rng.uniform(0.25, 0.75)))
+        start = int(tracker_rng.integers(0, T - length + 1))
         span = slice(start, start + length)
         xyz[span] = xyz[span][:, _MIRROR]
         state[span] = state[span][:, _MIRROR]
+    # one draw whatever ``loss`` is, so the losses never shift the swaps
+    # of the next body
+    loss_rng = np.random.default_rng(int(tracker_rng.integers(2**63)))
+    tracked = np.ones(T, dtype=bool)
+    if loss > 0:
+        for _ in range(int(loss_rng.poisson(loss * T / loss_period))):
+            length = min(T, max(1, int(round(
+                loss_period * loss_rng.uniform(*loss_length)))))
+            start = int(loss_rng.integers(0, T - length + 1))
+            tracked[start:start + length] = False
     du, dv = depth_cam.project(xyz)
     cu, cv = colour_cam.project(colour_cam.to_camera(
         xyz @ depth_cam.rotation + depth_cam.position))
@@ -185,7 +210,7 @@ def observe_skeleton(joints: np.ndarray, frames: np.ndarray,
     lean = np.clip(np.stack([spine[:, 0], -spine[:, 2]], -1) * 2, -1, 1)
     return dict(xyz=xyz, depth_uv=np.stack([du, dv], -1),
                 colour_uv=np.stack([cu, cv], -1), quat=quat, state=state,
-                lean=lean)
+                lean=lean, tracked=tracked)
 
 
 def depth_sensor(depth_m: np.ndarray, rng: np.random.Generator,

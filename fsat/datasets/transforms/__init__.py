@@ -5,7 +5,8 @@ Sampling and packing of a paired sample: :class:`PairedSampleFrames`,
 :class:`ModalityPipelines`, :class:`PackPairedInputs`. Per-modality loading
 and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
 :class:`JetDepth`, :class:`LoadFlow`, :class:`FlowAwareFlip`,
-:class:`LoadSkeleton`, :class:`CenterSkeleton`, :class:`SkeletonDecode`.
+:class:`LoadSkeleton`, :class:`FillSkeletonGaps`, :class:`CenterSkeleton`,
+:class:`SkeletonDecode`.
 Crops, resizing, formatting and video decoding are mmaction2's.
 """
 from .branches import ModalityPipelines, build_pipeline
@@ -22,12 +23,17 @@ from .sampling import (
     num_clip_slots,
     sequence_indices,
 )
-from .skeleton import CenterSkeleton, LoadSkeleton, SkeletonDecode
+from .skeleton import (
+    CenterSkeleton,
+    FillSkeletonGaps,
+    LoadSkeleton,
+    SkeletonDecode,
+)
 from .sources import SOURCE_DEFAULTS, count_frames
 
 __all__ = [
-    'CenterSkeleton', 'FlowAwareFlip', 'JetDepth', 'LoadFlow',
-    'LoadMaskedDepth', 'LoadSkeleton', 'ModalityPipelines',
+    'CenterSkeleton', 'FillSkeletonGaps', 'FlowAwareFlip', 'JetDepth',
+    'LoadFlow', 'LoadMaskedDepth', 'LoadSkeleton', 'ModalityPipelines',
     'PackPairedInputs', 'PairedSampleFrames', 'ReplicateDepth',
     'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'build_pipeline',
     'clip_slot', 'count_frames', 'depth_stats', 'flip_flow', 'map_indices',

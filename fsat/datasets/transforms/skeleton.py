@@ -1,11 +1,12 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Load, centre and frame-select 3D skeleton sequences.
 
-A paired skeleton pipeline is ``LoadSkeleton -> CenterSkeleton ->
-SkeletonDecode -> FormatGCNInput`` (mmaction2's, which pads or cuts to 2
-bodies and gives ``[num_clips, M, T, V, C]``). mmaction2's
-``PreNormalize3D`` drops frames without a body, which would shift the
-shared timeline, so it does not belong before ``SkeletonDecode`` here.
+A paired skeleton pipeline is ``LoadSkeleton -> FillSkeletonGaps ->
+CenterSkeleton -> SkeletonDecode -> FormatGCNInput`` (mmaction2's, which
+pads or cuts to 2 bodies and gives ``[num_clips, M, T, V, C]``).
+mmaction2's ``PreNormalize3D`` drops frames without a body, which would
+shift the shared timeline, so it does not belong before ``SkeletonDecode``
+here; :class:`FillSkeletonGaps` bridges such frames in place instead.
 """
 from typing import Dict
 
@@ -61,6 +62,51 @@ class LoadSkeleton(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(max_bodies={self.max_bodies})'
+
+
+@TRANSFORMS.register_module()
+class FillSkeletonGaps(BaseTransform):
+    """Bridge the frames where the tracker lost a body with the nearest
+    frame where it was tracked, keeping the timeline.
+
+    Kinect loses bodies for stretches (frames with fewer bodies, which a
+    reader returns as all-zero joints). Left as zeros, such a stretch
+    looks to a network like a body jumping to the origin and back. Each
+    body slot is filled on its own: a lost frame takes the joints of the
+    nearest tracked frame of that slot (the earlier one on a tie), so the
+    pose holds through the gap. Frames stay where they are, so paired
+    modalities stay aligned; a slot never tracked stays zero.
+
+    Required keys: ``keypoint`` ([M, T, V, C]).
+    Modified keys: ``keypoint``. Added keys: ``filled_frames`` (frames
+    filled, summed over bodies).
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        """Fill the gaps."""
+        keypoint = results['keypoint']
+        T = keypoint.shape[1]
+        present = np.abs(keypoint).sum(axis=(2, 3)) > 0  # [M, T]
+        filled = 0
+        out = keypoint
+        for m in range(keypoint.shape[0]):
+            tracked = np.flatnonzero(present[m])
+            if tracked.size in (0, T):
+                continue
+            # nearest tracked frame for every frame (earlier on a tie)
+            right = np.searchsorted(tracked, np.arange(T)).clip(
+                max=tracked.size - 1)
+            left = (right - 1).clip(min=0)
+            t = np.arange(T)
+            use_left = np.abs(t - tracked[left]) <= np.abs(tracked[right] - t)
+            source = np.where(use_left, tracked[left], tracked[right])
+            if out is keypoint:
+                out = keypoint.copy()
+            out[m] = keypoint[m, source]
+            filled += T - tracked.size
+        results['keypoint'] = out
+        results['filled_frames'] = filled
+        return results
 
 
 @TRANSFORMS.register_module()
