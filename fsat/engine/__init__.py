@@ -1,14 +1,22 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
-local checkpoint loader, the teacher-feature cache and weight hooks."""
+local checkpoint loader, the teacher-feature cache and weight hooks, and
+training loops that receive the next batch during the current step."""
 from .checkpoint import load_local_checkpoint
 from .hooks import PretrainedWeightsHook, TeacherFeatureCacheHook
 from .launch import check_nproc, find_free_port, init_dist
+from .loops import (
+                    BackgroundIterator,
+                    PrefetchEpochBasedTrainLoop,
+                    PrefetchIterBasedTrainLoop,
+)
 from .model_wrappers import DeviceAgnosticDDP
 from .weights import adapt_conv_input, load_prefixed_weights
 
 __all__ = [
-    'DeviceAgnosticDDP', 'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
+    'BackgroundIterator', 'PrefetchEpochBasedTrainLoop',
+    'PrefetchIterBasedTrainLoop', 'DeviceAgnosticDDP',
+    'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
     'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
     'load_local_checkpoint', 'load_prefixed_weights'
 ]

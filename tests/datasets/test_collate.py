@@ -69,3 +69,37 @@ def test_pickles_like_the_batch_it_replaces():
 def test_found_by_the_runner_under_the_fsat_scope():
     # Runner.build_dataloader looks collate functions up in MMEngine's root
     assert FUNCTIONS.get('fsat.shared_collate') is shared_collate
+
+
+BIG = (1, 3, 8, 32, 32)  # 96 KiB of float32 per clip
+
+
+class _Samples(torch.utils.data.Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return sample(i, shape=BIG, paired=True)
+
+
+def test_small_tensors_leave_a_worker_by_value():
+    loader = torch.utils.data.DataLoader(
+        _Samples(), batch_size=4, num_workers=1, collate_fn=shared_collate)
+    batches = list(loader)
+    for b, batch in enumerate(batches):
+        ref = pseudo_collate([sample(4 * b + i, shape=BIG, paired=True)
+                              for i in range(4)])
+        assert_same(batch['inputs'], ref['inputs'])
+        for ours, theirs in zip(batch['data_samples'], ref['data_samples']):
+            label = ours.gt_labels.item
+            # an ordinary tensor with the value, copied inside the pickle
+            assert type(label) is torch.Tensor and not label.is_shared()
+            assert_same(label, theirs.gt_labels.item)
+        # the clips (above INLINE_BYTES together) share one segment
+        depth = batch['inputs']['depth']
+        assert all(t.is_shared() for t in depth)
+        assert len({t.untyped_storage().data_ptr() for t in depth}) == 1
+    # in the main process (num_workers=0) nothing is wrapped
+    out = shared_collate([sample(i) for i in range(2)])
+    assert type(out['data_samples'][0].gt_labels.item) is torch.Tensor

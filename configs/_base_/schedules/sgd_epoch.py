@@ -1,7 +1,10 @@
 # Epoch-based SGD for the real datasets (the paper's epochs; the config
 # sets max_epochs and the learning-rate steps).
 _base_ = ['../default_runtime.py']
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=5)
+# the next batch is received in a background thread while a step runs
+# (fsat.engine.loops; same batches, same order as EpochBasedTrainLoop)
+train_cfg = dict(
+    type='PrefetchEpochBasedTrainLoop', max_epochs=100, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

@@ -2,7 +2,10 @@
 # default runtime with iteration-based checkpoints and logs. Stages override
 # max_iters (and the scheduler's T_max), lr and weight decay.
 _base_ = ['../default_runtime.py']
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=1000)
+# the next batch is received in a background thread while a step runs
+# (fsat.engine.loops; same batches, same order as IterBasedTrainLoop)
+train_cfg = dict(
+    type='PrefetchIterBasedTrainLoop', max_iters=1000, val_interval=1000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
