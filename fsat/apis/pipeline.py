@@ -439,8 +439,10 @@ def _stop_train_workers(runner) -> None:
     loop without them is left alone.)
     """
     loop = getattr(runner, '_train_loop', None)
-    iterator = getattr(getattr(loop, 'dataloader_iterator', None),
-                       '_iterator', None)
+    iterator = getattr(loop, 'dataloader_iterator', None)
+    # fsat's prefetching loops wrap MMEngine's iterator
+    iterator = getattr(iterator, 'source', iterator)
+    iterator = getattr(iterator, '_iterator', None)
     if hasattr(iterator, '_shutdown_workers'):
         iterator._shutdown_workers()
 

@@ -129,3 +129,21 @@ def test_prefetch_loops_train_exactly_like_mmengines(tmp_path, by_epoch):
     # no prefetch thread outlives training
     assert not [t for t in threading.enumerate()
                 if t.name == 'fsat-train-prefetch']
+
+
+def test_pipeline_stops_the_workers_behind_the_prefetch_thread(tmp_path):
+    """A pipeline stops a finished run's endless loader at once (else each
+    worker's shutdown waits for a timeout); it finds the loader behind the
+    prefetching loop."""
+    from fsat.apis.pipeline import _stop_train_workers
+    cfg = toy_train_config(str(tmp_path), max_iters=3)
+    cfg['train_cfg'] = dict(type='PrefetchIterBasedTrainLoop', max_iters=3,
+                            val_interval=10)
+    cfg['train_dataloader']['num_workers'] = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    loader_iter = runner.train_loop.dataloader_iterator.source._iterator
+    assert loader_iter._workers[0].is_alive()
+    _stop_train_workers(runner)
+    assert loader_iter._shutdown
+    assert not any(w.is_alive() for w in loader_iter._workers)
