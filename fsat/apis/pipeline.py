@@ -9,7 +9,9 @@ the MMEngine runner, plus ``cfg_options`` whose string values may name
   placeholder keeps the swept value's type, e.g. an int).
 
 A stage with ``sweep=['budget', 'seed']`` runs once per combination of the
-pipeline's ``sweeps``; a stage with ``select_recipe=True`` also runs every
+pipeline's ``sweeps``; a stage with ``test_only=True`` trains nothing and
+only tests its config (e.g. a late fusion of two earlier stages' fine-tuned
+models, whose checkpoints it names);  a stage with ``select_recipe=True`` also runs every
 recipe of the pipeline's ``recipe_grid`` and the best recipe per budget is
 chosen on the **validation** metric (mean over seeds), never on the test
 split. Every run ends with ``runner.val()`` (if the config has a validation
@@ -72,6 +74,7 @@ class Stage:
     method: Optional[str] = None
     sweep: Tuple[str, ...] = ()
     select_recipe: bool = False
+    test_only: bool = False
     cfg_options: Dict[str, Any] = field(default_factory=dict)
 
 
@@ -203,6 +206,10 @@ class Pipeline:
                     raise FsatUserError(
                         f'{where}: stage {stage.name!r} sweeps {axis!r}, '
                         f'which is not in sweeps {sorted(self.sweeps)}')
+            if stage.test_only and stage.select_recipe:
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r} is test_only and cannot '
+                    'select a training recipe')
             if stage.select_recipe and not self.recipes:
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} selects a recipe but '
@@ -215,6 +222,11 @@ class Pipeline:
                             f'{where}: stage {stage.name!r} uses the '
                             f'checkpoint of stage {name!r}, which is not an '
                             f'earlier stage (earlier stages: {known})')
+                    if seen[name].test_only:
+                        raise FsatUserError(
+                            f'{where}: stage {stage.name!r} uses the '
+                            f'checkpoint of {name!r}, which is test_only '
+                            'and writes none')
                     if seen[name].select_recipe:
                         raise FsatUserError(
                             f'{where}: stage {stage.name!r} uses the '
@@ -402,6 +414,8 @@ def _read_done(run: Run) -> Optional[dict]:
         record = json.load(f)
     if record.get('signature') != run.signature:
         return None
+    if run.stage.test_only:
+        return record
     if not osp.isfile(record.get('checkpoint') or ''):
         return None
     return record
@@ -472,7 +486,8 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     runner = build_runner(cfg)
     recorder = _MetricsRecorder()
     runner.register_hook(recorder, priority='LOWEST')
-    runner.train()
+    if not run.stage.test_only:
+        runner.train()
     val = {}
     if cfg.get('val_dataloader'):
         # the validation that ended training, else one now
@@ -483,7 +498,8 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         same_split = (cfg.get('val_dataloader') == cfg.test_dataloader
                       and cfg.get('val_evaluator') == cfg.test_evaluator)
         test = dict(val) if same_split and val else runner.test()
-    checkpoint = _last_checkpoint(run.work_dir)
+    checkpoint = (None if run.stage.test_only else
+                  _last_checkpoint(run.work_dir))
     _stop_train_workers(runner)
     del runner
     gc.collect()

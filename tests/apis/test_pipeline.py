@@ -292,3 +292,52 @@ def test_killed_pipeline_skips_finished_stages_when_run_again(tmp_path):
     assert '[1/2] first [single]: finished before, skipped' in log
     assert '[2/2] second [single]: running' in log
     assert (work / 'second' / 'single' / 'done.json').is_file()
+
+
+def test_test_only_stage_tests_the_named_checkpoint(tmp_path):
+    """A test_only stage trains nothing: it tests the checkpoint of the
+    matching sweep point of an earlier stage, and gives the very metrics
+    that stage's own test gave; finished, it is skipped."""
+    train = _stage_config(tmp_path / 'train.py', max_iters=4)
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "sweeps = dict(seed=[0, 1])\n"
+        f"stages = [dict(name='train', config='{train}', sweep=['seed'],\n"
+        "               cfg_options={'randomness.seed': '{seed}'}),\n"
+        f"          dict(name='evaluate', config='{train}', method='eval',\n"
+        "               sweep=['seed'], test_only=True,\n"
+        "               cfg_options={'load_from': '{train.checkpoint}'})]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'work'))
+    records = run_pipeline(pipeline)
+    trained = {r['values']['seed']: r for r in records
+               if r['stage'] == 'train'}
+    tested = {r['values']['seed']: r for r in records
+              if r['stage'] == 'evaluate'}
+    assert trained[0]['test'] != trained[1]['test']  # two different models
+    for seed in (0, 1):
+        assert tested[seed]['checkpoint'] is None
+        assert tested[seed]['test'] == trained[seed]['test']
+        run_dir = osp.join(pipeline.work_dir, 'evaluate', f'seed{seed}')
+        assert not [f for f in os.listdir(run_dir) if f.endswith('.pth')]
+    again = run_pipeline(load_pipeline(str(pipe), str(tmp_path / 'work')))
+    assert [r['wall_time'] for r in again] == [r['wall_time']
+                                               for r in records]
+
+
+@pytest.mark.parametrize('stage,message', [
+    ("dict(name='b', config='{c}', test_only=True, select_recipe=True)",
+     "stage 'b' is test_only and cannot select a training recipe"),
+    ("dict(name='b', config='{c}', test_only=True),\n"
+     "          dict(name='d', config='{c}',\n"
+     "               cfg_options={{'load_from': '{{b.checkpoint}}'}})",
+     "uses the checkpoint of 'b', which is test_only and writes none"),
+])
+def test_test_only_stage_errors(tmp_path, stage, message):
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "recipe_grid = [dict(name='x', cfg_options={})]\n"
+        f"stages = [dict(name='a', config='{c}'),\n"
+        f"          {stage.format(c=c)}]\n")
+    with pytest.raises(FsatUserError, match=message):
+        load_pipeline(str(pipe), str(tmp_path / 'w'))

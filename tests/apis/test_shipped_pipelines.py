@@ -42,3 +42,48 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
     with DefaultScope.overwrite_default_scope('fsat'):
         MODELS.build(cfg.model)
     assert not os.path.exists(tmp_path / 'w')
+
+
+@pytest.mark.parametrize('name,stages,runs', [
+    ('fsat_synth_demo', ['teacher', 'transfer', 'scratch', 'pretrain',
+                         'fsat'], None),
+    ('ablation_synth_granularity', ['teacher'] + [
+        f'{kind}_{v}' for kind in ('transfer', 'ft')
+        for v in ('c2c', 'v2c', 'vc', 'v2c_mse')], 1 + 4 + 4 * 6),
+    ('ablation_synth_skeleton', ['teacher', 'transfer', 'scratch', 'fsat'],
+     2 + 2 * 6),
+    ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
+                                'transfer_rgb', 'transfer_flow', 'ft_rgb',
+                                'ft_flow', 'two_stream'], 4 + 3 * 6),
+])
+def test_synthetic_pipelines_plan_and_resolve(tmp_path, monkeypatch, name,
+                                              stages, runs):
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline(f'configs/pipelines/{name}.py',
+                             str(tmp_path / 'w'))
+    assert [s.name for s in pipeline.stages] == stages
+    planned = pipeline.plan()
+    if runs is not None:
+        assert len(planned) == runs
+    for run in planned:
+        if not run.deferred:
+            pipeline.resolve(run, dry=True)  # every config loads
+    assert not os.path.exists(tmp_path / 'w')
+
+
+def test_two_stream_stage_fuses_the_students_of_its_budget_and_seed(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/ablation_synth_teacher.py',
+                             str(tmp_path / 'w'))
+    fused = [r for r in pipeline.plan() if r.stage.name == 'two_stream']
+    assert len(fused) == 6 and all(r.stage.test_only for r in fused)
+    for run in fused:
+        cfg = pipeline.resolve(run, dry=True)
+        assert cfg.model.type == 'LateFusionRecognizer'
+        tag = f"budget{run.values['budget']}_seed{run.values['seed']}"
+        streams = cfg.model.streams
+        assert streams.rgb_taught.checkpoint == str(
+            tmp_path / 'w' / 'ft_rgb' / tag / 'not-trained-yet.pth')
+        assert streams.flow_taught.checkpoint == str(
+            tmp_path / 'w' / 'ft_flow' / tag / 'not-trained-yet.pth')

@@ -1,0 +1,68 @@
+# Ablation on the synthetic world (paper Table I): which teacher modality
+# teaches the depth student. An RGB and a flow teacher, each trained on the
+# SOURCE half, each transfer video+clip (cosine) to a depth student on the
+# unlabeled TARGET pairs; both students are fine-tuned with k labels per
+# class x 3 seeds, and the two-stream row fuses the two fine-tuned students
+# of the same budget and seed at test time (class scores averaged; a
+# test-only stage). Every fine-tuning gets the same recipe (lr 0.01, as in
+# the granularity ablation): the ablation compares teachers, not recipes.
+#   python tools/run_pipeline.py configs/pipelines/ablation_synth_teacher.py
+sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
+report_metric = 'acc/top1'
+
+_finetune = 'configs/finetune/depth_r3d18_synth.py'
+
+
+def _from(transfer):
+    return {
+        'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
+        'train_dataloader.dataset.labeled_subset.seed': '{seed}',
+        'val_dataloader.dataset.labeled_subset.seed': '{seed}',
+        'randomness.seed': '{seed}',
+        'optim_wrapper.optimizer.lr': 0.01,
+        'model.backbone.frozen_stages': 3,
+        'custom_hooks': [
+            dict(
+                type='PretrainedWeightsHook',
+                checkpoint='{%s.checkpoint}' % transfer,
+                prefix='student.')
+        ]
+    }
+
+
+stages = [
+    dict(name='teacher_rgb', config='configs/teachers/rgb_r3d18_synth.py'),
+    dict(name='teacher_flow', config='configs/teachers/flow_r3d18_synth.py'),
+    dict(
+        name='transfer_rgb',
+        config='configs/distill/rgb2depth_vc_synth.py',
+        cfg_options={'model.teacher.checkpoint': '{teacher_rgb.checkpoint}'}),
+    dict(
+        name='transfer_flow',
+        config='configs/distill/flow2depth_vc_synth.py',
+        cfg_options={
+            'model.teacher.checkpoint': '{teacher_flow.checkpoint}'
+        }),
+    dict(
+        name='ft_rgb',
+        method='RGB teacher',
+        config=_finetune,
+        sweep=['budget', 'seed'],
+        cfg_options=_from('transfer_rgb')),
+    dict(
+        name='ft_flow',
+        method='flow teacher',
+        config=_finetune,
+        sweep=['budget', 'seed'],
+        cfg_options=_from('transfer_flow')),
+    dict(
+        name='two_stream',
+        method='two-stream (RGB + flow taught, late fusion)',
+        config='configs/finetune/depth_two_stream_synth.py',
+        sweep=['budget', 'seed'],
+        test_only=True,
+        cfg_options={
+            'model.streams.rgb_taught.checkpoint': '{ft_rgb.checkpoint}',
+            'model.streams.flow_taught.checkpoint': '{ft_flow.checkpoint}',
+        }),
+]
