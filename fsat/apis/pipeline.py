@@ -11,11 +11,12 @@ the MMEngine runner, plus ``cfg_options`` whose string values may name
 A stage with ``sweep=['budget', 'seed']`` runs once per combination of the
 pipeline's ``sweeps``; a stage with ``test_only=True`` trains nothing and
 only tests its config (e.g. a late fusion of two earlier stages' fine-tuned
-models, whose checkpoints it names);  a stage with ``select_recipe=True`` also runs every
-recipe of the pipeline's ``recipe_grid`` and the best recipe per budget is
-chosen on the **validation** metric (mean over seeds), never on the test
-split. Every run ends with ``runner.val()`` (if the config has a validation
-split) and ``runner.test()``; both metric sets go to ``results.json``.
+models, whose checkpoints it names); a stage with ``select_recipe=True``
+also runs every recipe of the pipeline's ``recipe_grid`` and the best
+recipe per budget is chosen on the **validation** metric (mean over
+seeds), never on the test split. Every run ends with ``runner.val()``
+(if the config has a validation split) and ``runner.test()``; both metric
+sets go to ``results.json``.
 
 Finished runs are recognised by ``<run dir>/done.json``, whose ``signature``
 hashes the run's resolved config and the signatures of the runs it took
