@@ -1,5 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""High-level APIs: config loading, runner building (and, later, pipelines)."""
+"""High-level APIs: config loading, runner building, pipelines (see
+:mod:`fsat.apis.pipeline`) and streamed temporal detection."""
+from .detection import detect_video, video_buffers
 from .runner import (
                      build_runner,
                      default_work_dir,
@@ -9,6 +11,6 @@ from .runner import (
 )
 
 __all__ = [
-    'build_runner', 'default_work_dir', 'load_config', 'require_file',
-    'setup_launcher'
+    'build_runner', 'default_work_dir', 'detect_video', 'load_config',
+    'require_file', 'setup_launcher', 'video_buffers'
 ]

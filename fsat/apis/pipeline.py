@@ -145,6 +145,9 @@ class Pipeline:
         self.filename = filename
         self.work_dir = work_dir
         self.report_metric = cfg.get('report_metric', 'acc/top1')
+        # how the results show the budget axis (fsat.apis.summary)
+        self.budget_format = cfg.get('budget_format')
+        self.budget_label = cfg.get('budget_label')
         self.select_metric = cfg.get('select_metric', self.report_metric)
         self.sweeps: Dict[str, list] = {
             k: list(v) for k, v in (cfg.get('sweeps') or {}).items()
@@ -614,6 +617,8 @@ def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
     payload = dict(
         pipeline=pipeline.filename,
         report_metric=pipeline.report_metric,
+        budget_format=pipeline.budget_format,
+        budget_label=pipeline.budget_label,
         select_metric=pipeline.select_metric,
         select_seeds=pipeline.select_seeds,
         sweeps=pipeline.sweeps,

@@ -19,6 +19,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 BUDGET = 'budget'
+#: How a budget value is shown (``results.json``'s ``budget_format`` and
+#: ``budget_label``, from the pipeline config, override them).
+BUDGET_FORMAT = '{} / class'
+BUDGET_LABEL = 'labeled examples per class'
 
 
 def _budget(run: dict):
@@ -107,8 +111,9 @@ def _cell(values: Optional[List[float]]) -> str:
 def table_rows(results: dict) -> List[List[str]]:
     """Header + one row per method, cells ``mean ± std``."""
     methods, budgets, cells = table_cells(results)
+    fmt = results.get('budget_format') or BUDGET_FORMAT
     header = ['method'] + [
-        f'{b} / class' if isinstance(b, (int, float)) else str(b)
+        fmt.format(b) if isinstance(b, (int, float)) else str(b)
         for b in budgets
     ]
     return [header] + [[m] + [_cell(cells.get((m, b))) for b in budgets]
@@ -171,8 +176,12 @@ def plot(results: dict, path: str) -> None:
         ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width,
                yerr=stds, capsize=3, label=method)
     ax.set_xticks(x)
-    ax.set_xticklabels([str(b) for b in budgets])
-    ax.set_xlabel('labeled examples per class')
+    fmt = results.get('budget_format') or '{}'
+    ax.set_xticklabels([
+        fmt.format(b) if isinstance(b, (int, float)) else str(b)
+        for b in budgets
+    ])
+    ax.set_xlabel(results.get('budget_label') or BUDGET_LABEL)
     ax.set_ylabel(f"test {results['report_metric']} (%)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)

@@ -15,8 +15,10 @@ from .connectors import (
     build_connector,
 )
 from .data_preprocessors import PairedDataPreprocessor
+from .detectors import RC3D
 from .distillers import BaseDistiller, FeatureSupervisedDistiller, TeacherSpec
 from .errors import ModelConfigError
+from .heads import ProposalClassifierHead, TemporalProposalHead
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
 from .recognizers import LateFusionRecognizer
@@ -26,7 +28,8 @@ __all__ = [
     'BaseConnector', 'BaseDistiller', 'ConvAdaptConnector',
     'CosineDistanceLoss', 'FeatureMSELoss', 'FeatureSupervisedDistiller',
     'KDLoss', 'L2NormConnector', 'LateFusionRecognizer', 'LinearConnector',
-    'ModelConfigError',
+    'ModelConfigError', 'ProposalClassifierHead', 'RC3D',
+    'TemporalProposalHead',
     'PairedDataPreprocessor', 'ResNeXt3d', 'SequentialConnector', 'Tap',
     'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
     'build_connector', 'nms_1d', 'unwrap_model'

@@ -2,11 +2,13 @@
 from .temporal_map import (
                            average_precision,
                            interpolated_ap,
+                           merge_detections,
                            temporal_detection_map,
                            temporal_iou,
 )
 
 __all__ = [
-    'average_precision', 'interpolated_ap', 'temporal_detection_map',
+    'average_precision', 'interpolated_ap', 'merge_detections',
+    'temporal_detection_map',
     'temporal_iou'
 ]

@@ -138,3 +138,38 @@ def _check_label(label: int, num_classes: int, video_id: str) -> None:
     if not 0 <= int(label) < num_classes:
         raise ValueError(f'{video_id}: label {label} is outside '
                          f'0..{num_classes - 1}')
+
+
+def merge_detections(detections: Sequence[Tuple[int, float, float, float]],
+                     iou_threshold: float
+                     ) -> List[Tuple[int, float, float, float]]:
+    """Class-wise NMS of one video's pooled detections.
+
+    Overlapping buffers of streamed inference detect the same instance more
+    than once; of detections of one class whose tIoU exceeds
+    ``iou_threshold``, only the best-scoring one is kept (equal scores: the
+    earlier one).
+
+    Args:
+        detections (Sequence[tuple]): ``(label, start, end, score)``.
+        iou_threshold (float): Overlap above which a detection is dropped.
+
+    Returns:
+        list[tuple]: The kept detections, best first per class, classes in
+        increasing order.
+    """
+    import torch
+
+    from fsat.models.ops import nms_1d
+    by_class: Dict[int, List[Tuple[int, float, float, float]]] = {}
+    for det in detections:
+        by_class.setdefault(int(det[0]), []).append(det)
+    kept = []
+    for label in sorted(by_class):
+        dets = by_class[label]
+        segments = torch.tensor([[d[1], d[2]] for d in dets],
+                                dtype=torch.float64)
+        scores = torch.tensor([d[3] for d in dets], dtype=torch.float64)
+        kept += [dets[i] for i in nms_1d(segments, scores,
+                                         iou_threshold).tolist()]
+    return kept

@@ -8,7 +8,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
-from fsat.evaluation.functional import temporal_detection_map
+from fsat.evaluation.functional import (
+    merge_detections,
+    temporal_detection_map,
+)
 from fsat.registry import METRICS
 
 
@@ -28,7 +31,11 @@ class TemporalDetectionMAP(BaseMetric):
     in :mod:`fsat.evaluation.functional.temporal_map` (ActivityNet style,
     all-point interpolation, duplicates are false positives, classes
     without ground truth excluded from the mean). Samples of the same
-    video (e.g. several buffers) are pooled.
+    video (e.g. several buffers) are pooled: their predictions are put
+    together (and, with ``merge_iou``, duplicates from overlapping buffers
+    are merged by class-wise NMS); the ground truth is the ``video_gt``
+    (``segments``, ``labels`` of the whole video) of the video's first
+    sample when samples carry one, else the pooled ``gt_instances``.
 
     Args:
         num_classes (int): Number of action classes (no background).
@@ -37,6 +44,9 @@ class TemporalDetectionMAP(BaseMetric):
         report_iou (float): Threshold of the per-class table in the log.
             Defaults to 0.5 (the PKU-MMD/FSAT number).
         class_names (Sequence[str], optional): Names for the table.
+        merge_iou (float, optional): Class-wise NMS over a video's pooled
+            predictions at this tIoU (the final NMS of streamed R-C3D
+            inference). Defaults to None (no merging).
         collect_device (str): Device to gather results on. Defaults to
             ``'cpu'``.
         prefix (str, optional): Metric name prefix. Defaults to ``'tdet'``.
@@ -50,6 +60,7 @@ class TemporalDetectionMAP(BaseMetric):
                                                     0.6, 0.7),
                  report_iou: float = 0.5,
                  class_names: Optional[Sequence[str]] = None,
+                 merge_iou: Optional[float] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -63,15 +74,18 @@ class TemporalDetectionMAP(BaseMetric):
         self.iou_thresholds = tuple(iou_thresholds)
         self.report_iou = report_iou
         self.class_names = class_names
+        self.merge_iou = merge_iou
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred, gt = sample['pred_instances'], sample['gt_instances']
+            pred = sample['pred_instances']
+            gt = sample.get('video_gt') or sample['gt_instances']
             pred_segments = _as_numpy(pred['segments']).reshape(-1, 2)
             gt_segments = _as_numpy(gt['segments']).reshape(-1, 2)
             self.results.append(
                 dict(
                     video_id=sample['video_id'],
+                    whole_video_gt='video_gt' in sample,
                     pred=[(int(label), float(s), float(e), float(score))
                           for (s, e), score, label in zip(
                               pred_segments, _as_numpy(pred['scores']),
@@ -83,8 +97,15 @@ class TemporalDetectionMAP(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         predictions, ground_truths = defaultdict(list), defaultdict(list)
         for item in results:
-            predictions[item['video_id']].extend(item['pred'])
-            ground_truths[item['video_id']].extend(item['gt'])
+            vid = item['video_id']
+            predictions[vid].extend(item['pred'])
+            if not item.get('whole_video_gt'):
+                ground_truths[vid].extend(item['gt'])
+            elif vid not in ground_truths:
+                ground_truths[vid] = list(item['gt'])
+        if self.merge_iou is not None:
+            predictions = {vid: merge_detections(dets, self.merge_iou)
+                           for vid, dets in predictions.items()}
         aps = temporal_detection_map(predictions, ground_truths,
                                      self.num_classes, self.iou_thresholds)
         self._log_table(aps[self.report_iou])
