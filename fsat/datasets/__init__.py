@@ -4,6 +4,7 @@ dataset, transforms and the embedded synthetic world."""
 from . import transforms  # noqa: F401 (registers the transforms)
 from .collate import shared_collate
 from .paired import PairedModalityDataset
+from .pku_detection import PKUMMDDetectionDataset
 from .subsets import (
     fraction_of_videos,
     k_per_class,
@@ -12,6 +13,6 @@ from .subsets import (
 )
 
 __all__ = [
-    'PairedModalityDataset', 'fraction_of_videos', 'k_per_class',
-    'load_labeled_ids', 'save_labeled_ids', 'shared_collate'
+    'PKUMMDDetectionDataset', 'PairedModalityDataset', 'fraction_of_videos',
+    'k_per_class', 'load_labeled_ids', 'save_labeled_ids', 'shared_collate'
 ]

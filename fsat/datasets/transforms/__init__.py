@@ -2,7 +2,8 @@
 """Transforms of paired multimodal samples (registered in fsat's TRANSFORMS).
 
 Sampling and packing of a paired sample: :class:`PairedSampleFrames`,
-:class:`ModalityPipelines`, :class:`PackPairedInputs`. Per-modality loading
+:class:`ModalityPipelines`, :class:`PackPairedInputs`. Packing of a
+temporal-detection buffer: :class:`PackDetectionInputs`. Per-modality loading
 and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
 :class:`JetDepth`, :class:`LoadFlow`, :class:`FlowAwareFlip`,
 :class:`LoadSkeleton`, :class:`FillSkeletonGaps`, :class:`CenterSkeleton`,
@@ -12,6 +13,7 @@ Crops, resizing, formatting and video decoding are mmaction2's.
 from .branches import ModalityPipelines, build_pipeline
 from .depth import LoadMaskedDepth, depth_stats, read_depth_png
 from .depth_encoding import JetDepth, ReplicateDepth
+from .detection import DETECTION_META_KEYS, PackDetectionInputs
 from .flip import FlowAwareFlip, flip_flow
 from .flow import LoadFlow
 from .formatting import PackPairedInputs
@@ -32,8 +34,9 @@ from .skeleton import (
 from .sources import SOURCE_DEFAULTS, count_frames
 
 __all__ = [
-    'CenterSkeleton', 'FillSkeletonGaps', 'FlowAwareFlip', 'JetDepth',
-    'LoadFlow', 'LoadMaskedDepth', 'LoadSkeleton', 'ModalityPipelines',
+    'CenterSkeleton', 'DETECTION_META_KEYS', 'FillSkeletonGaps',
+    'FlowAwareFlip', 'JetDepth', 'LoadFlow', 'LoadMaskedDepth',
+    'LoadSkeleton', 'ModalityPipelines', 'PackDetectionInputs',
     'PackPairedInputs', 'PairedSampleFrames', 'ReplicateDepth',
     'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'build_pipeline',
     'clip_slot', 'count_frames', 'depth_stats', 'flip_flow', 'map_indices',

@@ -1,0 +1,80 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Streamed detection of one long video: buffer by buffer, merged, in
+frames of the whole video."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+
+from fsat.apis import detect_video, video_buffers
+from fsat.datasets import PKUMMDDetectionDataset
+from fsat.datasets.synthetic import generate_world
+from fsat.registry import MODELS
+
+
+@pytest.fixture(scope='module')
+def dataset(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('world') / 'tiny')
+    generate_world('tiny', out, seed=0, workers=1, progress=False)
+    pipeline = [
+        dict(type='LoadMaskedDepth'),
+        dict(type='Resize', scale=(16, 16), keep_ratio=False),
+        dict(type='ReplicateDepth'),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackDetectionInputs'),
+    ]
+    return PKUMMDDetectionDataset(
+        data_root=osp.join(out, 'pku_mmd'), split='val', num_classes=3,
+        inclusive_end=True, buffer_len=32, test_mode=True,
+        pipeline=pipeline)
+
+
+def _model():
+    torch.manual_seed(0)
+    cfg = dict(
+        type='RC3D', in_channels=32, temporal_stride=8,
+        backbone=dict(
+            type='ResNet3d', depth=18, pretrained=None, pretrained2d=False,
+            in_channels=3, base_channels=4, conv1_kernel=(3, 7, 7),
+            conv1_stride_t=1, pool1_stride_t=2, inflate=(1, 1, 1, 1),
+            spatial_strides=(1, 2, 2, 2), temporal_strides=(1, 1, 2, 2),
+            with_pool2=False),
+        proposal_head=dict(feat_channels=8, anchor_scales=(1, 2)),
+        classifier_head=dict(num_classes=3, hidden_channels=16,
+                             score_thr=0.0),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               mean=[127.5] * 3, std=[127.5] * 3,
+                               format_shape='NCTHW'))
+    with DefaultScope.overwrite_default_scope('fsat'):
+        return MODELS.build(cfg).eval()
+
+
+def test_detect_video_runs_every_buffer_once_and_merges(dataset):
+    model = _model()
+    video = dataset.get_data_info(0)['video_id']
+    indices = video_buffers(dataset, video)
+    total = dataset.get_data_info(indices[0])['total_frames']
+    assert len(indices) >= 3  # a long video: several buffers
+    seen = []
+    original = model.test_step
+
+    def counting(batch):
+        seen.append(batch['data_samples'][0].metainfo['buffer_start'])
+        return original(batch)
+
+    model.test_step = counting
+    raw = detect_video(model, dataset, video, merge_iou=None,
+                       progress=False)
+    assert seen == [dataset.get_data_info(i)['buffer_start']
+                    for i in indices]
+    assert raw['buffers'] == len(indices)
+    assert len(raw['scores']) > 0
+    assert (raw['segments'] >= 0).all() and (raw['segments'] <= total).all()
+    assert (np.diff(raw['scores']) <= 0).all()  # best first
+    merged = detect_video(model, dataset, video, merge_iou=0.3,
+                          progress=False)
+    assert 0 < len(merged['scores']) < len(raw['scores'])
+    with pytest.raises(KeyError, match="'nope' is not in the dataset"):
+        detect_video(model, dataset, 'nope', progress=False)
