@@ -58,3 +58,17 @@ def test_distill_throughput_models_match_their_configs():
     for key in t_c:
         torch.testing.assert_close(t_b[key], t_c[key], atol=1e-5,
                                    rtol=1e-5)
+
+
+def test_collate_ipc_times_three_collate_functions():
+    bench = load('collate_ipc')
+    from fsat.datasets import collate
+    before = collate.INLINE_BYTES
+    out = bench.main(['--batch-size', '2', '--shape', '1', '3', '4', '8',
+                      '8', '--workers', '1', '--batches', '3', '--wait',
+                      '0.01'])
+    assert set(out['fetch_ms']) == {'pseudo_collate',
+                                    'shared_collate_no_inline',
+                                    'shared_collate'}
+    assert all(v > 0 for v in out['fetch_ms'].values())
+    assert collate.INLINE_BYTES == before  # restored
