@@ -12,6 +12,7 @@ from .tools import REPO_ROOT, last_line, repo_path, run_tool
 from .toys import (
                    ToyClipBackbone,
                    ToyClipDataset,
+                   toy_rc3d,
                    toy_recognizer,
                    toy_train_config,
 )
@@ -20,5 +21,5 @@ __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
     'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
-    'tiny_stgcn', 'toy_recognizer', 'toy_train_config'
+    'tiny_stgcn', 'toy_rc3d', 'toy_recognizer', 'toy_train_config'
 ]

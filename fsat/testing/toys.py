@@ -110,6 +110,32 @@ def toy_recognizer(num_classes: int = 4,
             type='ActionDataPreprocessor', format_shape='NCTHW'))
 
 
+def toy_rc3d(num_classes: int = 2, **heads) -> dict:
+    """An R-C3D config small enough for unit tests: a 4-channel
+    ResNet3d-18 with temporal stride 8 and narrow heads (``heads`` may
+    update ``proposal_head``, ``classifier_head`` or
+    ``data_preprocessor``)."""
+    cfg = dict(
+        type='RC3D',
+        in_channels=32,
+        temporal_stride=8,
+        backbone=dict(
+            type='ResNet3d', depth=18, pretrained=None, pretrained2d=False,
+            in_channels=3, base_channels=4, conv1_kernel=(3, 7, 7),
+            conv1_stride_t=1, pool1_stride_t=2, inflate=(1, 1, 1, 1),
+            spatial_strides=(1, 2, 2, 2), temporal_strides=(1, 1, 2, 2),
+            with_pool2=False),
+        proposal_head=dict(feat_channels=16, anchor_scales=(1, 2, 3),
+                           train_proposals=32, test_proposals=16),
+        classifier_head=dict(num_classes=num_classes, hidden_channels=32,
+                             dropout=0.0, num_samples=32),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               format_shape='NCTHW'))
+    for key, value in heads.items():
+        cfg[key] = dict(cfg[key], **value)
+    return cfg
+
+
 def toy_train_config(work_dir: str,
                      batch_size: int = 4,
                      max_iters: int = 8,

@@ -12,6 +12,7 @@ from fsat.apis import detect_video, video_buffers
 from fsat.datasets import PKUMMDDetectionDataset
 from fsat.datasets.synthetic import generate_world
 from fsat.registry import MODELS
+from fsat.testing import toy_rc3d
 
 
 @pytest.fixture(scope='module')
@@ -33,20 +34,11 @@ def dataset(tmp_path_factory):
 
 def _model():
     torch.manual_seed(0)
-    cfg = dict(
-        type='RC3D', in_channels=32, temporal_stride=8,
-        backbone=dict(
-            type='ResNet3d', depth=18, pretrained=None, pretrained2d=False,
-            in_channels=3, base_channels=4, conv1_kernel=(3, 7, 7),
-            conv1_stride_t=1, pool1_stride_t=2, inflate=(1, 1, 1, 1),
-            spatial_strides=(1, 2, 2, 2), temporal_strides=(1, 1, 2, 2),
-            with_pool2=False),
+    cfg = toy_rc3d(
+        num_classes=3,
         proposal_head=dict(feat_channels=8, anchor_scales=(1, 2)),
-        classifier_head=dict(num_classes=3, hidden_channels=16,
-                             score_thr=0.0),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               mean=[127.5] * 3, std=[127.5] * 3,
-                               format_shape='NCTHW'))
+        classifier_head=dict(hidden_channels=16, score_thr=0.0),
+        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
     with DefaultScope.overwrite_default_scope('fsat'):
         return MODELS.build(cfg).eval()
 

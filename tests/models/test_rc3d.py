@@ -20,6 +20,7 @@ from fsat.models.utils.segments import (
     sample_labels,
 )
 from fsat.registry import MODELS
+from fsat.testing import toy_rc3d
 
 
 def test_anchors_are_centred_on_feature_steps():
@@ -85,21 +86,7 @@ def test_classifier_sampling_labels_background_as_last_class():
 
 
 def _detector(**kw):
-    cfg = dict(
-        type='RC3D', in_channels=32, temporal_stride=8,
-        backbone=dict(
-            type='ResNet3d', depth=18, pretrained=None, pretrained2d=False,
-            in_channels=3, base_channels=4, conv1_kernel=(3, 7, 7),
-            conv1_stride_t=1, pool1_stride_t=2, inflate=(1, 1, 1, 1),
-            spatial_strides=(1, 2, 2, 2), temporal_strides=(1, 1, 2, 2),
-            with_pool2=False),
-        proposal_head=dict(feat_channels=16, anchor_scales=(1, 2, 3),
-                           train_proposals=32, test_proposals=16),
-        classifier_head=dict(num_classes=2, hidden_channels=32,
-                             dropout=0.0, num_samples=32),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               format_shape='NCTHW'))
-    cfg.update(kw)
+    cfg = dict(toy_rc3d(num_classes=2), **kw)
     with DefaultScope.overwrite_default_scope('fsat'):
         return MODELS.build(cfg)
 
