@@ -1,0 +1,61 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""tools/detect_video.py: one long video, buffer by buffer, from a config
+and a checkpoint; clear errors for an unknown video."""
+import json
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from fsat.datasets.synthetic import generate_world
+from fsat.registry import MODELS
+from fsat.testing import last_line, run_tool, toy_rc3d
+
+
+def test_detect_video_tool(tmp_path):
+    world = str(tmp_path / 'tiny')
+    generate_world('tiny', world, seed=0, workers=1, progress=False)
+    model = toy_rc3d(
+        num_classes=3,
+        classifier_head=dict(score_thr=0.0),
+        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+    cfg = dict(
+        default_scope='fsat',
+        model=model,
+        test_dataloader=dict(
+            batch_size=1,
+            dataset=dict(
+                type='PKUMMDDetectionDataset',
+                data_root=osp.join(world, 'pku_mmd'),
+                split='val',
+                num_classes=3,
+                inclusive_end=True,
+                buffer_len=32,
+                test_mode=True,
+                pipeline=[
+                    dict(type='LoadMaskedDepth'),
+                    dict(type='Resize', scale=(16, 16), keep_ratio=False),
+                    dict(type='ReplicateDepth'),
+                    dict(type='FormatShape', input_format='NCTHW'),
+                    dict(type='PackDetectionInputs'),
+                ])))
+    config = str(tmp_path / 'det.py')
+    Config(cfg).dump(config)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('fsat'):
+        net = MODELS.build(model)
+    ckpt = str(tmp_path / 'det.pth')
+    torch.save(dict(state_dict=net.state_dict()), ckpt)
+    out = str(tmp_path / 'dets.json')
+    proc = run_tool('detect_video.py', [config, ckpt, '0003-M', '--out', out,
+                                        '--score-thr', '0'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '0003-M:' in proc.stdout and 'buffers' in proc.stdout
+    with open(out) as f:
+        dets = json.load(f)
+    assert dets['video_id'] == '0003-M' and len(dets['scores']) > 0
+    assert dets['scores'] == sorted(dets['scores'], reverse=True)
+    proc = run_tool('detect_video.py', [config, ckpt, '9999-M'])
+    assert proc.returncode == 1
+    assert "video '9999-M' is not in the dataset" in last_line(proc.stderr)
