@@ -15,8 +15,9 @@ they cross the process boundary as a single segment.
 Small tensors (at most :data:`INLINE_BYTES`, such as the label of each
 data sample) would still cost a segment each: in a DataLoader worker they
 travel by value inside the pickle and arrive as ordinary tensors. For a
-batch of 8 depth clips this took the fetch of a ready batch from 3.2 to
-1.7 ms on this machine (``benchmarks/collate_ipc.py``).
+batch of 8 depth clips of the demo's fine-tuning config this took the
+fetch of a ready batch from 4.4 to 2.2 ms on this machine
+(``benchmarks/collate_ipc.py``).
 
 Use it in a dataloader config::
 

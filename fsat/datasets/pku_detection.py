@@ -20,11 +20,8 @@ original video (0-based, exclusive ends). ``gt_segments`` count *input*
 frames of the buffer: ``(segment - buffer_start) / frame_interval``.
 """
 import logging
-import os
 import os.path as osp
 import re
-import shutil
-import tempfile
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -306,7 +303,7 @@ class PKUMMDDetectionDataset(BaseDataset):
     def _drop_missing(
             self, videos: List[PkuVideo]) -> List[Tuple[PkuVideo, str, int]]:
         """Apply ``on_missing`` to videos without frames."""
-        kept, missing = [], []
+        kept, missing, self.skipped = [], [], []
         for video in videos:
             path, total = self._frames_of(video)
             if total > 0:
@@ -323,7 +320,7 @@ class PKUMMDDetectionDataset(BaseDataset):
                     f'PKU-MMD video {video.video_id}: the {problem} (set '
                     'on_missing="skip" to skip such videos)')
             missing.append(f'{video.video_id} ({problem})')
-        self.skipped = [entry.split(' ', 1)[0] for entry in missing]
+            self.skipped.append(video.video_id)
         if missing:
             print_log(
                 f'{type(self).__name__}: skipped {len(missing)} of '
@@ -348,20 +345,7 @@ class PKUMMDDetectionDataset(BaseDataset):
                 split=self.split,
                 modality=self.modality,
                 data_root=self.data_root)
-            if self.subset_out.endswith('.json'):
-                # save_labeled_ids writes <folder>/labeled_ids.json: write
-                # it next to the target, then rename it (atomic).
-                target = osp.abspath(self.subset_out)
-                os.makedirs(osp.dirname(target), exist_ok=True)
-                folder = tempfile.mkdtemp(
-                    prefix='.subset-', dir=osp.dirname(target))
-                try:
-                    os.replace(save_labeled_ids(folder, chosen, **info),
-                               target)
-                finally:
-                    shutil.rmtree(folder, ignore_errors=True)
-            else:
-                save_labeled_ids(self.subset_out, chosen, **info)
+            save_labeled_ids(self.subset_out, chosen, **info)
         return chosen
 
     def _clip_instances(self, video: PkuVideo, total: int,

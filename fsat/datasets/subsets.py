@@ -125,10 +125,12 @@ def fraction_of_videos(ids: Sequence[Hashable], fraction: float,
 
 def save_labeled_ids(work_dir: str, ids: Sequence[Hashable],
                      **info) -> str:
-    """Write the labeled ids of a run to ``<work_dir>/labeled_ids.json``.
+    """Write the labeled ids of a run to ``<work_dir>/labeled_ids.json``
+    (or to ``work_dir`` itself when it names a ``.json`` file).
 
     Args:
-        work_dir (str): Folder of the run (created if missing).
+        work_dir (str): Folder of the run (created if missing), or the
+            ``.json`` file to write.
         ids (Sequence[Hashable]): The labeled ids; written sorted.
         **info: Extra JSON-serialisable facts (e.g. ``k_per_class``,
             ``seed``, ``split``).
@@ -136,8 +138,12 @@ def save_labeled_ids(work_dir: str, ids: Sequence[Hashable],
     Returns:
         str: The path written.
     """
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, LABELED_IDS_FILE)
+    if work_dir.endswith('.json'):
+        path = work_dir
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    else:
+        os.makedirs(work_dir, exist_ok=True)
+        path = osp.join(work_dir, LABELED_IDS_FILE)
     data = dict(info, num_ids=len(ids), ids=sorted(ids))
     tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as f:

@@ -93,6 +93,11 @@ def test_save_and_load_labeled_ids(tmp_path):
                         ids=['a', 'b', 'c'])
     assert load_labeled_ids(str(work_dir)) == ['a', 'b', 'c']
     assert load_labeled_ids(path) == ['a', 'b', 'c']
+    # a .json path is the file itself (its folder is created)
+    file = tmp_path / 'sub' / 'ids.json'
+    assert save_labeled_ids(str(file), ['z', 'y'], seed=3) == str(file)
+    assert json.loads(file.read_text())['seed'] == 3
+    assert load_labeled_ids(str(file)) == ['y', 'z']
 
 
 def test_skip_gives_a_disjoint_validation_pick():

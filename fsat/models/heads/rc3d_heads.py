@@ -21,6 +21,7 @@ segments are ``(start, end)`` with an exclusive end, in those frames.
 Every number above is a constructor argument (the R-C3D paper's values are
 the defaults).
 """
+import math
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -255,7 +256,7 @@ class ProposalClassifierHead(nn.Module):
         self.max_per_buffer = max_per_buffer
         self.loss_weights = tuple(loss_weights)
         self.roi_pool = TemporalRoIPool(roi_size, temporal_stride)
-        flat = in_channels * int(torch.tensor(roi_size).prod())
+        flat = in_channels * math.prod(roi_size)
         self.fc = nn.Sequential(
             nn.Linear(flat, hidden_channels), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Linear(hidden_channels, hidden_channels),
