@@ -1,19 +1,19 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """The demo job of ``make demo``: FSAT on the embedded synthetic world.
 
-1. synthesise the ``demo`` world into ``data/synthetic_demo`` (kept: a
-   second run reuses it);
-2. extract optical flow (Farneback, bound 20) for its NTU-layout videos
-   (finished videos are skipped);
-3. run ``configs/pipelines/fsat_synth_demo.py``: flow teacher -> transfer
-   -> fine-tuning sweeps (finished runs are skipped, so an interrupted demo
-   continues where it stopped);
-4. print the results table and where the files are.
+Runs ``configs/pipelines/fsat_synth_demo.py``:
 
-Every step can be run alone with the tools it calls (see README).
+1. its ``prepare`` step synthesises the ``demo`` world into
+   ``data/synthetic_demo`` and extracts its optical flow (Farneback, bound
+   20); both are kept, so a second run reuses them;
+2. flow teacher -> transfer -> fine-tuning sweeps (finished runs are
+   skipped, so an interrupted demo continues where it stopped);
+3. prints the results table and where the files are.
+
+The same as ``python tools/run_pipeline.py
+configs/pipelines/fsat_synth_demo.py`` with step banners and the total time.
 """
 import argparse
-import os
 import os.path as osp
 import time
 
@@ -28,44 +28,24 @@ def _banner(step: int, total: int, text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data', default='data/synthetic_demo')
-    parser.add_argument('--preset', default='demo')
     parser.add_argument('--pipeline',
                         default='configs/pipelines/fsat_synth_demo.py')
     parser.add_argument('--work-dir', default='work_dirs/fsat_synth_demo')
-    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1)
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={},
         help='pipeline overrides, e.g. sweeps.seed=[0]')
     args = parser.parse_args()
     start = time.time()
 
-    from fsat.datasets.synthetic import generate_world
-    _banner(1, 4, f'synthetic world ({args.preset}) in {args.data}')
-    generate_world(args.preset, args.data, seed=0, workers=args.workers)
-
-    from fsat.datasets.flow import collect_videos, extract_many
-    _banner(2, 4, 'optical flow (Farneback) of the NTU-layout videos')
-    ntu = osp.join(args.data, 'ntu')
-    videos = collect_videos(osp.join(ntu, 'nturgb+d_rgb'), exts=('avi', ))
-    results = extract_many(
-        videos,
-        osp.join(ntu, 'nturgb+d_flow'),
-        workers=args.workers,
-        method='farneback',
-        skip_existing=True)
-    failed = [r for r in results if r.status == 'failed']
-    if failed:
-        raise RuntimeError(f'optical flow failed for {len(failed)} videos, '
-                           f'e.g. {failed[0].message}')
-
-    from fsat.apis.pipeline import load_pipeline, run_pipeline
+    from fsat.apis.pipeline import load_pipeline, prepare_data, run_pipeline
     from fsat.apis.summary import summarize
-    _banner(3, 4, f'pipeline {args.pipeline}')
     pipeline = load_pipeline(args.pipeline, args.work_dir, args.cfg_options)
-    run_pipeline(pipeline)
+    _banner(1, 3, 'data: the synthetic world and its optical flow')
+    prepare_data(pipeline)
+    _banner(2, 3, f'pipeline {args.pipeline}')
+    run_pipeline(pipeline, prepare=False)
 
-    _banner(4, 4, 'results')
+    _banner(3, 3, 'results')
     out = summarize(osp.join(pipeline.work_dir, 'results.json'))
     print(out['table'])
     print(f"table: {out['markdown']}\nplot:  {out['plot']}\n"

@@ -7,6 +7,8 @@
 # budget): the ablation compares transfer targets, not recipes.
 #   python tools/run_pipeline.py \
 #       configs/pipelines/ablation_synth_granularity.py
+# the demo world and its flow, made when missing
+_base_ = ['./_base_/synthetic_demo_world.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 

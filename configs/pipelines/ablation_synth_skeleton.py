@@ -5,6 +5,8 @@
 # from scratch. The same fine-tuning recipe for both (the skeleton config's
 # lr 0.1, the paper's).
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_skeleton.py
+# the demo world and its flow, made when missing
+_base_ = ['./_base_/synthetic_demo_world.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 

@@ -7,6 +7,8 @@
 # test-only stage). Every fine-tuning gets the same recipe (lr 0.01, as in
 # the granularity ablation): the ablation compares teachers, not recipes.
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_teacher.py
+# the demo world and its flow, made when missing
+_base_ = ['./_base_/synthetic_demo_world.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 

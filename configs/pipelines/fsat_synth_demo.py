@@ -7,6 +7,8 @@
 # set carved from the labeled training pool (seed 0 runs the whole grid,
 # seeds 1 and 2 the selected recipe); the table reports the test accuracy
 # (camera 1, video level) of the selected recipe.
+# the demo world and its flow, made when missing
+_base_ = ['./_base_/synthetic_demo_world.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 select_seeds = [0]
 recipe_grid = [

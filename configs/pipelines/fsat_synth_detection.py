@@ -6,6 +6,8 @@
 # of FSAT's video+clip transfer (feature-supervised). Metric: mAP at tIoU
 # 0.5 on the validation sequences, buffers merged by class-wise NMS.
 #   python tools/run_pipeline.py configs/pipelines/fsat_synth_detection.py
+# the demo world and its flow, made when missing
+_base_ = ['./_base_/synthetic_demo_world.py']
 sweeps = dict(budget=[0.25, 0.5, 1.0], seed=[0, 1, 2])
 report_metric = 'tdet/mAP@0.5'
 budget_format = '{:.0%} of videos'

@@ -18,6 +18,11 @@ seeds), never on the test split. Every run ends with ``runner.val()``
 (if the config has a validation split) and ``runner.test()``; both metric
 sets go to ``results.json``.
 
+A pipeline may also list ``prepare`` steps, functions of the ``FUNCTIONS``
+registry run (on rank 0) before the first stage, e.g. synthesising a world
+and extracting its flow (:func:`fsat.datasets.prepare_synthetic_world`);
+each must skip work it finds finished.
+
 Finished runs are recognised by ``<run dir>/done.json``, whose ``signature``
 hashes the run's resolved config and the signatures of the runs it took
 checkpoints from: a changed stage config re-runs that stage and every stage
@@ -44,6 +49,7 @@ Example (see ``configs/pipelines/``)::
 import copy
 import gc
 import hashlib
+import inspect
 import itertools
 import json
 import os
@@ -159,7 +165,30 @@ class Pipeline:
         self.select_seeds = (None if select_seeds is None else
                              list(select_seeds))
         self.stages = [self._parse_stage(s) for s in cfg.get('stages', [])]
+        self.prepare: List[dict] = [
+            self._parse_prepare(p) for p in (cfg.get('prepare') or [])
+        ]
         self._validate()
+
+    def _parse_prepare(self, spec: dict) -> dict:
+        """A ``prepare`` step: a registered function and its arguments."""
+        from fsat.registry import FUNCTIONS
+        spec = dict(spec)
+        name = spec.pop('type', None)
+        if name is None:
+            raise FsatUserError(
+                f'{self.filename}: a prepare step has no type: {spec}')
+        fn = FUNCTIONS.get(name)
+        if fn is None:
+            raise FsatUserError(
+                f'{self.filename}: prepare step {name!r} is not a registered '
+                'function (fsat.registry.FUNCTIONS)')
+        try:
+            inspect.signature(fn).bind(**spec)
+        except TypeError as e:
+            raise FsatUserError(
+                f'{self.filename}: prepare step {name!r}: {e}') from None
+        return dict(type=name, fn=fn, kwargs=spec)
 
     def _parse_stage(self, spec: dict) -> Stage:
         spec = dict(spec)
@@ -560,14 +589,36 @@ def preflight(pipeline: Pipeline, runs: Sequence[Run],
                     f'data cannot be built: {e}') from e
 
 
+def prepare_data(pipeline: Pipeline) -> None:
+    """Run the pipeline's ``prepare`` steps (rank 0; the others wait)."""
+    for i, step in enumerate(pipeline.prepare, 1):
+        if get_rank() == 0:
+            args = ', '.join(f'{k}={v!r}' for k, v in step['kwargs'].items())
+            print_log(
+                f"prepare [{i}/{len(pipeline.prepare)}] {step['type']}"
+                f'({args})',
+                logger='current')
+            try:
+                step['fn'](**step['kwargs'])
+            except (ValueError, FileNotFoundError) as e:
+                raise FsatUserError(f"{pipeline.filename}: prepare step "
+                                    f"{step['type']!r}: {e}") from e
+        barrier()
+
+
 def run_pipeline(pipeline: Pipeline,
                  launcher: str = 'none',
-                 check_data: bool = True) -> List[dict]:
+                 check_data: bool = True,
+                 prepare: bool = True) -> List[dict]:
     """Run every stage that is not finished; return all records.
 
-    Results are written to ``<work_dir>/results.json`` after every run, so
-    an interrupted pipeline keeps what it finished.
+    The ``prepare`` steps run first (unless ``prepare=False``, for a caller
+    that ran :func:`prepare_data` itself). Results are written to
+    ``<work_dir>/results.json`` after every run, so an interrupted pipeline
+    keeps what it finished.
     """
+    if prepare:
+        prepare_data(pipeline)
     runs = pipeline.plan()
     preflight(pipeline, [r for r in runs if not r.deferred],
               check_data=check_data)

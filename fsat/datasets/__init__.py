@@ -5,6 +5,7 @@ from . import transforms  # noqa: F401 (registers the transforms)
 from .collate import shared_collate
 from .paired import PairedModalityDataset
 from .pku_detection import PKUMMDDetectionDataset
+from .prepare import prepare_synthetic_world
 from .subsets import (
     fraction_of_videos,
     k_per_class,
@@ -14,5 +15,6 @@ from .subsets import (
 
 __all__ = [
     'PKUMMDDetectionDataset', 'PairedModalityDataset', 'fraction_of_videos',
-    'k_per_class', 'load_labeled_ids', 'save_labeled_ids', 'shared_collate'
+    'k_per_class', 'load_labeled_ids', 'prepare_synthetic_world',
+    'save_labeled_ids', 'shared_collate'
 ]

@@ -341,3 +341,74 @@ def test_test_only_stage_errors(tmp_path, stage, message):
         f"          {stage.format(c=c)}]\n")
     with pytest.raises(FsatUserError, match=message):
         load_pipeline(str(pipe), str(tmp_path / 'w'))
+
+
+def test_prepare_steps_run_first_in_order_and_rank_zero(tmp_path):
+    """``prepare`` steps are registered functions run before the first
+    stage (the stage reads what they wrote); the runner skips them when
+    the caller prepared the data itself."""
+    from fsat.registry import FUNCTIONS
+    calls = []
+
+    @FUNCTIONS.register_module('_test_write_marker', force=True)
+    def write_marker(path, text='x'):
+        calls.append(path)
+        with open(path, 'w') as f:
+            f.write(text)
+
+    marker = tmp_path / 'data.txt'
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        f"prepare = [dict(type='_test_write_marker', path='{marker}'),\n"
+        f"           dict(type='_test_write_marker', path='{marker}',\n"
+        "                text='second')]\n"
+        f"stages = [dict(name='a', config='{c}')]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    assert [s['kwargs'] for s in pipeline.prepare] == [
+        dict(path=str(marker)), dict(path=str(marker), text='second')]
+    run_pipeline(pipeline)
+    assert calls == [str(marker)] * 2 and marker.read_text() == 'second'
+    run_pipeline(pipeline, prepare=False)  # finished run, no prepare
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize('step,message', [
+    ("dict(out='x')", "a prepare step has no type: {'out': 'x'}"),
+    ("dict(type='no_such_step')",
+     "prepare step 'no_such_step' is not a registered function "
+     '(fsat.registry.FUNCTIONS)'),
+    ("dict(type='synthetic_world', out='x', presett='demo')",
+     "prepare step 'synthetic_world': got an unexpected keyword argument "
+     "'presett'"),
+    ("dict(type='synthetic_world')",
+     "prepare step 'synthetic_world': missing a required argument: 'out'"),
+])
+def test_bad_prepare_step_fails_at_load(tmp_path, step, message):
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(f"prepare = [{step}]\n"
+                    f"stages = [dict(name='a', config='{c}')]\n")
+    with pytest.raises(FsatUserError) as e:
+        load_pipeline(str(pipe), str(tmp_path / 'w'))
+    assert str(e.value) == f'{pipe}: {message}'
+
+
+def test_failing_prepare_step_names_the_pipeline(tmp_path):
+    """A bad world parameter is found when the step runs, before any
+    stage, and the message names the pipeline and the parameter."""
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "prepare = [dict(type='synthetic_world', preset='tiny',\n"
+        f"                out='{tmp_path / 'world'}',\n"
+        "                overrides=dict(clutterr=0.1))]\n"
+        f"stages = [dict(name='a', config='{c}')]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    with pytest.raises(FsatUserError,
+                       match="prepare step 'synthetic_world': unknown world "
+                       "parameter 'clutterr'"):
+        run_pipeline(pipeline)
+    assert not osp.exists(tmp_path / 'w')
+    assert not osp.exists(tmp_path / 'world')
+

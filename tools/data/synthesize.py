@@ -29,8 +29,8 @@ from fsat.datasets.synthetic import (
     PRESETS,
     WorldExistsError,
     WorldPreset,
+    custom_preset,
     generate_world,
-    get_preset,
 )
 
 
@@ -102,8 +102,7 @@ def main(argv=None) -> int:
     preset = args.preset
     if args.overrides:
         try:
-            preset = get_preset(preset, name=f'{preset}-custom',
-                                **args.overrides)
+            preset = custom_preset(preset, args.overrides)
         except ValueError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2

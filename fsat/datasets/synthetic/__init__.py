@@ -33,7 +33,7 @@ from .generate import (
                       read_world,
 )
 from .motion import PRIMITIVES, Motion
-from .presets import PRESETS, WorldPreset, get_preset
+from .presets import PRESETS, WorldPreset, custom_preset, get_preset
 from .protocols import (
                       NTU60_CS_TRAIN,
                       NTU120_CS_TRAIN,
@@ -48,7 +48,7 @@ __all__ = [
     'NTU_BONES', 'NTU_BONES_1BASED', 'NTU_CAMERA_AZIMUTH',
     'PARENTS', 'PKU_VIEW_AZIMUTH', 'PRESETS', 'PRIMITIVES',
     'SOURCE_ID_OFFSET', 'WORLD_FILE', 'WorldExistsError', 'WorldPreset',
-    'build_class_table', 'generate_world', 'get_preset', 'ntu_name',
-    'ntu_split', 'params_hash', 'parse_ntu_name', 'plan_ntu', 'plan_pku',
-    'read_world'
+    'build_class_table', 'custom_preset', 'generate_world', 'get_preset',
+    'ntu_name', 'ntu_split', 'params_hash', 'parse_ntu_name', 'plan_ntu',
+    'plan_pku', 'read_world'
 ]

@@ -5,8 +5,9 @@ Difficulty is set only through these documented physical parameters
 (body variation, speeds, amplitudes, camera placement, clutter, light,
 sensor noise); nothing in the generator refers to any method's result.
 """
+import typing
 from dataclasses import dataclass, fields, replace
-from typing import Dict, Tuple, Union
+from typing import Dict, Mapping, Tuple, Union
 
 from .protocols import NTU60_CS_TRAIN
 
@@ -234,3 +235,45 @@ def get_preset(preset: Union[str, WorldPreset], **overrides) -> WorldPreset:
                              + ', '.join(sorted(PRESETS)))
         preset = PRESETS[preset]
     return replace(preset, **overrides) if overrides else preset
+
+
+def custom_preset(preset: Union[str, WorldPreset],
+                  overrides: Mapping[str, object]) -> WorldPreset:
+    """A preset with some physical parameters changed, named ``<name>-custom``.
+
+    This is what ``tools/data/synthesize.py --set`` and a pipeline's
+    ``prepare`` step build, so both hash (and name) the same world alike.
+    Lists become tuples and numbers take the field's type.
+
+    Args:
+        preset (str | WorldPreset): A name of :data:`PRESETS` or a preset.
+        overrides (Mapping): Field -> value; empty returns the preset as it
+            is.
+
+    Raises:
+        ValueError: naming an unknown field, or a value of the wrong shape.
+    """
+    base = get_preset(preset)
+    if not overrides:
+        return base
+    types = typing.get_type_hints(WorldPreset)
+    known = {f.name for f in fields(WorldPreset)} - {'name'}
+    typed = {}
+    for key, value in overrides.items():
+        if key not in known:
+            raise ValueError(f'unknown world parameter {key!r}; known: '
+                             + ', '.join(sorted(known)))
+        kind = types[key]
+        try:
+            if typing.get_origin(kind) is tuple:
+                elem = typing.get_args(kind)[0]
+                if isinstance(value, (str, bytes)) or not hasattr(
+                        value, '__iter__'):
+                    raise TypeError
+                typed[key] = tuple(elem(v) for v in value)
+            else:
+                typed[key] = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f'world parameter {key}={value!r} is not a '
+                             f'valid {kind}') from None
+    return replace(base, name=f'{base.name}-custom', **typed)

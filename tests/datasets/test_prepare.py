@@ -1,0 +1,78 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The ``synthetic_world`` prepare step: the world of ``synthesize.py
+--set`` plus its optical flow, made once and then reused."""
+import os
+import os.path as osp
+import re
+import sys
+
+import pytest
+
+from fsat.datasets import prepare_synthetic_world
+from fsat.datasets.flow import MARKER_NAME
+from fsat.datasets.synthetic import custom_preset, params_hash
+from fsat.registry import FUNCTIONS
+from fsat.testing import repo_path
+
+
+def _synthesize_cli():
+    sys.path.insert(0, osp.join(repo_path(), 'tools', 'data'))
+    try:
+        import synthesize
+    finally:
+        sys.path.pop(0)
+    return synthesize
+
+
+def test_world_and_flow_once_then_reused(tmp_path):
+    out = str(tmp_path / 'far')
+    overrides = dict(clutter=0.2, camera_distance=[2.5, 3.0])
+    assert FUNCTIONS.get('synthetic_world') is prepare_synthetic_world
+    first = prepare_synthetic_world(out, preset='tiny', seed=1,
+                                    overrides=overrides, flow='farneback',
+                                    workers=1, progress=False)
+    world = first['world']
+    assert world['preset']['name'] == 'tiny-custom'
+    assert world['preset']['clutter'] == 0.2
+    assert world['preset']['camera_distance'] == [2.5, 3.0]
+    assert world['seed'] == 1
+    # the same world as `synthesize.py --preset tiny --seed 1 --set ...`
+    cli = _synthesize_cli().parse_overrides(
+        ['clutter=0.2', 'camera_distance=2.5,3'])
+    assert world['params_hash'] == params_hash(custom_preset('tiny', cli), 1)
+    # flow of every NTU video: frames - 1 pairs of x and y images
+    samples = world['ntu']['samples']
+    assert first['flow'] == len(samples) == world['ntu']['count']
+    for sample in samples:
+        folder = osp.join(out, 'ntu', 'nturgb+d_flow', sample['name'])
+        names = [n for n in os.listdir(folder) if n.startswith('flow_')]
+        assert len(names) == 2 * (sample['frames'] - 1), sample['name']
+        assert osp.isfile(osp.join(folder, MARKER_NAME))
+    stamp = osp.getmtime(osp.join(out, 'world.json'))
+    again = prepare_synthetic_world(out, preset='tiny', seed=1,
+                                    overrides=overrides, flow='farneback',
+                                    workers=1, progress=False)
+    assert again['flow'] == 0 and again['world'] == world
+    assert osp.getmtime(osp.join(out, 'world.json')) == stamp
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(flow='optical'), "flow must be one of ('farneback', 'tvl1')"),
+    (dict(overrides=dict(clutterr=0.1)),
+     "unknown world parameter 'clutterr'; known: action_frames, "
+     "amplitude_range"),
+    (dict(overrides=dict(camera_distance=2.5)),
+     'world parameter camera_distance=2.5 is not a valid'),
+    (dict(preset='huge'), "unknown preset 'huge'"),
+])
+def test_bad_arguments_write_nothing(tmp_path, kwargs, message):
+    out = tmp_path / 'w'
+    kwargs = dict(dict(preset='tiny'), **kwargs)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        prepare_synthetic_world(str(out), progress=False, **kwargs)
+    assert not out.exists()
+
+
+def test_custom_preset_without_overrides_is_the_preset():
+    assert custom_preset('demo', {}) is custom_preset('demo', None)
+    assert custom_preset('demo', {}).name == 'demo'
