@@ -515,6 +515,10 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     if resume:
         cfg.load_from = None
     cfg.experiment_name = f'{run.stage.name}-{run.tag}-{os.getpid()}'
+    if run.stage.test_only and cfg.get('default_hooks'):
+        # a test-only run saves nothing (and MMEngine's CheckpointHook
+        # cannot save a best checkpoint without having trained)
+        cfg.default_hooks['checkpoint'] = None
     start = time.time()
     runner = build_runner(cfg)
     recorder = _MetricsRecorder()

@@ -297,8 +297,13 @@ def test_killed_pipeline_skips_finished_stages_when_run_again(tmp_path):
 def test_test_only_stage_tests_the_named_checkpoint(tmp_path):
     """A test_only stage trains nothing: it tests the checkpoint of the
     matching sweep point of an earlier stage, and gives the very metrics
-    that stage's own test gave; finished, it is skipped."""
+    that stage's own test gave; finished, it is skipped. A checkpoint hook
+    that keeps the best checkpoint (as the shipped configs' does) is
+    dropped from it: it saves nothing."""
     train = _stage_config(tmp_path / 'train.py', max_iters=4)
+    cfg = Config.fromfile(train)
+    cfg.default_hooks.checkpoint.save_best = 'auto'
+    cfg.dump(train)
     pipe = tmp_path / 'pipe.py'
     pipe.write_text(
         "sweeps = dict(seed=[0, 1])\n"
