@@ -150,6 +150,17 @@ def render_markdown(results: dict) -> str:
                 lines.append(
                     f"| {method} | {budget} | {info['selected']} | "
                     f'{scores} |')
+    others = [r for r in results['runs'] if r['method'] is None and r['test']]
+    if others:
+        lines += [
+            '', 'Stages without a method row (teachers, test-only checks), '
+            'test metrics (%):', '', '| stage | run | test |', '|---|---|---|'
+        ]
+        for run in others:
+            values = ', '.join(f'{k}={v}' for k, v in run['values'].items())
+            metrics = ', '.join(f'{k}: {100 * v:.2f}'
+                                for k, v in run['test'].items())
+            lines.append(f"| {run['stage']} | {values or '-'} | {metrics} |")
     lines += ['', f"{len(results['runs'])} runs in results.json.", '']
     return '\n'.join(lines)
 

@@ -417,3 +417,14 @@ def test_failing_prepare_step_names_the_pipeline(tmp_path):
     assert not osp.exists(tmp_path / 'w')
     assert not osp.exists(tmp_path / 'world')
 
+
+def test_results_md_lists_the_stages_without_a_method(first_run):
+    pipeline, _ = first_run
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    teacher = next(r for r in results['runs'] if r['stage'] == 'teacher')
+    md = render_markdown(results)
+    top1 = 100 * teacher['test']['acc/top1']
+    assert f'| teacher | - | acc/top1: {top1:.2f}, ' in md
+    # method rows are in the table, not in this list
+    assert '| finetune | budget=' not in md
