@@ -57,6 +57,11 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
     ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
                                 'transfer_rgb', 'transfer_flow', 'ft_rgb',
                                 'ft_flow', 'two_stream'], 4 + 3 * 6),
+    ('ablation_synth_domain', [
+        'teacher_near', 'teacher_far', 'teacher_far_on_near',
+        'teacher_near_on_far', 'transfer_near', 'transfer_far', 'scratch',
+        'pretrain_near', 'pretrain_far', 'fsat_near', 'fsat_far'
+    ], 6 + 5 * 6),
 ])
 def test_synthetic_pipelines_plan_and_resolve(tmp_path, monkeypatch, name,
                                               stages, runs):
@@ -71,6 +76,53 @@ def test_synthetic_pipelines_plan_and_resolve(tmp_path, monkeypatch, name,
         if not run.deferred:
             pipeline.resolve(run, dry=True)  # every config loads
     assert not os.path.exists(tmp_path / 'w')
+    # each makes the demo world (and its flow) that its configs read
+    demo = pipeline.prepare[0]
+    assert demo['type'] == 'synthetic_world' and demo['kwargs'] == dict(
+        out='data/synthetic_demo', preset='demo', flow='farneback')
+    first = pipeline.resolve(planned[0], dry=True)
+    assert first.train_dataloader.dataset.data_root.startswith(
+        demo['kwargs']['out'] + '/')
+
+
+def test_domain_ablation_teaches_from_the_second_world(tmp_path,
+                                                       monkeypatch):
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/ablation_synth_domain.py',
+                             str(tmp_path / 'w'))
+    far = pipeline.prepare[1]['kwargs']
+    assert far['out'] == 'data/synthetic_far' and far['seed'] == 1
+    assert far['overrides']['pku_sequences'] == 0
+    runs = {r.label: r for r in pipeline.plan()}
+
+    def roots(label):
+        cfg = pipeline.resolve(runs[label], dry=True)
+        return {split: cfg[f'{split}_dataloader'].dataset.data_root
+                for split in ('train', 'val', 'test')}, cfg
+
+    near_root = 'data/synthetic_demo/ntu'
+    far_root = 'data/synthetic_far/ntu'
+    assert roots('teacher_near [single]')[0] == dict.fromkeys(
+        ('train', 'val', 'test'), near_root)
+    assert roots('teacher_far [single]')[0] == dict.fromkeys(
+        ('train', 'val', 'test'), far_root)
+    # the domain gap: each teacher tested on the other world
+    data, cfg = roots('teacher_far_on_near [single]')
+    assert data['test'] == near_root
+    assert cfg.load_from.endswith('teacher_far/single/not-trained-yet.pth')
+    data, cfg = roots('teacher_near_on_far [single]')
+    assert data['test'] == far_root
+    assert cfg.load_from.endswith('teacher_near/single/not-trained-yet.pth')
+    # students are always taught and fine-tuned on the demo world
+    transfer = pipeline.resolve(runs['transfer_far [single]'], dry=True)
+    assert transfer.train_dataloader.dataset.data_root == near_root
+    assert transfer.model.teacher.checkpoint.endswith(
+        'teacher_far/single/not-trained-yet.pth')
+    data, cfg = roots('pretrain_far [budget5_seed0]')
+    assert set(data.values()) == {near_root}
+    assert cfg.custom_hooks[0].checkpoint.endswith(
+        'teacher_far/single/not-trained-yet.pth')
+    assert cfg.optim_wrapper.optimizer.lr == 0.01
 
 
 def test_two_stream_stage_fuses_the_students_of_its_budget_and_seed(
