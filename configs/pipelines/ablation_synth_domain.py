@@ -16,6 +16,8 @@
 # Two test-only stages measure the domain gap itself: each teacher tested
 # on the other world's SOURCE validation split.
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_domain.py
+# k labels per class, one fixed recipe (the demo world is prepared below)
+_base_ = ['./_base_/synthetic_depth_ablation.py']
 _far = 'data/synthetic_far'
 prepare = [
     dict(
@@ -48,44 +50,33 @@ sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 
 _teacher = 'configs/teachers/flow_r3d18_synth.py'
-_finetune = 'configs/finetune/depth_r3d18_synth.py'
 _far_data = {
     f'{split}_dataloader.dataset.data_root': f'{_far}/ntu'
     for split in ('train', 'val', 'test')
 }
-_few_labels = {
-    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'randomness.seed': '{seed}',
-    'optim_wrapper.optimizer.lr': 0.01,
-}
+_finetune = ['few_labels', 'depth_fixed_recipe']
 
 
 def _pretrain(teacher):
-    return dict(
-        _few_labels, **{
-            'model.backbone.frozen_stages': 3,
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{%s.checkpoint}' % teacher,
-                    adapt_input_channels=True)
-            ]
-        })
+    return {
+        'custom_hooks': [
+            dict(
+                type='PretrainedWeightsHook',
+                checkpoint='{%s.checkpoint}' % teacher,
+                adapt_input_channels=True)
+        ]
+    }
 
 
 def _transferred(transfer):
-    return dict(
-        _few_labels, **{
-            'model.backbone.frozen_stages': 3,
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{%s.checkpoint}' % transfer,
-                    prefix='student.')
-            ]
-        })
+    return {
+        'custom_hooks': [
+            dict(
+                type='PretrainedWeightsHook',
+                checkpoint='{%s.checkpoint}' % transfer,
+                prefix='student.')
+        ]
+    }
 
 
 stages = [
@@ -113,34 +104,25 @@ stages = [
         name='transfer_far',
         config='configs/distill/flow2depth_vc_synth.py',
         cfg_options={'model.teacher.checkpoint': '{teacher_far.checkpoint}'}),
-    dict(
-        name='scratch',
-        method='from scratch',
-        config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=_few_labels),
+    dict(name='scratch', method='from scratch', template=_finetune),
     dict(
         name='pretrain_near',
         method='pretraining, near source',
-        config=_finetune,
-        sweep=['budget', 'seed'],
+        template=_finetune + ['last_stage'],
         cfg_options=_pretrain('teacher_near')),
     dict(
         name='pretrain_far',
         method='pretraining, far source',
-        config=_finetune,
-        sweep=['budget', 'seed'],
+        template=_finetune + ['last_stage'],
         cfg_options=_pretrain('teacher_far')),
     dict(
         name='fsat_near',
         method='feature-supervised, near source',
-        config=_finetune,
-        sweep=['budget', 'seed'],
+        template=_finetune + ['last_stage'],
         cfg_options=_transferred('transfer_near')),
     dict(
         name='fsat_far',
         method='feature-supervised, far source',
-        config=_finetune,
-        sweep=['budget', 'seed'],
+        template=_finetune + ['last_stage'],
         cfg_options=_transferred('transfer_far')),
 ]

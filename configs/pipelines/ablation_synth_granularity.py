@@ -7,23 +7,16 @@
 # budget): the ablation compares transfer targets, not recipes.
 #   python tools/run_pipeline.py \
 #       configs/pipelines/ablation_synth_granularity.py
-# the demo world and its flow, made when missing
-_base_ = ['./_base_/synthetic_demo_world.py']
+# the demo world, k labels per class, one fixed recipe
+_base_ = ['./_base_/synthetic_depth_ablation.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 
-_finetune = 'configs/finetune/depth_r3d18_synth.py'
 _teacher_ckpt = {'model.teacher.checkpoint': '{teacher.checkpoint}'}
 
 
 def _from(transfer):
     return {
-        'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-        'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-        'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-        'randomness.seed': '{seed}',
-        'optim_wrapper.optimizer.lr': 0.01,
-        'model.backbone.frozen_stages': 3,
         'custom_hooks': [
             dict(
                 type='PretrainedWeightsHook',
@@ -52,6 +45,5 @@ for _name, _, _method in _variants:
         dict(
             name=f'ft_{_name}',
             method=_method,
-            config=_finetune,
-            sweep=['budget', 'seed'],
+            template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
             cfg_options=_from(f'transfer_{_name}')))

@@ -5,18 +5,14 @@
 # from scratch. The same fine-tuning recipe for both (the skeleton config's
 # lr 0.1, the paper's).
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_skeleton.py
-# the demo world and its flow, made when missing
-_base_ = ['./_base_/synthetic_demo_world.py']
+# the demo world and its flow (made when missing), the few-label templates
+_base_ = [
+    './_base_/synthetic_demo_world.py', './_base_/few_labels.py'
+]
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 
 _finetune = 'configs/finetune/skeleton_stgcn_synth.py'
-_few_labels = {
-    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'randomness.seed': '{seed}',
-}
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_synth.py'),
     dict(
@@ -26,21 +22,19 @@ stages = [
     dict(
         name='scratch',
         method='ST-GCN from scratch',
-        config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=_few_labels),
+        template='few_labels',
+        config=_finetune),
     dict(
         name='fsat',
         method='feature-supervised (v2v)',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _few_labels, **{
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{transfer.checkpoint}',
-                        prefix='student.')
-                ]
-            })),
+        cfg_options={
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{transfer.checkpoint}',
+                    prefix='student.')
+            ]
+        }),
 ]

@@ -8,16 +8,11 @@
 # The paper's fixed recipes (no recipe search). Needs only the data: link
 # it to data/nturgbd or set NTU_ROOT, extract flow (docs/optical_flow.md):
 #   tools/run_pipeline.py configs/pipelines/fsat_ntu60_depth.py --nproc 8
+_base_ = ['./_base_/few_labels.py']
 sweeps = dict(budget=[20, 50, 100], seed=[0, 1, 2, 3, 4])
 report_metric = 'acc/top1'
 
 _finetune = 'configs/finetune/depth_r3d18_ntu60_xview.py'
-_few_labels = {
-    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'randomness.seed': '{seed}',
-}
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_ntu120m60.py'),
     dict(
@@ -27,37 +22,34 @@ stages = [
     dict(
         name='scratch',
         method='from scratch',
-        config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=_few_labels),
+        template='few_labels',
+        config=_finetune),
     dict(
         name='pretrain',
         method='flow-teacher pretraining',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _few_labels, **{
-                'model.backbone.frozen_stages': 3,
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{teacher.checkpoint}',
-                        adapt_input_channels=True)
-                ]
-            })),
+        cfg_options={
+            'model.backbone.frozen_stages': 3,
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{teacher.checkpoint}',
+                    adapt_input_channels=True)
+            ]
+        }),
     dict(
         name='fsat',
         method='feature-supervised (video+clip)',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _few_labels, **{
-                'model.backbone.frozen_stages': 3,
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{transfer.checkpoint}',
-                        prefix='student.')
-                ]
-            })),
+        cfg_options={
+            'model.backbone.frozen_stages': 3,
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{transfer.checkpoint}',
+                    prefix='student.')
+            ]
+        }),
 ]

@@ -3,16 +3,11 @@
 # (video-to-video), then fine-tuning at 20 / 50 / 100 labels per class x 5
 # seeds, against ST-GCN from scratch. All layers are trained.
 #   tools/run_pipeline.py configs/pipelines/fsat_ntu60_skeleton.py --nproc 4
+_base_ = ['./_base_/few_labels.py']
 sweeps = dict(budget=[20, 50, 100], seed=[0, 1, 2, 3, 4])
 report_metric = 'acc/top1'
 
 _finetune = 'configs/finetune/skeleton_stgcn_ntu60_xview.py'
-_few_labels = {
-    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'randomness.seed': '{seed}',
-}
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_ntu120m60.py'),
     dict(
@@ -22,21 +17,19 @@ stages = [
     dict(
         name='scratch',
         method='from scratch',
-        config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=_few_labels),
+        template='few_labels',
+        config=_finetune),
     dict(
         name='fsat',
         method='feature-supervised (v2v)',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _few_labels, **{
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{transfer.checkpoint}',
-                        prefix='student.')
-                ]
-            })),
+        cfg_options={
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{transfer.checkpoint}',
+                    prefix='student.')
+            ]
+        }),
 ]

@@ -7,8 +7,10 @@
 # set carved from the labeled training pool (seed 0 runs the whole grid,
 # seeds 1 and 2 the selected recipe); the table reports the test accuracy
 # (camera 1, video level) of the selected recipe.
-# the demo world and its flow, made when missing
-_base_ = ['./_base_/synthetic_demo_world.py']
+# the demo world and its flow (made when missing), the few-label templates
+_base_ = [
+    './_base_/synthetic_demo_world.py', './_base_/few_labels.py'
+]
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 select_seeds = [0]
 recipe_grid = [
@@ -19,12 +21,6 @@ report_metric = 'acc/top1'
 select_metric = 'acc/top1'
 
 _finetune = 'configs/finetune/depth_r3d18_synth.py'
-_few_labels = {
-    'train_dataloader.dataset.labeled_subset.k_per_class': '{budget}',
-    'train_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'val_dataloader.dataset.labeled_subset.seed': '{seed}',
-    'randomness.seed': '{seed}',
-}
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_synth.py'),
     dict(
@@ -34,40 +30,37 @@ stages = [
     dict(
         name='scratch',
         method='from scratch',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
-        select_recipe=True,
-        cfg_options=_few_labels),
+        select_recipe=True),
     dict(
         name='pretrain',
         method='flow-teacher pretraining',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
         select_recipe=True,
-        cfg_options=dict(
-            _few_labels, **{
-                'model.backbone.frozen_stages': 3,
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{teacher.checkpoint}',
-                        adapt_input_channels=True)
-                ]
-            })),
+        cfg_options={
+            'model.backbone.frozen_stages': 3,
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{teacher.checkpoint}',
+                    adapt_input_channels=True)
+            ]
+        }),
     dict(
         name='fsat',
         method='feature-supervised (video+clip)',
+        template='few_labels',
         config=_finetune,
-        sweep=['budget', 'seed'],
         select_recipe=True,
-        cfg_options=dict(
-            _few_labels, **{
-                'model.backbone.frozen_stages': 3,
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{transfer.checkpoint}',
-                        prefix='student.')
-                ]
-            })),
+        cfg_options={
+            'model.backbone.frozen_stages': 3,
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{transfer.checkpoint}',
+                    prefix='student.')
+            ]
+        }),
 ]

@@ -6,19 +6,16 @@
 # of FSAT's video+clip transfer (feature-supervised). Metric: mAP at tIoU
 # 0.5 on the validation sequences, buffers merged by class-wise NMS.
 #   python tools/run_pipeline.py configs/pipelines/fsat_synth_detection.py
-# the demo world and its flow, made when missing
-_base_ = ['./_base_/synthetic_demo_world.py']
+# the demo world and its flow (made when missing), the few-label templates
+_base_ = [
+    './_base_/synthetic_demo_world.py', './_base_/few_labels.py'
+]
 sweeps = dict(budget=[0.25, 0.5, 1.0], seed=[0, 1, 2])
 report_metric = 'tdet/mAP@0.5'
 budget_format = '{:.0%} of videos'
 budget_label = 'training sequences'
 
 _detector = 'configs/detection/rc3d_r3d18_depth_synth.py'
-_fraction = {
-    'train_dataloader.dataset.video_fraction': '{budget}',
-    'train_dataloader.dataset.subset_seed': '{seed}',
-    'randomness.seed': '{seed}',
-}
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_synth.py'),
     dict(
@@ -28,35 +25,32 @@ stages = [
     dict(
         name='scratch',
         method='from scratch',
-        config=_detector,
-        sweep=['budget', 'seed'],
-        cfg_options=_fraction),
+        template='video_fraction',
+        config=_detector),
     dict(
         name='pretrain',
         method='flow-teacher pretraining',
+        template='video_fraction',
         config=_detector,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _fraction, **{
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{teacher.checkpoint}',
-                        adapt_input_channels=True)
-                ]
-            })),
+        cfg_options={
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{teacher.checkpoint}',
+                    adapt_input_channels=True)
+            ]
+        }),
     dict(
         name='fsat',
         method='feature-supervised (video+clip)',
+        template='video_fraction',
         config=_detector,
-        sweep=['budget', 'seed'],
-        cfg_options=dict(
-            _fraction, **{
-                'custom_hooks': [
-                    dict(
-                        type='PretrainedWeightsHook',
-                        checkpoint='{transfer.checkpoint}',
-                        prefix='student.')
-                ]
-            })),
+        cfg_options={
+            'custom_hooks': [
+                dict(
+                    type='PretrainedWeightsHook',
+                    checkpoint='{transfer.checkpoint}',
+                    prefix='student.')
+            ]
+        }),
 ]

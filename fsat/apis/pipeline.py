@@ -8,6 +8,12 @@ the MMEngine runner, plus ``cfg_options`` whose string values may name
 * a sweep value: ``'{budget}'``, ``'{seed}'`` (a value that is *only* a
   placeholder keeps the swept value's type, e.g. an int).
 
+Stages that share fields (a fine-tuning config, its sweep, the options
+that pick the labeled subset) can take them from one of the pipeline's
+``templates`` with ``template='<name>'`` (or a list of names, applied in
+order): the stage's own fields win, and ``cfg_options`` are merged key by
+key.
+
 A stage with ``sweep=['budget', 'seed']`` runs once per combination of the
 pipeline's ``sweeps``; a stage with ``test_only=True`` trains nothing and
 only tests its config (e.g. a late fusion of two earlier stages' fine-tuned
@@ -111,6 +117,15 @@ class Run:
         return f'{self.stage.name} [{self.tag}]'
 
 
+def _merge_stage_fields(base: dict, update: dict) -> dict:
+    """``update``'s fields over ``base``'s; ``cfg_options`` key by key."""
+    merged = dict(base)
+    merged.update(update)
+    merged['cfg_options'] = dict(base.get('cfg_options') or {})
+    merged['cfg_options'].update(update.get('cfg_options') or {})
+    return merged
+
+
 def _references(value: Any) -> List[Tuple[str, Optional[str]]]:
     """Placeholders ``(name, 'checkpoint'|None)`` inside a value."""
     if isinstance(value, str):
@@ -164,11 +179,38 @@ class Pipeline:
         select_seeds = cfg.get('select_seeds')
         self.select_seeds = (None if select_seeds is None else
                              list(select_seeds))
+        self.templates: Dict[str, dict] = {
+            k: dict(v) for k, v in (cfg.get('templates') or {}).items()
+        }
         self.stages = [self._parse_stage(s) for s in cfg.get('stages', [])]
         self.prepare: List[dict] = [
             self._parse_prepare(p) for p in (cfg.get('prepare') or [])
         ]
         self._validate()
+
+    def _apply_template(self, spec: dict) -> dict:
+        """Fill a stage from its ``template`` (a name or a list of names,
+        applied in order): later fields win, and ``cfg_options`` are
+        merged key by key (the stage's own win over all templates)."""
+        names = spec.pop('template', None)
+        if names is None:
+            return spec
+        merged: dict = dict(cfg_options={})
+        for name in [names] if isinstance(names, str) else list(names):
+            if name not in self.templates:
+                known = ', '.join(sorted(self.templates)) or 'none'
+                raise FsatUserError(
+                    f'{self.filename}: stage {spec.get("name")!r} uses '
+                    f'template {name!r}, which is not in templates '
+                    f'(templates: {known})')
+            template = self.templates[name]
+            if 'name' in template or 'template' in template:
+                raise FsatUserError(
+                    f'{self.filename}: template {name!r} has a name or a '
+                    'template: a template holds only fields that stages '
+                    'share')
+            merged = _merge_stage_fields(merged, template)
+        return _merge_stage_fields(merged, spec)
 
     def _parse_prepare(self, spec: dict) -> dict:
         """A ``prepare`` step: a registered function and its arguments."""
@@ -191,7 +233,7 @@ class Pipeline:
         return dict(type=name, fn=fn, kwargs=spec)
 
     def _parse_stage(self, spec: dict) -> Stage:
-        spec = dict(spec)
+        spec = self._apply_template(dict(spec))
         for key in ('name', 'config'):
             if key not in spec:
                 raise FsatUserError(

@@ -428,3 +428,56 @@ def test_results_md_lists_the_stages_without_a_method(first_run):
     assert f'| teacher | - | acc/top1: {top1:.2f}, ' in md
     # method rows are in the table, not in this list
     assert '| finetune | budget=' not in md
+
+
+def test_templates_fill_stages_in_order_and_the_stage_wins(tmp_path):
+    c = _stage_config(tmp_path / 'c.py')
+    d = _stage_config(tmp_path / 'd.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "sweeps = dict(seed=[0, 1])\n"
+        "templates = dict(\n"
+        f"    seeded=dict(config='{c}', sweep=['seed'],\n"
+        "                cfg_options={'randomness.seed': '{seed}',\n"
+        "                             'optim_wrapper.optimizer.lr': 0.1}),\n"
+        "    slow=dict(cfg_options={'optim_wrapper.optimizer.lr': 0.01}))\n"
+        "stages = [\n"
+        "    dict(name='a', method='A', template='seeded'),\n"
+        "    dict(name='b', method='B', template=['seeded', 'slow'],\n"
+        f"         config='{d}',\n"
+        "         cfg_options={'train_cfg.max_iters': 2}),\n"
+        "    dict(name='c', template=['slow', 'seeded'],\n"
+        "         cfg_options={'optim_wrapper.optimizer.lr': 0.5})]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    a, b, c_stage = pipeline.stages
+    assert (a.config, a.sweep, a.method) == (c, ('seed', ), 'A')
+    assert a.cfg_options == {'randomness.seed': '{seed}',
+                             'optim_wrapper.optimizer.lr': 0.1}
+    assert (b.config, b.sweep) == (d, ('seed', ))  # the stage's config
+    assert b.cfg_options == {'randomness.seed': '{seed}',
+                             'optim_wrapper.optimizer.lr': 0.01,
+                             'train_cfg.max_iters': 2}
+    assert c_stage.cfg_options['optim_wrapper.optimizer.lr'] == 0.5
+    run = next(r for r in pipeline.plan() if r.stage.name == 'b')
+    cfg = pipeline.resolve(run, dry=True)
+    assert cfg.optim_wrapper.optimizer.lr == 0.01
+    assert cfg.randomness.seed == run.values['seed']
+    assert cfg.train_cfg.max_iters == 2
+
+
+@pytest.mark.parametrize('templates,stage,message', [
+    ("dict(t=dict(sweep=[]))", "template='u'",
+     "stage 'a' uses template 'u', which is not in templates (templates: "
+     "t)"),
+    ("dict(t=dict(name='x'))", "template='t'",
+     "template 't' has a name or a template: a template holds only fields "
+     "that stages share"),
+])
+def test_bad_template(tmp_path, templates, stage, message):
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(f"templates = {templates}\n"
+                    f"stages = [dict(name='a', config='{c}', {stage})]\n")
+    with pytest.raises(FsatUserError) as e:
+        load_pipeline(str(pipe), str(tmp_path / 'w'))
+    assert str(e.value) == f'{pipe}: {message}'
