@@ -57,28 +57,6 @@ _far_data = {
 _finetune = ['few_labels', 'depth_fixed_recipe']
 
 
-def _pretrain(teacher):
-    return {
-        'custom_hooks': [
-            dict(
-                type='PretrainedWeightsHook',
-                checkpoint='{%s.checkpoint}' % teacher,
-                adapt_input_channels=True)
-        ]
-    }
-
-
-def _transferred(transfer):
-    return {
-        'custom_hooks': [
-            dict(
-                type='PretrainedWeightsHook',
-                checkpoint='{%s.checkpoint}' % transfer,
-                prefix='student.')
-        ]
-    }
-
-
 stages = [
     dict(name='teacher_near', config=_teacher),
     dict(name='teacher_far', config=_teacher, cfg_options=_far_data),
@@ -109,20 +87,20 @@ stages = [
         name='pretrain_near',
         method='pretraining, near source',
         template=_finetune + ['last_stage'],
-        cfg_options=_pretrain('teacher_near')),
+        init_from=dict(stage='teacher_near', adapt_input_channels=True)),
     dict(
         name='pretrain_far',
         method='pretraining, far source',
         template=_finetune + ['last_stage'],
-        cfg_options=_pretrain('teacher_far')),
+        init_from=dict(stage='teacher_far', adapt_input_channels=True)),
     dict(
         name='fsat_near',
         method='feature-supervised, near source',
         template=_finetune + ['last_stage'],
-        cfg_options=_transferred('transfer_near')),
+        init_from=dict(stage='transfer_near', prefix='student.')),
     dict(
         name='fsat_far',
         method='feature-supervised, far source',
         template=_finetune + ['last_stage'],
-        cfg_options=_transferred('transfer_far')),
+        init_from=dict(stage='transfer_far', prefix='student.')),
 ]

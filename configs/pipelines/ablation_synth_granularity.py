@@ -15,17 +15,6 @@ report_metric = 'acc/top1'
 _teacher_ckpt = {'model.teacher.checkpoint': '{teacher.checkpoint}'}
 
 
-def _from(transfer):
-    return {
-        'custom_hooks': [
-            dict(
-                type='PretrainedWeightsHook',
-                checkpoint='{%s.checkpoint}' % transfer,
-                prefix='student.')
-        ]
-    }
-
-
 stages = [
     dict(name='teacher', config='configs/teachers/flow_r3d18_synth.py'),
 ]
@@ -46,4 +35,4 @@ for _name, _, _method in _variants:
             name=f'ft_{_name}',
             method=_method,
             template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
-            cfg_options=_from(f'transfer_{_name}')))
+            init_from=dict(stage=f'transfer_{_name}', prefix='student.')))

@@ -29,12 +29,5 @@ stages = [
         method='feature-supervised (v2v)',
         template='few_labels',
         config=_finetune,
-        cfg_options={
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{transfer.checkpoint}',
-                    prefix='student.')
-            ]
-        }),
+        init_from=dict(stage='transfer', prefix='student.')),
 ]

@@ -13,17 +13,6 @@ sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 
 
-def _from(transfer):
-    return {
-        'custom_hooks': [
-            dict(
-                type='PretrainedWeightsHook',
-                checkpoint='{%s.checkpoint}' % transfer,
-                prefix='student.')
-        ]
-    }
-
-
 stages = [
     dict(name='teacher_rgb', config='configs/teachers/rgb_r3d18_synth.py'),
     dict(name='teacher_flow', config='configs/teachers/flow_r3d18_synth.py'),
@@ -41,12 +30,12 @@ stages = [
         name='ft_rgb',
         method='RGB teacher',
         template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
-        cfg_options=_from('transfer_rgb')),
+        init_from=dict(stage='transfer_rgb', prefix='student.')),
     dict(
         name='ft_flow',
         method='flow teacher',
         template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
-        cfg_options=_from('transfer_flow')),
+        init_from=dict(stage='transfer_flow', prefix='student.')),
     dict(
         name='two_stream',
         method='two-stream (RGB + flow taught, late fusion)',

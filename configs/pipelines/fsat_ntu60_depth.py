@@ -29,27 +29,13 @@ stages = [
         method='flow-teacher pretraining',
         template='few_labels',
         config=_finetune,
-        cfg_options={
-            'model.backbone.frozen_stages': 3,
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{teacher.checkpoint}',
-                    adapt_input_channels=True)
-            ]
-        }),
+        cfg_options={'model.backbone.frozen_stages': 3},
+        init_from=dict(stage='teacher', adapt_input_channels=True)),
     dict(
         name='fsat',
         method='feature-supervised (video+clip)',
         template='few_labels',
         config=_finetune,
-        cfg_options={
-            'model.backbone.frozen_stages': 3,
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{transfer.checkpoint}',
-                    prefix='student.')
-            ]
-        }),
+        cfg_options={'model.backbone.frozen_stages': 3},
+        init_from=dict(stage='transfer', prefix='student.')),
 ]

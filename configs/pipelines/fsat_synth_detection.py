@@ -32,25 +32,11 @@ stages = [
         method='flow-teacher pretraining',
         template='video_fraction',
         config=_detector,
-        cfg_options={
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{teacher.checkpoint}',
-                    adapt_input_channels=True)
-            ]
-        }),
+        init_from=dict(stage='teacher', adapt_input_channels=True)),
     dict(
         name='fsat',
         method='feature-supervised (video+clip)',
         template='video_fraction',
         config=_detector,
-        cfg_options={
-            'custom_hooks': [
-                dict(
-                    type='PretrainedWeightsHook',
-                    checkpoint='{transfer.checkpoint}',
-                    prefix='student.')
-            ]
-        }),
+        init_from=dict(stage='transfer', prefix='student.')),
 ]

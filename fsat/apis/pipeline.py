@@ -14,6 +14,11 @@ that pick the labeled subset) can take them from one of the pipeline's
 order): the stage's own fields win, and ``cfg_options`` are merged key by
 key.
 
+A stage with ``init_from='transfer'`` (or ``dict(stage='transfer',
+prefix='student.')``, ``dict(stage='teacher', adapt_input_channels=True)``)
+starts from that stage's final checkpoint: a ``PretrainedWeightsHook`` with
+these arguments is appended to the config's ``custom_hooks``.
+
 A stage with ``sweep=['budget', 'seed']`` runs once per combination of the
 pipeline's ``sweeps``; a stage with ``test_only=True`` trains nothing and
 only tests its config (e.g. a late fusion of two earlier stages' fine-tuned
@@ -89,6 +94,15 @@ class Stage:
     select_recipe: bool = False
     test_only: bool = False
     cfg_options: Dict[str, Any] = field(default_factory=dict)
+    init_from: Optional[Dict[str, Any]] = None
+
+    @property
+    def references(self) -> List[Tuple[str, Optional[str]]]:
+        """``(name, 'checkpoint' or None)`` of every placeholder."""
+        refs = _references(self.cfg_options)
+        if self.init_from is not None:
+            refs.append((self.init_from['stage'], 'checkpoint'))
+        return refs
 
 
 @dataclass
@@ -245,7 +259,22 @@ class Pipeline:
                 f'fields {sorted(unknown)}')
         spec['sweep'] = tuple(spec.get('sweep', ()))
         spec['cfg_options'] = dict(spec.get('cfg_options') or {})
+        if spec.get('init_from') is not None:
+            spec['init_from'] = self._parse_init_from(spec['name'],
+                                                      spec['init_from'])
         return Stage(**spec)
+
+    def _parse_init_from(self, stage: str, init: Any) -> Dict[str, Any]:
+        """``'transfer'`` or ``dict(stage='transfer', prefix='student.')``
+        -> the arguments of a ``PretrainedWeightsHook``."""
+        init = dict(stage=init) if isinstance(init, str) else dict(init)
+        unknown = set(init) - {'stage', 'prefix', 'adapt_input_channels'}
+        if 'stage' not in init or unknown:
+            raise FsatUserError(
+                f'{self.filename}: stage {stage!r}: init_from must be a '
+                "stage name or a dict with 'stage' and optionally 'prefix' "
+                f"and 'adapt_input_channels', got {init}")
+        return init
 
     def _validate(self) -> None:
         """Every error a pipeline config can have, before any training."""
@@ -289,7 +318,7 @@ class Pipeline:
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} selects a recipe but '
                     'the pipeline has no recipe_grid')
-            for name, ckpt in _references(stage.cfg_options):
+            for name, ckpt in stage.references:
                 if ckpt:
                     if name not in seen:
                         known = ', '.join(seen) or 'none'
@@ -359,7 +388,7 @@ class Pipeline:
                   by_stage: Dict[str, List[Run]]) -> Dict[str, Run]:
         return {
             name: self._match(by_stage[name], values)
-            for name, ckpt in _references(stage.cfg_options) if ckpt
+            for name, ckpt in stage.references if ckpt
         }
 
     def _new_run(self, stage: Stage, values: Dict[str, Any],
@@ -413,6 +442,8 @@ class Pipeline:
             values=run.values,
             recipe=run.recipe,
             upstream={k: u.signature for k, u in run.upstream.items()})
+        if run.stage.init_from is not None:
+            payload['init_from'] = run.stage.init_from
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]
 
@@ -435,6 +466,14 @@ class Pipeline:
         if run.recipe is not None:
             options.update(run.recipe.get('cfg_options', {}))
         cfg = load_config(run.stage.config, options)
+        init = run.stage.init_from
+        if init is not None:
+            hook = dict(
+                type='PretrainedWeightsHook',
+                checkpoint=lookup[f"{init['stage']}.checkpoint"],
+                **{k: v
+                   for k, v in init.items() if k != 'stage'})
+            cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
         cfg.work_dir = run.work_dir
         return cfg
 

@@ -481,3 +481,53 @@ def test_bad_template(tmp_path, templates, stage, message):
     with pytest.raises(FsatUserError) as e:
         load_pipeline(str(pipe), str(tmp_path / 'w'))
     assert str(e.value) == f'{pipe}: {message}'
+
+
+def test_init_from_appends_a_weights_hook_to_the_configs_own(tmp_path):
+    """``init_from`` hands a stage's checkpoint over with a
+    ``PretrainedWeightsHook`` after the config's own custom hooks (a
+    ``custom_hooks`` cfg option would replace them)."""
+    c = _stage_config(tmp_path / 'c.py')
+    cfg = Config.fromfile(c)
+    cfg.custom_hooks = [dict(type='EmptyCacheHook')]
+    cfg.dump(c)
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        f"stages = [dict(name='teacher', config='{c}'),\n"
+        f"          dict(name='a', config='{c}', init_from='teacher'),\n"
+        f"          dict(name='b', config='{c}',\n"
+        "               init_from=dict(stage='teacher', prefix='student.',\n"
+        "                              adapt_input_channels=True))]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    runs = {r.stage.name: r for r in pipeline.plan()}
+    ckpt = str(tmp_path / 'w' / 'teacher' / 'single' / 'not-trained-yet.pth')
+    a = pipeline.resolve(runs['a'], dry=True)
+    assert a.custom_hooks == [
+        dict(type='EmptyCacheHook'),
+        dict(type='PretrainedWeightsHook', checkpoint=ckpt)
+    ]
+    b = pipeline.resolve(runs['b'], dry=True)
+    assert b.custom_hooks[1] == dict(
+        type='PretrainedWeightsHook', checkpoint=ckpt, prefix='student.',
+        adapt_input_channels=True)
+    assert list(runs['a'].upstream) == ['teacher']
+    assert runs['a'].signature != runs['b'].signature
+
+
+@pytest.mark.parametrize('init,message', [
+    ("'nope'", "stage 'a' uses the checkpoint of stage 'nope', which is not "
+     'an earlier stage (earlier stages: teacher)'),
+    ("dict(prefix='student.')", "stage 'a': init_from must be a stage name "
+     "or a dict with 'stage'"),
+    ("dict(stage='teacher', strict=True)", "stage 'a': init_from must be a "
+     "stage name or a dict with 'stage'"),
+])
+def test_bad_init_from(tmp_path, init, message):
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(f"stages = [dict(name='teacher', config='{c}'),\n"
+                    f"          dict(name='a', config='{c}', "
+                    f"init_from={init})]\n")
+    with pytest.raises(FsatUserError) as e:
+        load_pipeline(str(pipe), str(tmp_path / 'w'))
+    assert str(e.value).startswith(f'{pipe}: {message}')
