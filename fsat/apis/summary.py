@@ -165,6 +165,39 @@ def render_markdown(results: dict) -> str:
     return '\n'.join(lines)
 
 
+DOC_BEGIN = '<!-- results: {name} (tools/analysis/summarize_pipeline.py) -->'
+DOC_END = '<!-- /results: {name} -->'
+
+
+def update_doc(doc_path: str, name: str, results: dict) -> bool:
+    """Replace the results block ``name`` of a Markdown file.
+
+    The block lies between ``DOC_BEGIN`` and ``DOC_END`` (with ``{name}``
+    filled in) and receives :func:`render_markdown` without its title, so
+    a page shows what the tool writes, never a hand-typed table.
+
+    Returns:
+        bool: Whether the file changed.
+
+    Raises:
+        ValueError: naming the file when it lacks the block's markers.
+    """
+    with open(doc_path, encoding='utf-8') as f:
+        text = f.read()
+    begin, end = DOC_BEGIN.format(name=name), DOC_END.format(name=name)
+    i, j = text.find(begin), text.find(end)
+    if i < 0 or j < i:
+        raise ValueError(f'{doc_path} has no results block {name!r}: add '
+                         f'the lines\n{begin}\n{end}')
+    body = render_markdown(results).split('\n', 2)[2].strip('\n')
+    new = text[:i + len(begin)] + '\n\n' + body + '\n\n' + text[j:]
+    if new == text:
+        return False
+    with open(doc_path, 'w', encoding='utf-8') as f:
+        f.write(new)
+    return True
+
+
 def render_console(results: dict) -> str:
     """The table for a terminal (terminaltables)."""
     from terminaltables import AsciiTable

@@ -1,13 +1,17 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Regenerate a pipeline's tables and plot from its results.json alone.
 
-Example:
+Examples:
     python tools/analysis/summarize_pipeline.py work_dirs/x/results.json
+    # also fill the block "x" of a docs page and write its picture
+    python tools/analysis/summarize_pipeline.py work_dirs/x/results.json \
+        --doc docs/reproducing.md --doc-image docs/images/x.png
 """
 import argparse
+import json
 import os.path as osp
 
-from fsat.apis.summary import summarize
+from fsat.apis.summary import plot, summarize, update_doc
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -16,12 +20,36 @@ def main() -> None:
     parser.add_argument('results', help='results.json of a pipeline')
     parser.add_argument(
         '--out-dir', help='where results.md/png go (default: beside it)')
+    parser.add_argument(
+        '--doc',
+        help='a Markdown page whose results block (between the markers '
+        '<!-- results: NAME ... --> and <!-- /results: NAME -->) is '
+        'replaced by the tables')
+    parser.add_argument(
+        '--doc-block',
+        help='NAME of the block (default: the pipeline config name)')
+    parser.add_argument('--doc-image', help='also write the plot here')
     args = parser.parse_args()
     if not osp.isfile(args.results):
         raise FsatUserError(f'results file does not exist: {args.results}')
     out = summarize(args.results, args.out_dir)
     print(out['table'])
     print(f"results: {out['markdown']}\nplot: {out['plot']}")
+    if args.doc or args.doc_image:
+        with open(args.results, encoding='utf-8') as f:
+            results = json.load(f)
+    if args.doc:
+        name = args.doc_block or osp.splitext(
+            osp.basename(results['pipeline']))[0]
+        try:
+            changed = update_doc(args.doc, name, results)
+        except (ValueError, OSError) as e:
+            raise FsatUserError(str(e)) from e
+        print(f"{args.doc}: block {name!r} "
+              f"{'updated' if changed else 'already up to date'}")
+    if args.doc_image:
+        plot(results, args.doc_image)
+        print(f'picture: {args.doc_image}')
 
 
 if __name__ == '__main__':
