@@ -685,7 +685,8 @@ def prepare_data(pipeline: Pipeline) -> None:
                 logger='current')
             try:
                 step['fn'](**step['kwargs'])
-            except (ValueError, FileNotFoundError) as e:
+            except (ValueError, OSError) as e:
+                # bad arguments, missing input, a folder holding other data
                 raise FsatUserError(f"{pipeline.filename}: prepare step "
                                     f"{step['type']!r}: {e}") from e
         barrier()

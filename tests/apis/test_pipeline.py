@@ -416,6 +416,17 @@ def test_failing_prepare_step_names_the_pipeline(tmp_path):
         run_pipeline(pipeline)
     assert not osp.exists(tmp_path / 'w')
     assert not osp.exists(tmp_path / 'world')
+    # a folder that holds other data is never mixed with a world
+    os.makedirs(tmp_path / 'world')
+    (tmp_path / 'world' / 'notes.txt').write_text('mine')
+    pipe.write_text(pipe.read_text().replace(
+        'overrides=dict(clutterr=0.1)', 'overrides=dict(clutter=0.1)'))
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    with pytest.raises(FsatUserError,
+                       match="prepare step 'synthetic_world': .*world is not "
+                       'empty and holds no world.json'):
+        run_pipeline(pipeline)
+    assert os.listdir(tmp_path / 'world') == ['notes.txt']
 
 
 def test_results_md_lists_the_stages_without_a_method(first_run):
