@@ -20,11 +20,7 @@
 _base_ = ['./_base_/synthetic_depth_ablation.py']
 _far = 'data/synthetic_far'
 prepare = [
-    dict(
-        type='synthetic_world',
-        out='data/synthetic_demo',
-        preset='demo',
-        flow='farneback'),
+    {{_base_.demo_world}},
     dict(
         type='synthetic_world',
         out=_far,
