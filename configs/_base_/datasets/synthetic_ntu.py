@@ -71,3 +71,21 @@ rgb_test = [
     dict(type='CenterCrop', crop_size=rgb_input_size),
     dict(type='FormatShape', input_format='NCTHW'),
 ]
+
+# The RGB teachers' features of the unlabeled TARGET videos of the
+# cross-view training cameras, computed once per teacher and cached on disk
+# (fsat.engine.TeacherFeatureCacheHook); the RGB distillers list it in
+# custom_hooks.
+rgb_teacher_cache = dict(
+    type='TeacherFeatureCacheHook',
+    cache_root='work_dirs/teacher_cache',
+    dataset=dict(
+        type='PairedModalityDataset',
+        data_root=data_root,
+        ntu=dict(
+            benchmark='ntu60_xview', split='train', classes=target_classes),
+        with_label=False,
+        test_mode=True,
+        modalities=dict(
+            rgb_video=dict(
+                source='rgb', sampling='video', pipeline=rgb_test))))
