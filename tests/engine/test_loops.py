@@ -3,6 +3,7 @@
 same trained weights as MMEngine's loops; the background iterator's
 ordering, errors, laziness, discarding and shutdown."""
 import gc
+import os.path as osp
 import threading
 import time
 import weakref
@@ -96,6 +97,8 @@ def _train(tmp_path, loop: dict, **kw):
             type='DefaultSampler', shuffle=False)
     cfg['default_hooks']['checkpoint'] = dict(
         type='CheckpointHook', interval=10**6)
+    # two runners within one second would share MMEngine's timestamp name
+    cfg['experiment_name'] = f"{loop['type']}-{osp.basename(tmp_path)}"
     runner = Runner.from_cfg(cfg)
     seen = []
 
