@@ -21,45 +21,45 @@ already holds the same world is reused; one that holds anything else is
 an error (exit status 2), never overwritten or mixed.
 """
 import argparse
-import dataclasses
 import sys
 import typing
 
 from fsat.datasets.synthetic import (
     PRESETS,
     WorldExistsError,
-    WorldPreset,
     custom_preset,
     generate_world,
+)
+from fsat.datasets.synthetic.presets import (
+    PARAMETERS,
+    coerce_parameter,
+    parameter_type,
 )
 
 
 def parse_overrides(items) -> dict:
-    """``FIELD=VALUE`` strings -> typed :class:`WorldPreset` overrides.
+    """``FIELD=VALUE`` strings -> typed :class:`WorldPreset` overrides
+    (``VALUE`` of a range field: comma-separated numbers).
 
     Raises:
         ValueError: naming the unknown field or the value that does not
             parse.
     """
-    types = typing.get_type_hints(WorldPreset)
-    known = {f.name for f in dataclasses.fields(WorldPreset)} - {'name'}
     out = {}
     for item in items or ():
         key, sep, value = item.partition('=')
-        if not sep or key not in known:
+        if not sep or key not in PARAMETERS:
             raise ValueError(
                 f'--set {item!r}: expected FIELD=VALUE with FIELD one of '
-                + ', '.join(sorted(known)))
-        kind = types[key]
+                + ', '.join(PARAMETERS))
+        if typing.get_origin(parameter_type(key)) is tuple:
+            value = value.split(',')
         try:
-            if typing.get_origin(kind) is tuple:
-                elem = typing.get_args(kind)[0]
-                out[key] = tuple(elem(v) for v in value.split(','))
-            else:
-                out[key] = kind(value)
+            out[key] = coerce_parameter(key, value)
         except ValueError:
-            raise ValueError(f'--set {item!r}: {value!r} is not a valid '
-                             f'{key} ({kind})') from None
+            raise ValueError(f'--set {item!r}: {item.partition("=")[2]!r} '
+                             f'is not a valid {key} '
+                             f'({parameter_type(key)})') from None
     return out
 
 

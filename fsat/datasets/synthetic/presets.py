@@ -237,13 +237,52 @@ def get_preset(preset: Union[str, WorldPreset], **overrides) -> WorldPreset:
     return replace(preset, **overrides) if overrides else preset
 
 
+#: The fields of :class:`WorldPreset` that describe the world (all but its
+#: name), which ``--set`` and ``custom_preset`` may change.
+PARAMETERS = tuple(sorted(f.name for f in fields(WorldPreset)
+                          if f.name != 'name'))
+
+
+def parameter_type(key: str) -> type:
+    """The annotated type of a world parameter (e.g. ``Tuple[float, float]``).
+
+    Raises:
+        KeyError: for a name that is not in :data:`PARAMETERS`.
+    """
+    if key not in PARAMETERS:
+        raise KeyError(key)
+    return typing.get_type_hints(WorldPreset)[key]
+
+
+def coerce_parameter(key: str, value) -> object:
+    """A parameter value in its field's type: a sequence (of numbers or
+    strings) becomes a tuple of the element type, anything else is passed
+    to the type (``float('0.2')``, ``int(2.0)``).
+
+    Raises:
+        KeyError: for an unknown parameter.
+        ValueError: for a value that does not convert.
+    """
+    kind = parameter_type(key)
+    try:
+        if typing.get_origin(kind) is tuple:
+            if isinstance(value, (str, bytes)) or not hasattr(
+                    value, '__iter__'):
+                raise TypeError
+            elem = typing.get_args(kind)[0]
+            return tuple(elem(v) for v in value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f'{value!r} is not a valid {key} ({kind})') from None
+
+
 def custom_preset(preset: Union[str, WorldPreset],
                   overrides: Mapping[str, object]) -> WorldPreset:
     """A preset with some physical parameters changed, named ``<name>-custom``.
 
     This is what ``tools/data/synthesize.py --set`` and a pipeline's
     ``prepare`` step build, so both hash (and name) the same world alike.
-    Lists become tuples and numbers take the field's type.
+    Values take their field's type (:func:`coerce_parameter`).
 
     Args:
         preset (str | WorldPreset): A name of :data:`PRESETS` or a preset.
@@ -256,24 +295,14 @@ def custom_preset(preset: Union[str, WorldPreset],
     base = get_preset(preset)
     if not overrides:
         return base
-    types = typing.get_type_hints(WorldPreset)
-    known = {f.name for f in fields(WorldPreset)} - {'name'}
     typed = {}
     for key, value in overrides.items():
-        if key not in known:
+        if key not in PARAMETERS:
             raise ValueError(f'unknown world parameter {key!r}; known: '
-                             + ', '.join(sorted(known)))
-        kind = types[key]
+                             + ', '.join(PARAMETERS))
         try:
-            if typing.get_origin(kind) is tuple:
-                elem = typing.get_args(kind)[0]
-                if isinstance(value, (str, bytes)) or not hasattr(
-                        value, '__iter__'):
-                    raise TypeError
-                typed[key] = tuple(elem(v) for v in value)
-            else:
-                typed[key] = kind(value)
-        except (TypeError, ValueError):
+            typed[key] = coerce_parameter(key, value)
+        except ValueError:
             raise ValueError(f'world parameter {key}={value!r} is not a '
-                             f'valid {kind}') from None
+                             f'valid {parameter_type(key)}') from None
     return replace(base, name=f'{base.name}-custom', **typed)
