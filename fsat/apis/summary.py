@@ -121,11 +121,17 @@ def table_rows(results: dict) -> List[List[str]]:
 
 
 def render_markdown(results: dict) -> str:
-    """``results.md``: the table, the recipe selection, the run count."""
+    """``results.md``: a title, then :func:`render_results`."""
+    return (f"# Results of `{results['pipeline']}`\n\n" +
+            render_results(results))
+
+
+def render_results(results: dict) -> str:
+    """The table, the recipe selection, the stages without a method row
+    and the run count (Markdown, no title)."""
     rows = table_rows(results)
     seeds = results.get('sweeps', {}).get('seed', [])
     lines = [
-        f"# Results of `{results['pipeline']}`", '',
         f"Test {results['report_metric']} (%), mean ± std over "
         f'{len(seeds) or 1} seed(s).', '',
         '| ' + ' | '.join(rows[0]) + ' |',
@@ -173,7 +179,7 @@ def update_doc(doc_path: str, name: str, results: dict) -> bool:
     """Replace the results block ``name`` of a Markdown file.
 
     The block lies between ``DOC_BEGIN`` and ``DOC_END`` (with ``{name}``
-    filled in) and receives :func:`render_markdown` without its title, so
+    filled in) and receives :func:`render_results`, so
     a page shows what the tool writes, never a hand-typed table.
 
     Returns:
@@ -189,7 +195,7 @@ def update_doc(doc_path: str, name: str, results: dict) -> bool:
     if i < 0 or j < i:
         raise ValueError(f'{doc_path} has no results block {name!r}: add '
                          f'the lines\n{begin}\n{end}')
-    body = render_markdown(results).split('\n', 2)[2].strip('\n')
+    body = render_results(results).strip('\n')
     new = text[:i + len(begin)] + '\n\n' + body + '\n\n' + text[j:]
     if new == text:
         return False
@@ -241,7 +247,7 @@ def summarize(results_json: str,
     """Write ``results.md`` and ``results.png`` next to the JSON.
 
     Returns:
-        dict: Paths written and the console table.
+        dict: Paths written, the console table and the results read.
     """
     with open(results_json, encoding='utf-8') as f:
         results = json.load(f)
@@ -253,4 +259,4 @@ def summarize(results_json: str,
         f.write(render_markdown(results))
     plot(results, png_path)
     return dict(markdown=md_path, plot=png_path,
-                table=render_console(results))
+                table=render_console(results), results=results)

@@ -8,7 +8,6 @@ Examples:
         --doc docs/reproducing.md --doc-image docs/images/x.png
 """
 import argparse
-import json
 import os.path as osp
 
 from fsat.apis.summary import plot, summarize, update_doc
@@ -35,9 +34,7 @@ def main() -> None:
     out = summarize(args.results, args.out_dir)
     print(out['table'])
     print(f"results: {out['markdown']}\nplot: {out['plot']}")
-    if args.doc or args.doc_image:
-        with open(args.results, encoding='utf-8') as f:
-            results = json.load(f)
+    results = out['results']
     if args.doc:
         name = args.doc_block or osp.splitext(
             osp.basename(results['pipeline']))[0]
