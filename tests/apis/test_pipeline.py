@@ -378,6 +378,17 @@ def test_prepare_steps_run_first_in_order_and_rank_zero(tmp_path):
     assert len(calls) == 2
 
 
+def _load_error(tmp_path, text):
+    """``(pipeline file, message)`` of the error that loading a pipeline
+    gives; ``{c}`` in ``text`` names a toy stage config."""
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(text.replace('{c}', c))
+    with pytest.raises(FsatUserError) as e:
+        load_pipeline(str(pipe), str(tmp_path / 'w'))
+    return pipe, str(e.value)
+
+
 @pytest.mark.parametrize('step,message', [
     ("dict(out='x')", "a prepare step has no type: {'out': 'x'}"),
     ("dict(type='no_such_step')",
@@ -390,13 +401,10 @@ def test_prepare_steps_run_first_in_order_and_rank_zero(tmp_path):
      "prepare step 'synthetic_world': missing a required argument: 'out'"),
 ])
 def test_bad_prepare_step_fails_at_load(tmp_path, step, message):
-    c = _stage_config(tmp_path / 'c.py')
-    pipe = tmp_path / 'pipe.py'
-    pipe.write_text(f"prepare = [{step}]\n"
-                    f"stages = [dict(name='a', config='{c}')]\n")
-    with pytest.raises(FsatUserError) as e:
-        load_pipeline(str(pipe), str(tmp_path / 'w'))
-    assert str(e.value) == f'{pipe}: {message}'
+    pipe, error = _load_error(
+        tmp_path, f"prepare = [{step}]\n"
+        "stages = [dict(name='a', config='{c}')]\n")
+    assert error == f'{pipe}: {message}'
 
 
 def test_failing_prepare_step_names_the_pipeline(tmp_path):
@@ -485,13 +493,10 @@ def test_templates_fill_stages_in_order_and_the_stage_wins(tmp_path):
      "that stages share"),
 ])
 def test_bad_template(tmp_path, templates, stage, message):
-    c = _stage_config(tmp_path / 'c.py')
-    pipe = tmp_path / 'pipe.py'
-    pipe.write_text(f"templates = {templates}\n"
-                    f"stages = [dict(name='a', config='{c}', {stage})]\n")
-    with pytest.raises(FsatUserError) as e:
-        load_pipeline(str(pipe), str(tmp_path / 'w'))
-    assert str(e.value) == f'{pipe}: {message}'
+    pipe, error = _load_error(
+        tmp_path, f"templates = {templates}\n"
+        f"stages = [dict(name='a', config='{{c}}', {stage})]\n")
+    assert error == f'{pipe}: {message}'
 
 
 def test_init_from_appends_a_weights_hook_to_the_configs_own(tmp_path):
@@ -534,11 +539,7 @@ def test_init_from_appends_a_weights_hook_to_the_configs_own(tmp_path):
      "stage name or a dict with 'stage'"),
 ])
 def test_bad_init_from(tmp_path, init, message):
-    c = _stage_config(tmp_path / 'c.py')
-    pipe = tmp_path / 'pipe.py'
-    pipe.write_text(f"stages = [dict(name='teacher', config='{c}'),\n"
-                    f"          dict(name='a', config='{c}', "
-                    f"init_from={init})]\n")
-    with pytest.raises(FsatUserError) as e:
-        load_pipeline(str(pipe), str(tmp_path / 'w'))
-    assert str(e.value).startswith(f'{pipe}: {message}')
+    pipe, error = _load_error(
+        tmp_path, "stages = [dict(name='teacher', config='{c}'),\n"
+        f"          dict(name='a', config='{{c}}', init_from={init})]\n")
+    assert error.startswith(f'{pipe}: {message}')
