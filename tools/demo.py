@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """The demo job of ``make demo``: FSAT on the embedded synthetic world.
 

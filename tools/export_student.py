@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Export a distiller checkpoint's student as a plain recognizer checkpoint.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Run a multi-stage pipeline (teacher -> transfer -> fine-tune sweeps).
 

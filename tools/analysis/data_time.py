@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """How long training steps waited for data, per stage of a pipeline.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Regenerate a pipeline's tables and plot from its results.json alone.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Extract optical flow of videos as denseflow-style grayscale JPEGs.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Contact sheet of NTU-format samples: RGB, depth, flow, skeleton rows.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Generate the embedded synthetic world (NTU RGB+D and PKU-MMD formats).
 

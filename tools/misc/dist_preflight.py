@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Checks run by ``tools/dist_train.sh`` and ``dist_test.sh`` before torchrun.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Install what fsat needs, only if it is missing (used by ``make``).
 
