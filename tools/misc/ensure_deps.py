@@ -5,20 +5,28 @@
 Quiet and fast (standard library only, no imports of the packages) when
 everything is already there. The pins:
 
-* ``torch==2.13.0`` is installed only when no torch is present. pip takes it
-  from the local CPU wheel on our machines; an unpinned ``torch`` would pull
-  a multi-GB CUDA build. A user's own (e.g. CUDA) torch is kept as it is.
-* ``mmengine==0.10.7``, ``mmaction2==1.1.0`` and ``mmcv-lite==2.0.1`` (a
-  full ``mmcv`` 2.0.x, e.g. with CUDA ops, is accepted instead).
+* ``requirements/torch_cpu.txt`` (``torch==2.13.0``) is installed only when
+  no torch is present. pip takes it from the local CPU wheel on our
+  machines; an unpinned ``torch`` would pull a multi-GB CUDA build. A user's
+  own (e.g. CUDA) torch is kept as it is, which is why the torch pin is not
+  in ``requirements/mminstall.txt``.
+* ``requirements/mminstall.txt``: ``mmengine==0.10.7``, ``mmaction2==1.1.0``
+  and ``mmcv-lite==2.0.1`` (a full ``mmcv`` 2.0.x, e.g. with CUDA ops, is
+  accepted instead).
 * opencv with the contrib modules (``cv2.optflow`` for TV-L1 flow).
 * fsat itself, installed in editable mode from this checkout.
+
+Example:
+    python tools/misc/ensure_deps.py            # install what is missing
+    python tools/misc/ensure_deps.py --dry-run  # only print the pip commands
 """
+import argparse
 import json
 import os.path as osp
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, distribution, version
-from typing import List, Optional
+from typing import Callable, List, Optional
 from urllib.parse import unquote, urlparse
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -41,19 +49,22 @@ def _read(fname: str) -> List[str]:
     return reqs
 
 
-def _satisfied(req: str) -> bool:
+def _satisfied(req: str,
+               version_of: Optional[Callable[[str], Optional[str]]] = None
+               ) -> bool:
     """Exact pins (``name==x``) must match; bare names must be present.
 
     Only these two forms are used in ``requirements/*.txt``.
     """
+    version_of = version_of or _version
     name, _, pinned = req.partition('==')
-    if name == 'torch':
-        return _version('torch') is not None
+    if name == 'torch':  # any torch the user has is kept
+        return version_of('torch') is not None
     if name == 'mmcv-lite':
-        full = _version('mmcv')
+        full = version_of('mmcv')
         if full is not None and full.startswith('2.0.'):
             return True
-    have = _version(name)
+    have = version_of(name)
     return have is not None and (not pinned or have == pinned)
 
 
@@ -91,25 +102,71 @@ def _pip(*args: str) -> None:
     subprocess.check_call(cmd)
 
 
-def main() -> None:
+def plan(version_of: Optional[Callable[[str], Optional[str]]] = None
+         ) -> List[List[str]]:
+    """The ``pip install`` argument lists that would install what is missing.
+
+    torch comes first and alone (only when no torch is installed), so that
+    nothing installed after it can pick another torch build. The opencv
+    contrib check and fsat's editable install are not part of the plan
+    (:func:`main` adds them after the plan has run).
+
+    Args:
+        version_of (callable): Installed version of a distribution, or
+            None when it is absent. Defaults to what is installed
+            (``importlib.metadata``).
+
+    Returns:
+        list[list[str]]: One argument list per pip call, in order.
+    """
+    steps = []
+    torch = [r for r in _read('torch_cpu.txt')
+             if not _satisfied(r, version_of)]
+    if torch:
+        steps.append(torch)
     reqs = (_read('mminstall.txt') + _read('runtime.txt') +
             _read('tests.txt'))
-    missing = [r for r in reqs if not _satisfied(r)]
+    rest = [r for r in reqs if not _satisfied(r, version_of)]
+    if rest:
+        steps.append(rest)
+    return steps
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog='ensure_deps.py',
+        description='Install what fsat needs, only if it is missing: torch '
+        '(requirements/torch_cpu.txt, only when no torch is installed), '
+        'requirements/{mminstall,runtime,tests}.txt, opencv with the '
+        'contrib modules and fsat itself (editable). Prints nothing when '
+        'nothing is missing.')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the pip commands that would run, install nothing')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    steps = plan()
+    if not _opencv_has_contrib():
+        # mmcv's opencv-python can shadow the contrib build's cv2 module
+        steps.append(['--force-reinstall', '--no-deps',
+                      'opencv-contrib-python-headless'])
+    if not _fsat_is_this_checkout():
+        steps.append(['--no-deps', '-e', ROOT])
+    if args.dry_run:
+        for step in steps:
+            print('pip install ' + ' '.join(step))
+        return
+    missing = [r for step in steps for r in step if not r.startswith('-')
+               and r != ROOT]
     if missing:
         print('fsat: installing missing dependencies: ' + ', '.join(missing),
               flush=True)
-        # torch first and alone, so nothing else can pick another build
-        if any(r.startswith('torch') for r in missing):
-            _pip('torch==2.13.0')
-        rest = [r for r in missing if not r.startswith('torch')]
-        if rest:
-            _pip(*rest)
-    if not _opencv_has_contrib():
-        # mmcv's opencv-python can shadow the contrib build's cv2 module
-        _pip('--force-reinstall', '--no-deps',
-             'opencv-contrib-python-headless')
-    if not _fsat_is_this_checkout():
-        _pip('--no-deps', '-e', ROOT)
+    for step in steps:
+        _pip(*step)
 
 
 if __name__ == '__main__':
