@@ -5,7 +5,7 @@
 # Paper: SGD lr 0.1, momentum 0.9, wd 1e-3, batch 128, 100 epochs; after
 # transfer only the last residual stage and the classifier are trained.
 # Validation: 5 more videos per class of the labeled training pool,
-# disjoint from every budget up to max_budget (never the test split).
+# held out of every budget's training picks (never the test split).
 # Methods (set by configs/pipelines/fsat_ntu60_depth.py or --cfg-options):
 #   from scratch:   nothing (all layers trained)
 #   FSAT:           custom_hooks=[PretrainedWeightsHook(<transfer ckpt>,
@@ -20,6 +20,10 @@ budget = 20
 seed = 0
 max_budget = 100
 val_per_class = 5
+# the validation picks (positions max_budget.. of each class's seeded
+# order); the training pick holds them out, so the two never meet, even
+# for a budget above max_budget (fsat/datasets/subsets.py)
+_val = dict(k_per_class=val_per_class, skip_per_class=max_budget)
 _target = dict(benchmark='ntu60_xview')
 model = dict(
     backbone=dict(frozen_stages=-1),
@@ -37,7 +41,7 @@ train_dataloader = dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
         ntu=dict(_target, split='train'),
-        labeled_subset=dict(k_per_class=budget, seed=seed),
+        labeled_subset=dict(k_per_class=budget, seed=seed, holdout=_val),
         subset='labeled',
         modalities=dict(depth=dict(pipeline={{_base_.depth_train}})),
         pack=_single))
@@ -50,8 +54,7 @@ val_dataloader = dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
         ntu=dict(_target, split='train'),
-        labeled_subset=dict(
-            k_per_class=val_per_class, seed=seed, skip_per_class=max_budget),
+        labeled_subset=dict(_val, seed=seed),
         subset='labeled',
         test_mode=True,
         modalities=dict(

@@ -2,7 +2,7 @@
 # TARGET half (cross-view: train cameras 2 and 3, test camera 1), evaluated
 # at video level (mean of the scores of all 16-frame clips).
 # Validation: 5 more videos per class from the labeled training pool,
-# disjoint from every budget up to max_budget (never the test split).
+# held out of every budget's training picks (never the test split).
 # Sweeps set budget and seed; methods set the initialisation:
 #   from scratch:   nothing (all layers trained)
 #   FSAT:           custom_hooks=[PretrainedWeightsHook(transfer ckpt,
@@ -17,6 +17,10 @@ budget = 10
 seed = 0
 max_budget = 20
 val_per_class = 5
+# the validation picks (positions max_budget.. of each class's seeded
+# order); the training pick holds them out, so the two never meet, even
+# for a budget above max_budget (fsat/datasets/subsets.py)
+_val = dict(k_per_class=val_per_class, skip_per_class=max_budget)
 _target = dict(benchmark='ntu60_xview', classes={{_base_.target_classes}})
 
 model = dict(
@@ -36,7 +40,7 @@ train_dataloader = dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
         ntu=dict(_target, split='train'),
-        labeled_subset=dict(k_per_class=budget, seed=seed),
+        labeled_subset=dict(k_per_class=budget, seed=seed, holdout=_val),
         subset='labeled',
         modalities=dict(depth=dict(pipeline={{_base_.depth_train}})),
         pack=_single))
@@ -48,8 +52,7 @@ val_dataloader = dict(
         type='PairedModalityDataset',
         data_root={{_base_.data_root}},
         ntu=dict(_target, split='train'),
-        labeled_subset=dict(
-            k_per_class=val_per_class, seed=seed, skip_per_class=max_budget),
+        labeled_subset=dict(_val, seed=seed),
         subset='labeled',
         test_mode=True,
         modalities=dict(

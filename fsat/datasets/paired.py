@@ -21,7 +21,12 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS, TRANSFORMS
 
 from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
-from .subsets import fraction_of_videos, k_per_class, save_labeled_ids
+from .subsets import (
+    fraction_of_videos,
+    holdout_range,
+    k_per_class,
+    save_labeled_ids,
+)
 from .transforms import (
     SOURCE_DEFAULTS,
     ModalityPipelines,
@@ -88,11 +93,14 @@ class PairedModalityDataset(BaseDataset):
         with_label (bool): False for transfer: labels are neither needed
             nor exposed (``gt_labels`` -1). Defaults to True.
         labeled_subset (dict, optional): ``dict(k_per_class=20, seed=0,
-            skip_per_class=0, save_to=None)`` or ``dict(fraction=0.25,
-            seed=0, save_to=None)`` picks the labeled training samples
-            (:mod:`fsat.datasets.subsets`; ``skip_per_class`` leaves out
-            the first picks of each class, e.g. for a validation set
-            disjoint from every budget); ``save_to`` is a folder for
+            skip_per_class=0, holdout=None, save_to=None)`` or
+            ``dict(fraction=0.25, seed=0, save_to=None)`` picks the labeled
+            training samples (:mod:`fsat.datasets.subsets`;
+            ``skip_per_class`` leaves out the first picks of each class,
+            e.g. for a validation set carved from the training pool;
+            ``holdout=dict(k_per_class=5, skip_per_class=20)`` names such
+            a validation set's picks, which the training picks then never
+            take, whatever the budget); ``save_to`` is a folder for
             ``labeled_ids.json``.
             Defaults to None (every label is kept).
         subset (str): With ``labeled_subset``: ``'labeled'`` (the picks),
@@ -311,6 +319,8 @@ class PairedModalityDataset(BaseDataset):
         if 'k_per_class' in cfg:
             k = cfg.pop('k_per_class')
             skip = cfg.pop('skip_per_class', 0)
+            exclude = holdout_range(cfg, 'labeled_subset')
+            holdout = cfg.pop('holdout', None)
             classes = self._metainfo.get('classes')
             picks = k_per_class(
                 labeled,
@@ -318,9 +328,12 @@ class PairedModalityDataset(BaseDataset):
                 seed,
                 num_classes=len(classes) if classes else None,
                 class_names=classes,
-                skip=skip)
+                skip=skip,
+                exclude=exclude)
             ids = [r['name'] for r in picks]
             info = dict(k_per_class=k, skip_per_class=skip)
+            if holdout is not None:
+                info['holdout'] = dict(holdout)
         elif 'fraction' in cfg:
             fraction = cfg.pop('fraction')
             ids = fraction_of_videos([r['name'] for r in labeled], fraction,

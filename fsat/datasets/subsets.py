@@ -11,6 +11,18 @@ order), and are nested: with one seed, the picks of a smaller budget are
 contained in those of a larger one (k = 20 within k = 50; a quarter within
 a half), so label budgets differ only in the added labels.
 
+A validation set carved from the same labeled pool is disjoint from the
+training picks by construction: it takes the positions
+``[skip, skip + k_val)`` of each class's seeded order
+(``skip_per_class``), and the training pick names the same positions as
+its ``holdout``, which it never takes (its picks are the first ``k`` of
+the order without them). While ``k <= skip`` this changes nothing (the
+training picks are the first ``k``); a larger budget goes on after the
+held-out positions instead of into them. :func:`check_disjoint_subsets`
+rejects a config whose validation picks could meet the training picks
+(another seed, or a training budget running into them without a
+``holdout``).
+
 :func:`save_labeled_ids` writes the chosen ids next to a checkpoint
 (``<work_dir>/labeled_ids.json``).
 """
@@ -19,11 +31,46 @@ import math
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, Hashable, List, Mapping, Optional, Sequence
+from typing import (
+    Dict,
+    Hashable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import numpy as np
 
 LABELED_IDS_FILE = 'labeled_ids.json'
+
+
+def pick_positions(k: int,
+                   skip: int = 0,
+                   exclude: Optional[Tuple[int, int]] = None) -> List[int]:
+    """Positions of a class's seeded order that :func:`k_per_class` takes.
+
+    The order without the ``exclude = (start, count)`` positions, then
+    ``skip`` of them left out and the next ``k`` taken.
+
+    Args:
+        k (int): Picks per class.
+        skip (int): Positions left out first. Defaults to 0.
+        exclude (tuple[int, int], optional): ``(start, count)`` of
+            positions never taken (another subset's). Defaults to None.
+
+    Returns:
+        list[int]: The ``k`` positions, ascending.
+    """
+    start, count = exclude or (0, 0)
+    positions: List[int] = []
+    position = 0
+    while len(positions) < skip + k:
+        if not start <= position < start + count:
+            positions.append(position)
+        position += 1
+    return positions[skip:]
 
 
 def k_per_class(records: Sequence[Mapping],
@@ -33,16 +80,19 @@ def k_per_class(records: Sequence[Mapping],
                 class_names: Optional[Sequence[str]] = None,
                 label_key: str = 'label',
                 id_key: str = 'name',
-                skip: int = 0) -> List[Mapping]:
+                skip: int = 0,
+                exclude: Optional[Tuple[int, int]] = None) -> List[Mapping]:
     """Pick exactly ``k`` labeled records per class.
 
     Per class (in label order), the candidates are sorted by id and
     permuted by one ``np.random.default_rng(seed)``; the first ``k`` of the
-    permutation are taken (after the first ``skip``). Records whose label
+    permutation are taken (after the first ``skip``, and never the
+    positions of ``exclude``: :func:`pick_positions`). Records whose label
     is None or negative (unlabeled) are never picked. With one seed, the
-    picks of different ``k`` are nested, and ``skip=k_max`` gives a set
-    disjoint from every pick of at most ``k_max`` per class (a validation
-    set carved from the labeled training pool).
+    picks of different ``k`` are nested, and ``skip=s`` with ``k=v`` gives
+    a validation set carved from the labeled training pool that is
+    disjoint from every training pick with ``exclude=(s, v)`` (and from
+    every pick of at most ``s`` per class without it).
 
     Args:
         records (Sequence[Mapping]): Records with a label and an id.
@@ -56,6 +106,9 @@ def k_per_class(records: Sequence[Mapping],
         id_key (str): Key of the unique id. Defaults to ``'name'``.
         skip (int): Leave out the first ``skip`` of each class's order.
             Defaults to 0.
+        exclude (tuple[int, int], optional): ``(start, count)``: positions
+            of each class's order never picked (held out, e.g. for
+            validation). Defaults to None.
 
     Returns:
         list[Mapping]: The picked records, in their input order.
@@ -67,6 +120,11 @@ def k_per_class(records: Sequence[Mapping],
         raise ValueError(f'k must be >= 1, got {k}')
     if skip < 0:
         raise ValueError(f'skip must be >= 0, got {skip}')
+    if exclude is not None and (len(exclude) != 2 or min(exclude) < 0):
+        raise ValueError(f'exclude must be (start >= 0, count >= 0), got '
+                         f'{exclude}')
+    positions = pick_positions(k, skip, exclude)
+    needed = positions[-1] + 1
     by_class: Dict[int, List[Hashable]] = defaultdict(list)
     for record in records:
         label = record.get(label_key)
@@ -74,13 +132,15 @@ def k_per_class(records: Sequence[Mapping],
             by_class[int(label)].append(record[id_key])
     classes = (range(num_classes) if num_classes is not None
                else sorted(by_class))
-    short = [c for c in classes if len(by_class.get(c, ())) < skip + k]
+    short = [c for c in classes if len(by_class.get(c, ())) < needed]
     if short:
         names = ', '.join(
             f'{c}' + (f' ({class_names[c]!r})' if class_names else '') +
             f': {len(by_class.get(c, ()))}' for c in short[:10])
         more = f' and {len(short) - 10} more' if len(short) > 10 else ''
         need = f'k={k}' + (f' + skip={skip}' if skip else '')
+        if needed > skip + k:
+            need += f' + {needed - skip - k} held out'
         raise ValueError(f'k_per_class: {len(short)} class(es) have fewer '
                          f'than {need} labeled examples (class: count) '
                          f'{names}{more}')
@@ -91,9 +151,124 @@ def k_per_class(records: Sequence[Mapping],
         if len(set(ids)) != len(ids):
             raise ValueError(f'k_per_class: duplicate {id_key} in class {c}')
         order = rng.permutation(len(ids))
-        chosen.update(ids[i] for i in order[skip:skip + k])
+        chosen.update(ids[order[i]] for i in positions)
     return [r for r in records if r[id_key] in chosen
             and r.get(label_key) is not None and int(r[label_key]) >= 0]
+
+
+def holdout_range(subset: Mapping, where: str = 'labeled_subset'
+                  ) -> Optional[Tuple[int, int]]:
+    """``(start, count)`` of a ``labeled_subset``'s ``holdout``
+    (``dict(k_per_class=v, skip_per_class=s)``, the validation picks it
+    never takes), or None without one."""
+    holdout = subset.get('holdout')
+    if holdout is None:
+        return None
+    if not isinstance(holdout, Mapping) or set(holdout) - {
+            'k_per_class', 'skip_per_class'} or 'k_per_class' not in holdout:
+        raise ValueError(f'{where}.holdout must be dict(k_per_class=..., '
+                         f'skip_per_class=...) (the validation picks), got '
+                         f'{holdout!r}')
+    return (int(holdout.get('skip_per_class', 0)), int(holdout['k_per_class']))
+
+
+def _inner_dataset(cfg: Mapping, field: str) -> Tuple[Optional[Mapping], str]:
+    """The dataset config of a dataloader (through dataset wrappers)."""
+    loader = cfg.get(field)
+    if not isinstance(loader, Mapping):
+        return None, ''
+    dataset, where = loader.get('dataset'), f'{field}.dataset'
+    while isinstance(dataset, Mapping) and isinstance(
+            dataset.get('dataset'), Mapping):
+        dataset, where = dataset['dataset'], where + '.dataset'
+    return (dataset if isinstance(dataset, Mapping) else None), where
+
+
+def _source(dataset: Mapping) -> str:
+    """What a dataset's candidate videos come from (benchmark and split or
+    annotation file, and root)."""
+    ntu = dataset.get('ntu')
+    return json.dumps(
+        dict(ntu=dict(ntu) if isinstance(ntu, Mapping) else ntu,
+             ann_file=dataset.get('ann_file', ''),
+             data_root=dataset.get('data_root', ''),
+             split=dataset.get('split')),
+        sort_keys=True, default=str)
+
+
+def _describe(subset: Mapping) -> str:
+    keys = ('k_per_class', 'skip_per_class', 'holdout', 'seed')
+    return ', '.join(f'{k}={subset[k]!r}' for k in keys if k in subset)
+
+
+def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
+    """Reject a config whose validation or test videos can be trained on.
+
+    A validation (or test) dataset that draws from the same videos as the
+    training dataset (same NTU benchmark and split, or the same
+    annotation file, under the same root) must take only videos the
+    training never labels: its ``labeled_subset`` must be a ``k_per_class``
+    pick with the training's seed whose positions
+    (:func:`pick_positions`) the training pick never takes, e.g.
+    ``skip_per_class`` at least the training budget, or the training's
+    ``holdout`` naming the validation picks.
+
+    Args:
+        cfg (Mapping): The config (``train_dataloader``,
+            ``val_dataloader``, ``test_dataloader``).
+        path (str): The config file, for messages.
+
+    Raises:
+        ValueError: One line naming the config fields that overlap.
+    """
+    train, train_where = _inner_dataset(cfg, 'train_dataloader')
+    if train is None or train.get('with_label') is False or not (
+            train.get('ntu') or train.get('ann_file')):
+        return  # no labels, or not a dataset of NTU splits / split files
+    train_subset = train.get('labeled_subset')
+    if train_subset is not None and 'k_per_class' not in train_subset:
+        return  # a fraction of videos: not a carved validation set
+    for field in ('val_dataloader', 'test_dataloader'):
+        other, where = _inner_dataset(cfg, field)
+        if other is None or _source(other) != _source(train):
+            continue
+        subset = other.get('labeled_subset')
+        mode = other.get('subset', 'all') if subset is not None else 'all'
+        head = f'{path}: {where} draws from the same videos as {train_where}'
+        if train_subset is None:
+            raise ValueError(
+                f'{head}, which trains on all of their labels: give '
+                f'{train_where} a labeled_subset or {where} another split')
+        twhere = f'{train_where}.labeled_subset'
+        if mode != 'labeled' or 'k_per_class' not in subset:
+            raise ValueError(
+                f'{head} and takes {mode!r} of them ({where}.subset), so it '
+                f'holds videos {twhere} ({_describe(train_subset)}) trains '
+                f"on: use subset='labeled' with a k_per_class pick")
+        owhere = f'{where}.labeled_subset'
+        if subset.get('seed', 0) != train_subset.get('seed', 0):
+            raise ValueError(
+                f"{head} with another seed ({owhere}.seed="
+                f"{subset.get('seed', 0)!r}, {twhere}.seed="
+                f"{train_subset.get('seed', 0)!r}), so the picks can "
+                'overlap: use one seed for both')
+        taken = set(
+            pick_positions(int(train_subset['k_per_class']),
+                           int(train_subset.get('skip_per_class', 0)),
+                           holdout_range(train_subset, twhere)))
+        picked = set(
+            pick_positions(int(subset['k_per_class']),
+                           int(subset.get('skip_per_class', 0)),
+                           holdout_range(subset, owhere)))
+        if taken & picked:
+            skip = int(subset.get('skip_per_class', 0))
+            fix = dict(k_per_class=int(subset['k_per_class']),
+                       skip_per_class=skip)
+            raise ValueError(
+                f'{path}: {owhere} ({_describe(subset)}) overlaps {twhere} '
+                f'({_describe(train_subset)}): {len(taken & picked)} '
+                'video(s) per class would be both trained on and '
+                f'evaluated; add holdout={fix!r} to {twhere}')
 
 
 def fraction_of_videos(ids: Sequence[Hashable], fraction: float,

@@ -366,6 +366,32 @@ def test_labels_hidden_for_transfer_and_labeled_subsets(ntu_root, tmp_path):
         PairedModalityDataset(labeled_subset=dict(k_per_class=3), **kwargs)
 
 
+def test_holdout_keeps_validation_videos_out_of_training(ntu_root, tmp_path):
+    """With the validation picks held out, training takes the other video
+    of each class (2 per class), and labeled_ids.json records it."""
+    kwargs = dict(modalities=dict(depth=dict(pipeline=raw_depth())),
+                  data_root=ntu_root, ntu=NTU, clip_len=8, subset='labeled')
+    val = PairedModalityDataset(
+        labeled_subset=dict(k_per_class=1, skip_per_class=0, seed=3),
+        **kwargs)
+    train = PairedModalityDataset(
+        labeled_subset=dict(k_per_class=1, seed=3, save_to=str(tmp_path),
+                            holdout=dict(k_per_class=1, skip_per_class=0)),
+        **kwargs)
+    assert len(val.labeled_ids) == len(train.labeled_ids) == 3
+    assert not set(val.labeled_ids) & set(train.labeled_ids)
+    assert len(set(val.labeled_ids) | set(train.labeled_ids)) == 6
+    saved = json.loads((tmp_path / 'labeled_ids.json').read_text())
+    assert saved['holdout'] == dict(k_per_class=1, skip_per_class=0)
+    with pytest.raises(ValueError, match='fewer than k=2 . 1 held out'):
+        PairedModalityDataset(
+            labeled_subset=dict(k_per_class=2, holdout=dict(k_per_class=1)),
+            **kwargs)
+    with pytest.raises(ValueError, match='holdout must be dict'):
+        PairedModalityDataset(
+            labeled_subset=dict(k_per_class=1, holdout=5), **kwargs)
+
+
 def test_split_and_record_files(ntu_root, tmp_path):
     classes = ('drink water', 'eat meal/snack', 'brushing teeth')
     modalities = dict(rgb=dict(pipeline=raw_video()))

@@ -114,3 +114,110 @@ def test_skip_gives_a_disjoint_validation_pick():
     import pytest
     with pytest.raises(ValueError, match=r'fewer than k=8 \+ skip=5'):
         k_per_class(records, 8, seed=5, skip=5)
+
+
+def test_pick_positions_hold_out_the_validation_positions():
+    from fsat.datasets.subsets import pick_positions
+    assert pick_positions(3) == [0, 1, 2]
+    assert pick_positions(2, skip=4) == [4, 5]
+    # positions 4 and 5 are held out: a budget of 6 goes on at 6 and 7
+    assert pick_positions(6, exclude=(4, 2)) == [0, 1, 2, 3, 6, 7]
+    assert pick_positions(3, exclude=(4, 2)) == [0, 1, 2]
+    assert pick_positions(2, skip=3, exclude=(4, 2)) == [3, 6]
+
+
+def test_a_budget_above_skip_holds_the_validation_picks_out():
+    """The validation picks (skip=5, k=3) are never trained on, whatever
+    the budget; budgets up to skip pick exactly what they picked without a
+    holdout (so stored subsets stay valid); all budgets stay nested."""
+    from fsat.datasets.subsets import k_per_class
+    records = [dict(name=f'v{c}_{i:02d}', label=c) for c in range(3)
+               for i in range(20)]
+    for seed in range(3):
+        val = names(k_per_class(records, 3, seed, skip=5))
+        picks = {k: names(k_per_class(records, k, seed, exclude=(5, 3)))
+                 for k in (2, 5, 8, 17)}
+        for k in (2, 5):
+            assert picks[k] == names(k_per_class(records, k, seed))
+        # without the holdout a budget of 8 takes every validation video
+        assert val < names(k_per_class(records, 8, seed))
+        for k, picked in picks.items():
+            assert len(picked) == 3 * k and not picked & val
+        assert picks[2] < picks[5] < picks[8] < picks[17]
+        assert picks[17] | val == names(records)  # 17 + 3 = all 20
+    with pytest.raises(ValueError, match=r'fewer than k=18 \+ 3 held out'):
+        k_per_class(records, 18, 0, exclude=(5, 3))
+
+
+def _finetune_cfg(**options):
+    from mmengine.config import Config
+
+    from fsat.testing import REPO_ROOT
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/finetune/depth_r3d18_synth.py')
+    cfg.merge_from_dict(options)
+    return cfg
+
+
+def _disjoint_error(cfg):
+    from fsat.datasets.subsets import check_disjoint_subsets
+    with pytest.raises(ValueError) as e:
+        check_disjoint_subsets(cfg, 'ft.py')
+    return str(e.value)
+
+
+def test_shipped_finetune_config_is_disjoint_for_any_budget():
+    from fsat.datasets.subsets import check_disjoint_subsets
+    k = 'train_dataloader.dataset.labeled_subset.k_per_class'
+    for budget in (5, 20, 50):
+        check_disjoint_subsets(_finetune_cfg(**{k: budget}), 'ft.py')
+
+
+def test_configs_whose_validation_can_be_trained_on_are_rejected():
+    train = 'train_dataloader.dataset.labeled_subset'
+    val = 'val_dataloader.dataset'
+    # the old form: no holdout, a budget above skip_per_class
+    error = _disjoint_error(_finetune_cfg(**{
+        f'{train}.k_per_class': 30, f'{train}.holdout': None}))
+    assert error == (
+        'ft.py: val_dataloader.dataset.labeled_subset (k_per_class=5, '
+        'skip_per_class=20, seed=0) overlaps train_dataloader.dataset.'
+        'labeled_subset (k_per_class=30, holdout=None, seed=0): 5 video(s) '
+        'per class would be both trained on and evaluated; add holdout='
+        "{'k_per_class': 5, 'skip_per_class': 20} to train_dataloader."
+        'dataset.labeled_subset')
+    # budget 20 without holdout ends where validation starts: accepted
+    from fsat.datasets.subsets import check_disjoint_subsets
+    check_disjoint_subsets(_finetune_cfg(**{
+        f'{train}.k_per_class': 20, f'{train}.holdout': None}), 'ft.py')
+    # a holdout that does not match the validation picks
+    assert 'overlaps' in _disjoint_error(_finetune_cfg(**{
+        f'{train}.k_per_class': 30,
+        f'{train}.holdout': dict(k_per_class=5, skip_per_class=25)}))
+    # different seeds draw from different orders
+    assert 'with another seed (val_dataloader.dataset.labeled_subset.seed=0'\
+        ', train_dataloader.dataset.labeled_subset.seed=1)' in \
+        _disjoint_error(_finetune_cfg(**{f'{train}.seed': 1}))
+    # validation on every training video
+    assert "takes 'all' of them" in _disjoint_error(_finetune_cfg(**{
+        f'{val}.labeled_subset': None, f'{val}.subset': 'all'}))
+    # another split is never compared
+    check_disjoint_subsets(_finetune_cfg(**{
+        f'{val}.ntu.split': 'val', f'{val}.labeled_subset': None,
+        f'{val}.subset': 'all'}), 'ft.py')
+
+
+def test_train_tool_rejects_an_overlapping_config_before_training(tmp_path):
+    """The real tool path: load_config (every tool) ends with one line."""
+    from fsat.testing import REPO_ROOT, run_tool
+    proc = run_tool('train.py', [
+        f'{REPO_ROOT}/configs/finetune/depth_r3d18_synth.py', '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options',
+        'train_dataloader.dataset.labeled_subset.k_per_class=30',
+        'train_dataloader.dataset.labeled_subset.holdout=None'
+    ])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('fsat train: error: ') and 'overlaps' in last
+    assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'w').exists()
