@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import fsat.engine  # DeviceAgnosticDDP, init_dist, checkpoint loader
+from fsat.datasets.subsets import check_disjoint_subsets
 from fsat.utils.cli import FsatUserError
 from fsat.utils.config_check import check_config_types
 
@@ -27,7 +28,10 @@ def load_config(path: str,
     * ``--cfg-options`` are merged;
     * ``default_scope`` defaults to ``'fsat'``, so fsat and mmaction2 types
       both resolve in configs that do not inherit fsat's runtime;
-    * every ``type`` is checked against the registries (``check_types``).
+    * every ``type`` is checked against the registries (``check_types``);
+    * validation and test picks carved from the training videos must be
+      disjoint from the training picks
+      (:func:`fsat.datasets.subsets.check_disjoint_subsets`).
 
     Args:
         path (str): The config file.
@@ -53,6 +57,10 @@ def load_config(path: str,
     cfg.setdefault('default_scope', 'fsat')
     if check_types:
         check_config_types(cfg, path)
+    try:  # validation videos must not be trained on
+        check_disjoint_subsets(cfg, path)
+    except ValueError as e:
+        raise FsatUserError(str(e)) from None
     return cfg
 
 
