@@ -1,7 +1,44 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """The NTU RGB+D ``.skeleton`` text reader (:func:`read_skeleton`).
 
-BODY_SELECTION_PLACEHOLDER
+**Body selection.** A file lists, per frame, the bodies Kinect tracked
+(often 3 or more: a second person, a passer-by, furniture taken for a
+body). fsat keeps ``max_bodies`` of them with this rule:
+
+1. *Tracks.* A body is identified by its ``bodyID`` (the k-th repeat of one
+   ``bodyID`` within a frame is a track of its own), whatever its position
+   in the frame's list.
+2. *Ranking.* Each track gets the NTU authors' main-actor score (README
+   FAQ): the population variance of x, of y and of z over all frames and
+   joints of the track, added up.
+3. *Slots.* Tracks go into slots in decreasing score (equal scores keep the
+   order of first appearance). A track joins the first slot whose frames it
+   does not overlap (a person whose ``bodyID`` changes mid-sequence stays in
+   one slot), otherwise opens a new slot while fewer than ``max_bodies``
+   are open, otherwise it is dropped. Slot 0 thus holds the highest score.
+
+mmaction2 1.1's converter (``tools/data/skeleton/gen_ntu_rgbd_raw.py``,
+``read_xyz``, which made its ``ntu60_3d.pkl``/``ntu120_3d.pkl``) differs in
+three ways, so the two can disagree on multi-body files:
+
+* it ignores ``bodyID``: the m-th body *listed* in a frame goes into slot m
+  (m < 4; a 5th body is dropped). When the listing order changes
+  mid-sequence, one mmaction2 slot holds one person, then the other;
+* it scores a slot by the *standard deviation* of x, y and z (over the
+  slot's frames with non-zero joints and all joints), added up, not the
+  variance: a body whose x has standard deviation 2 m and whose y and z are
+  still (score 4 here, 2 there) ranks above a body with standard deviation
+  1 m on each axis (3 here, 3 there) in fsat and below it in mmaction2, so
+  with a third body scored between them the two keep different people;
+* it keeps the two highest-scored slots (of equal scores, the later slot
+  first), removes the all-zero ones (M = 1 when one body) and stores
+  float16; :func:`read_skeleton` always returns ``max_bodies`` slots
+  (zeros when absent) as float32 (:func:`~fsat.datasets.ntu.export_pose_pkl`
+  removes empty slots like mmaction2).
+
+On files with one body, or with bodies listed in a fixed order and ranked
+alike by both scores, the two give the same joints. No furniture or noise
+filtering is done by either (unlike the denoising of some later works).
 """
 import warnings
 from dataclasses import dataclass
@@ -54,9 +91,14 @@ class _LineReader:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        with open(path, encoding='utf-8') as f:
-            # splitlines() also removes the '\r' of CRLF files.
-            self.lines = f.read().splitlines()
+        try:
+            with open(path, encoding='utf-8') as f:
+                # splitlines() also removes the '\r' of CRLF files.
+                self.lines = f.read().splitlines()
+        except UnicodeDecodeError as e:
+            raise ValueError(
+                f'Malformed NTU skeleton file {path!r}: not a text file '
+                f'(byte {e.start} is not UTF-8)') from None
         while self.lines and not self.lines[-1].strip():
             self.lines.pop()
         self.pos = 0
@@ -271,12 +313,14 @@ def read_skeleton(path: str,
     * **More bodies than** ``max_bodies``: bodies are tracked by
       ``bodyID`` and ranked by activity, the NTU authors' main-actor
       heuristic (variance of x, y and z over all frames and joints of the
-      body, added up; README FAQ, also mmaction2's choice with std). Slots
-      are filled in decreasing activity; a body that does not overlap in
-      time with the bodies already in a slot joins that slot (a person
-      whose bodyID changes mid-sequence stays in one slot); the least
-      active overlapping bodies are dropped. Slot 0 therefore holds the
-      most active body. No furniture/noise filtering is done.
+      body, added up; README FAQ). Slots are filled in decreasing
+      activity; a body that does not overlap in time with the bodies
+      already in a slot joins that slot (a person whose bodyID changes
+      mid-sequence stays in one slot); the least active overlapping bodies
+      are dropped. Slot 0 therefore holds the most active body. No
+      furniture/noise filtering is done. mmaction2's converter fills slots
+      by list position and ranks by standard deviation instead; the module
+      docstring says when the two keep different bodies.
     * **NaN or infinite values** are replaced by 0 and a warning gives
       their count (:func:`parse_skeleton_file` returns it).
     * **Truncated or malformed files** raise a ValueError naming the file,
