@@ -1,7 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Annotation layer of PKU-MMD (phase 1 layout, also phase-2 style ids).
 
-Readers of the dataset's real files (see ``DATASETS.md`` section 2):
+Readers of the dataset's real files (the official release's text formats):
 
 * skeleton text files, one frame per line of 150 floats
   (:func:`read_pku_skeleton`);

@@ -2,9 +2,10 @@
 # docs/datasets.md): nturgb+d_rgb/<name>_rgb.avi, nturgb+d_depth_masked/
 # <name>/MDepth-%08d.png, nturgb+d_skeletons/<name>.skeleton, and flow
 # written by tools/data/extract_flow.py into nturgb+d_flow/<name>/.
-# Inputs follow the FSAT paper (SPEC.md section 1): 16x112x112 clips,
-# multi-scale corner cropping, resize to 112, horizontal flip p=0.5 (flow x
-# negated); skeletons are whole sequences without augmentation.
+# Inputs follow the FSAT paper (Thoker & Snoek, ICPR 2020, sec. IV-C):
+# 16x112x112 clips, multi-scale corner cropping, resize to 112, horizontal
+# flip p=0.5 (flow x negated); skeletons are whole sequences without
+# augmentation.
 # Decoding 1080p H.264 costs ~0.5 s per clip: transcode the RGB videos to a
 # short side of 128-256 first, or cache the teacher's features (the distill
 # configs do); see docs/datasets.md, "Loading speed".

@@ -33,7 +33,7 @@ from fsat.datasets.synthetic import generate as generate_module
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 NAME_RE = re.compile(r'^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})$')
-# NTU-60 cross-subject training performers (DATASETS.md section 1).
+# NTU-60 cross-subject training performers (the official protocol).
 CS_TRAIN = {1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31,
             34, 35, 38}
 

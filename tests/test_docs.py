@@ -1,0 +1,54 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The documentation stands on its own and matches the code it describes."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+from mmengine.config import Config
+
+from fsat.testing import repo_path
+
+DOCS = sorted(glob.glob(repo_path('docs', '*.md'))) + [repo_path('README.md')]
+CONFIGS = sorted(
+    glob.glob(repo_path('configs', '**', '*.py'), recursive=True))
+
+# files of the project brief, which live beside the checkout, not in it
+OUTSIDE = re.compile(r'\.\./shared|shared/|\b(SPEC|DATASETS|ARCHITECTURE|'
+                     r'STYLE)\.md\b')
+
+
+def _rel(path):
+    return osp.relpath(path, repo_path())
+
+
+@pytest.mark.parametrize('path', DOCS + CONFIGS, ids=_rel)
+def test_no_citation_of_files_outside_the_repository(path):
+    with open(path, encoding='utf-8') as f:
+        hits = [(i, line.strip()) for i, line in enumerate(f, 1)
+                if OUTSIDE.search(line)]
+    assert not hits, f'{_rel(path)} cites files that are not in the ' \
+        f'repository: {hits}'
+
+
+def test_synthetic_world_doc_names_the_demo_folder():
+    """docs/synthetic_world.md's demo world is where the demo reads it."""
+    world = Config.fromfile(
+        repo_path('configs', 'pipelines', '_base_',
+                  'synthetic_demo_world.py'))
+    out = next(v['out'] for v in world.to_dict().values()
+               if isinstance(v, dict) and 'out' in v)
+    with open(repo_path('docs', 'synthetic_world.md'), encoding='utf-8') as f:
+        text = f.read()
+    outs = re.findall(
+        r'# what `make demo` uses.*\n.*--preset demo --out (\S+)', text)
+    outs += re.findall(r"generate_world\('demo', '([^']+)'", text)
+    assert len(outs) == 2 and set(outs) == {out}, outs
+
+
+def test_paired_data_preprocessor_is_ours():
+    from fsat.models import PairedDataPreprocessor  # noqa: F401
+    for path in DOCS:
+        with open(path, encoding='utf-8') as f:
+            assert "mmaction2's `PairedDataPreprocessor`" not in f.read(), \
+                _rel(path)
