@@ -54,8 +54,18 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
     ``torch.no_grad()`` and are ignored by DDP, which therefore needs no
     ``find_unused_parameters``. The trainable part is ``student`` plus
     ``connectors`` (plus trainable teachers); the student's weights are
-    saved under ``student.``, so a fine-tuning config loads them with
-    ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='student.')``.
+    saved under ``student.``. mmaction2 1.1's recognizers take no
+    ``init_cfg`` argument (building one with it is a ``TypeError``), so a
+    fine-tuning config loads the student in one of two ways:
+
+    * ``custom_hooks=[dict(type='PretrainedWeightsHook', checkpoint=<the
+      distiller's checkpoint>, prefix='student.')]``, which is what
+      pipelines' ``init_from`` does (classifier shape mismatches are
+      skipped and reported);
+    * ``load_from=<student.pth>`` after
+      ``tools/export_student.py <checkpoint> <student.pth>`` has written
+      the student alone, without the prefix (loaded strictly by
+      ``tools/test.py`` too).
 
     Args:
         student (dict): Config of the student model (e.g. a recognizer).
