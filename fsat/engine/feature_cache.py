@@ -15,8 +15,15 @@ Layout of one cache folder (``<root>/<key[:16]>/``)::
                    written last: a folder without it is incomplete
 
 The key is a hash of everything the features depend on (teacher config,
-checkpoint bytes, data pipeline, video list), so a changed teacher,
-checkpoint or pipeline gets a new folder and a stale cache is never read.
+checkpoint bytes, data pipeline, video list, and the data files the view
+reads: :func:`data_fingerprint`), so a changed teacher, checkpoint,
+pipeline or data file gets a new folder and a stale cache is never read.
+The data files are identified by their size, modification and status-change
+times (``st_mtime_ns``, ``st_ctime_ns``; one ``stat`` per file, no reading):
+re-extracted flow or a rewritten video changes them even when a tool keeps
+the modification time, while reading the files again would cost as much as
+the teacher itself. A ``chmod`` or a copy of the data also changes them,
+which only costs a recomputation.
 In a distributed run every rank computes a shard of the videos, and rank 0
 merges the shards in canonical (sorted id) order, so the cache written by
 ``n`` processes is byte-identical to the one written by one process.
@@ -26,7 +33,16 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Any, Callable, Dict, Iterable, Optional, Sequence
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+)
 
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
@@ -46,11 +62,60 @@ def file_digest(path: str, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def _stat_entry(path: str, st: os.stat_result) -> list:
+    return [path, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def data_fingerprint(paths: Iterable[str]) -> str:
+    """Hash identifying the data files below ``paths`` without reading them.
+
+    Every path is a file (a video, a skeleton file) or a folder of frame
+    files (flow JPEGs, depth PNGs; its entries are listed, not recursed
+    into); each file contributes its path, size, ``st_mtime_ns`` and
+    ``st_ctime_ns``, a missing path the word ``missing``. A rewritten,
+    added, removed or renamed file changes the result.
+
+    Args:
+        paths (Iterable[str]): Files and frame folders (order and
+            repetitions do not matter).
+
+    Returns:
+        str: A hex digest.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            entries = [[path, 'missing']]
+        else:
+            entries = [_stat_entry(path, st)]
+            if osp.isdir(path):
+                with os.scandir(path) as listing:
+                    entries += sorted(
+                        _stat_entry(entry.path, entry.stat())
+                        for entry in listing)
+        digest.update(json.dumps(entries).encode('utf-8'))
+    return digest.hexdigest()
+
+
+def data_paths(info: Mapping[str, Any]) -> List[str]:
+    """The data files and frame folders a dataset sample reads: the values
+    of its ``paths`` (fsat's paired datasets) and its ``filename`` /
+    ``frame_dir`` (mmaction2's)."""
+    found = [p for p in (info.get('paths') or {}).values()
+             if isinstance(p, str)]
+    found += [info[k] for k in ('filename', 'frame_dir')
+              if isinstance(info.get(k), str)]
+    return found
+
+
 def cache_key(teacher_cfg: Any,
               checkpoint: Optional[str],
               pipeline_cfg: Any,
               video_ids: Sequence[str],
-              extra: Any = None) -> str:
+              extra: Any = None,
+              data: Optional[str] = None) -> str:
     """Hash of everything a teacher's cached features depend on.
 
     Args:
@@ -60,6 +125,8 @@ def cache_key(teacher_cfg: Any,
         pipeline_cfg (Any): The data pipeline / sampling config of the view.
         video_ids (Sequence[str]): The videos in the cache.
         extra (Any): Anything else that changes the features (e.g. taps).
+        data (str, optional): :func:`data_fingerprint` of the files the
+            view reads. Defaults to None (not part of the key).
 
     Returns:
         str: A hex digest.
@@ -70,6 +137,8 @@ def cache_key(teacher_cfg: Any,
         pipeline=pipeline_cfg,
         videos=sorted(video_ids),
         extra=extra)
+    if data is not None:
+        payload['data'] = data
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 

@@ -10,7 +10,12 @@ from mmengine.model import is_model_wrapper
 
 from fsat.registry import DATASETS, HOOKS
 
-from .feature_cache import build_feature_cache, cache_key
+from .feature_cache import (
+    build_feature_cache,
+    cache_key,
+    data_fingerprint,
+    data_paths,
+)
 from .weights import load_prefixed_weights
 
 #: Bumped when the way cached features are computed changes.
@@ -29,9 +34,10 @@ class TeacherFeatureCacheHook(Hook):
     non-overlapping clips, e.g. a ``PairedModalityDataset`` with the
     teacher's modality in ``'video'`` sampling and ``test_mode=True``);
     the features go to an on-disk cache (:mod:`fsat.engine.feature_cache`)
-    keyed by the teacher config, its checkpoint's bytes, this view and the
-    video list, so a later run with the same teacher reuses them and a
-    changed one never does. In distributed runs the ranks share the work.
+    keyed by the teacher config, its checkpoint's bytes, this view, the
+    video list and the size and times of the data files the view reads, so
+    a later run with the same teacher and data reuses them and a changed
+    one never does. In distributed runs the ranks share the work.
     The model must accept the cache (``set_teacher_cache``), e.g.
     :class:`~fsat.models.FeatureSupervisedDistiller` with
     ``teacher_source='cache'``.
@@ -65,9 +71,8 @@ class TeacherFeatureCacheHook(Hook):
                 'use a teacher feature cache (no set_teacher_cache)')
         spec = model.teacher_specs[self.teacher]
         dataset = DATASETS.build(self.dataset_cfg)
-        ids = [
-            dataset.get_data_info(i)['video_id'] for i in range(len(dataset))
-        ]
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        ids = [info['video_id'] for info in infos]
         index = {video_id: i for i, video_id in enumerate(ids)}
         key = cache_key(
             spec.model,
@@ -77,7 +82,9 @@ class TeacherFeatureCacheHook(Hook):
             extra=dict(
                 version=CACHE_VERSION,
                 taps=repr(model.tap_managers[self.teacher]),
-                targets=list(getattr(model, 'target_taps', []))))
+                targets=list(getattr(model, 'target_taps', []))),
+            data=data_fingerprint(
+                path for info in infos for path in data_paths(info)))
 
         def compute(video_id: str):
             batch = model.data_preprocessor(

@@ -140,3 +140,100 @@ def test_two_process_cache_equals_one_process_cache(tmp_path):
             osp.join(single.folder, name),
             osp.join(double, name),
             shallow=False), name
+
+
+def _write_flow(root, name, frames, level):
+    """An NTU flow folder of ``frames`` pairs of constant JPEGs."""
+    import cv2
+    folder = osp.join(root, 'nturgb+d_flow', name)
+    os.makedirs(folder, exist_ok=True)
+    for j in range(1, frames + 1):
+        x = np.full((12, 16), level + 5 * j, np.uint8)
+        cv2.imwrite(osp.join(folder, f'flow_x_{j:05d}.jpg'), x)
+        cv2.imwrite(osp.join(folder, f'flow_y_{j:05d}.jpg'), 255 - x)
+    return folder
+
+
+def test_data_fingerprint_follows_every_file(tmp_path):
+    from fsat.engine.feature_cache import data_fingerprint
+    folder = _write_flow(str(tmp_path), 'S001C001P001R001A001', 3, 40)
+    video = tmp_path / 'v.avi'
+    video.write_bytes(b'12345')
+    base = data_fingerprint([folder, str(video)])
+    assert base == data_fingerprint([str(video), folder, folder])
+    first = osp.join(folder, 'flow_x_00001.jpg')
+    st = os.stat(first)
+    # same size, same modification time, other bytes: the status-change
+    # time still differs (cp -p / rsync -t keep only the mtime)
+    data = bytearray(open(first, 'rb').read())
+    data[-3] ^= 0xFF
+    open(first, 'wb').write(bytes(data))
+    os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(first).st_size == st.st_size
+    changed = data_fingerprint([folder, str(video)])
+    assert changed != base
+    assert data_fingerprint([folder, str(video)]) == changed  # stable
+    os.remove(osp.join(folder, 'flow_y_00003.jpg'))  # a removed frame
+    assert data_fingerprint([folder, str(video)]) != changed
+    assert data_fingerprint([str(tmp_path / 'gone')]) != data_fingerprint([])
+
+
+def test_hook_rebuilds_the_cache_after_the_data_files_change(tmp_path):
+    """The real path: TeacherFeatureCacheHook on an NTU flow folder. A
+    re-extracted flow folder (other pixels) gets a new cache holding the
+    teacher's features of the new frames; unchanged data reuses it."""
+    import time
+    from types import SimpleNamespace
+
+    import torch
+    from mmengine.registry import DefaultScope
+
+    from fsat.engine.hooks import TeacherFeatureCacheHook
+    from fsat.models import FeatureSupervisedDistiller
+    from fsat.testing import tiny_resnet3d
+
+    root = str(tmp_path / 'ntu')
+    names = ['S001C001P001R001A001', 'S001C001P001R001A002']
+    for i, name in enumerate(names):
+        _write_flow(root, name, 8, 30 + 20 * i)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('fsat'):
+        model = FeatureSupervisedDistiller(
+            student=tiny_resnet3d(base_channels=4),
+            teacher=dict(model=tiny_resnet3d(in_channels=2, base_channels=8),
+                         modality='flow_video'),
+            granularity='video', teacher_source='cache',
+            connector=dict(type='LinearConnector', in_channels=32,
+                           out_channels=64)).eval()
+    view = dict(
+        type='PairedModalityDataset', data_root=root,
+        ntu=dict(benchmark='ntu60_xsub', split='train', classes=[1, 2]),
+        with_label=False, test_mode=True, clip_len=4,
+        modalities=dict(flow_video=dict(source='flow', sampling='video',
+                                        pipeline=[
+            dict(type='LoadFlow', dequantize=False),
+            dict(type='FormatShape', input_format='NCTHW')])))
+    hook = TeacherFeatureCacheHook(view, cache_root=str(tmp_path / 'cache'))
+    runner = SimpleNamespace(model=model, work_dir=str(tmp_path))
+
+    def build():
+        with DefaultScope.overwrite_default_scope('fsat'):
+            hook.before_train(runner)
+        return model._teacher_cache
+
+    first = build()
+    before = first.clips(names[0])
+    again = build()
+    assert again.folder == first.folder  # unchanged data: reused
+    assert sorted(os.listdir(tmp_path / 'cache')) == [
+        osp.basename(first.folder)]
+    time.sleep(0.01)
+    _write_flow(root, names[0], 8, 90)  # re-extracted in place
+    rebuilt = build()
+    assert rebuilt.folder != first.folder
+    after = rebuilt.clips(names[0])
+    assert np.abs(after - before).max() > 1e-3
+    # the new features are the teacher's on the new frames
+    np.testing.assert_array_equal(rebuilt.clips(names[1]),
+                                  first.clips(names[1]))
+    assert build().folder == rebuilt.folder
