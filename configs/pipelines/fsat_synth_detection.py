@@ -4,14 +4,15 @@
 # of its 3D-ResNet-18: from scratch, the flow teacher's weights
 # (pretraining; first convolution adapted to depth), and the depth student
 # of FSAT's video+clip transfer (feature-supervised). Metric: mAP at tIoU
-# 0.5 on the validation sequences, buffers merged by class-wise NMS.
+# 0.5 (ActivityNet protocol) on the validation sequences, buffers merged by
+# class-wise NMS.
 #   python tools/run_pipeline.py configs/pipelines/fsat_synth_detection.py
 # the demo world and its flow (made when missing), the few-label templates
 _base_ = [
     './_base_/synthetic_demo_world.py', './_base_/few_labels.py'
 ]
 sweeps = dict(budget=[0.25, 0.5, 1.0], seed=[0, 1, 2])
-report_metric = 'tdet/mAP@0.5'
+report_metric = 'tdet/activitynet/mAP@0.5'
 budget_format = '{:.0%} of videos'
 budget_label = 'training sequences'
 

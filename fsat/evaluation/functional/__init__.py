@@ -1,6 +1,8 @@
 # Copyright (c) fsat contributors. All rights reserved.
 from .temporal_map import (
+                           PROTOCOLS,
                            average_precision,
+                           check_protocol,
                            interpolated_ap,
                            merge_detections,
                            temporal_detection_map,
@@ -8,7 +10,6 @@ from .temporal_map import (
 )
 
 __all__ = [
-    'average_precision', 'interpolated_ap', 'merge_detections',
-    'temporal_detection_map',
-    'temporal_iou'
+    'PROTOCOLS', 'average_precision', 'check_protocol', 'interpolated_ap',
+    'merge_detections', 'temporal_detection_map', 'temporal_iou'
 ]

@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from fsat.evaluation.functional import (
+    check_protocol,
     merge_detections,
     temporal_detection_map,
 )
@@ -27,10 +28,16 @@ class TemporalDetectionMAP(BaseMetric):
 
     Each data sample carries ``video_id`` (metainfo), ``pred_instances``
     (``segments`` [K, 2] in frames, ``scores`` [K], ``labels`` [K]) and
-    ``gt_instances`` (``segments``, ``labels``). The protocol is documented
-    in :mod:`fsat.evaluation.functional.temporal_map` (ActivityNet style,
-    all-point interpolation, duplicates are false positives, classes
-    without ground truth excluded from the mean). Samples of the same
+    ``gt_instances`` (``segments``, ``labels``). Two protocols, documented
+    in :mod:`fsat.evaluation.functional.temporal_map`: ``'activitynet'``
+    (one-to-one matching, duplicates are false positives, all-point
+    interpolation) and ``'pku_mmd'`` (PKU-MMD's official ``evaluate.py``:
+    each detection matched to its best instance, an instance counted once,
+    PKU-MMD's AP sum); classes without ground truth are left out of the
+    mean under both. Every key names its protocol:
+    ``<prefix>/<protocol>/mAP@<tIoU>`` and ``<prefix>/<protocol>/mAP_avg``
+    (the mean over the thresholds), e.g. ``tdet/pku_mmd/mAP@0.5``; list two
+    metrics in the evaluator for both protocols. Samples of the same
     video (e.g. several buffers) are pooled: their predictions are put
     together (and, with ``merge_iou``, duplicates from overlapping buffers
     are merged by class-wise NMS); the ground truth is the ``video_gt``
@@ -39,6 +46,9 @@ class TemporalDetectionMAP(BaseMetric):
 
     Args:
         num_classes (int): Number of action classes (no background).
+        protocol (str): ``'activitynet'`` or ``'pku_mmd'``. Defaults to
+            ``'activitynet'``; the PKU-MMD configs set ``'pku_mmd'`` so their
+            numbers compare with the PKU-MMD literature.
         iou_thresholds (Sequence[float]): tIoU thresholds.
             Defaults to 0.1, 0.2, ..., 0.7.
         report_iou (float): Threshold of the per-class table in the log.
@@ -56,6 +66,7 @@ class TemporalDetectionMAP(BaseMetric):
 
     def __init__(self,
                  num_classes: int,
+                 protocol: str = 'activitynet',
                  iou_thresholds: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5,
                                                     0.6, 0.7),
                  report_iou: float = 0.5,
@@ -71,6 +82,7 @@ class TemporalDetectionMAP(BaseMetric):
             raise ValueError(f'{len(class_names)} class_names for '
                              f'num_classes={num_classes}')
         self.num_classes = num_classes
+        self.protocol = check_protocol(protocol)
         self.iou_thresholds = tuple(iou_thresholds)
         self.report_iou = report_iou
         self.class_names = class_names
@@ -107,16 +119,19 @@ class TemporalDetectionMAP(BaseMetric):
             predictions = {vid: merge_detections(dets, self.merge_iou)
                            for vid, dets in predictions.items()}
         aps = temporal_detection_map(predictions, ground_truths,
-                                     self.num_classes, self.iou_thresholds)
+                                     self.num_classes, self.iou_thresholds,
+                                     self.protocol)
         self._log_table(aps[self.report_iou])
-        metrics = {f'mAP@{t:g}': float(np.nanmean(a)) if np.isfinite(
-            a).any() else float('nan') for t, a in aps.items()}
-        metrics['mAP_avg'] = float(np.nanmean(list(metrics.values())))
+        means = {t: float(np.nanmean(a)) if np.isfinite(a).any() else
+                 float('nan') for t, a in aps.items()}
+        metrics = {f'{self.protocol}/mAP@{t:g}': v for t, v in means.items()}
+        metrics[f'{self.protocol}/mAP_avg'] = float(
+            np.nanmean(list(means.values())))
         return metrics
 
     def _log_table(self, ap: np.ndarray) -> None:
         names = self.class_names or [str(i) for i in range(self.num_classes)]
-        rows = [['class', f'AP@{self.report_iou:g}']]
+        rows = [['class', f'AP@{self.report_iou:g} ({self.protocol})']]
         rows += [[n, 'n/a' if np.isnan(v) else f'{100 * v:.2f}']
                  for n, v in zip(names, ap)]
         MMLogger.get_current_instance().info(
