@@ -318,7 +318,27 @@ def test_real_ntu_truncated_file_warns(tmp_path, ntu_video):
     result = extract_video_flow(str(truncated), str(tmp_path / 'flow'),
                                 method='farneback', short_side=32)
     assert result.status == 'done' and 1 < result.num_frames < 103
-    assert 'truncated' in result.message
+    assert result.message.startswith(
+        f"{truncated}: truncated AVI file: the RIFF 'AVI' chunk at byte 0 "
+        'declares 987146 bytes but the file has 200000 (20%)')
+
+
+def test_half_truncated_mjpeg_warns_before_decoding(tmp_path):
+    video = write_square_video(str(tmp_path / 'square.avi'), num_frames=12)
+    with open(video, 'rb') as f:
+        data = f.read()
+    half = tmp_path / 'half.avi'
+    half.write_bytes(data[:len(data) // 2])
+    result = extract_video_flow(str(half), str(tmp_path / 'flow'),
+                                method='farneback')
+    assert result.status == 'done' and 1 < result.num_frames < 12
+    assert result.message == (
+        f"{half}: truncated AVI file: the RIFF 'AVI' chunk at byte 0 "
+        f'declares {len(data)} bytes but the file has {len(data) // 2} '
+        f'(50%); copy or encode it again (decoded {result.num_frames} '
+        'frames from it)')
+    with open(osp.join(result.out_dir, MARKER_NAME), encoding='utf-8') as f:
+        assert json.load(f)['warning'] == result.message
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import os.path as osp
 from typing import Dict, Optional
 
 from ..flow import FLOW_TMPL
+from ..video import VideoFileError, check_video_file
 
 #: Per source modality: mmaction2's ``modality`` string, the file-name
 #: template and first number of its frame folders, and the glob counting
@@ -40,15 +41,30 @@ SOURCE_DEFAULTS: Dict[str, dict] = {
 def count_video_frames(path: str) -> int:
     """Frame count of a video as its container reports it.
 
+    The file is checked first (:func:`fsat.datasets.video.
+    check_video_file`): a missing, empty or truncated video is a one-line
+    :class:`~fsat.datasets.video.VideoFileError` naming the file, raised
+    before any decoder opens it (a truncated MJPEG ``.avi`` crashes the
+    process inside mmaction2's ``DecordInit``). Every paired and detection
+    sample counts its frames before its pipeline decodes, so this check
+    guards training, validation and feature caching alike.
+
     decord (the decoder of mmaction2's ``DecordInit``) is asked first, so
     the count matches what it decodes; OpenCV's header count otherwise.
     """
+    check_video_file(path)
     try:
         import decord
     except ImportError:  # pragma: no cover - decord is a requirement
         decord = None
     if decord is not None:
-        return len(decord.VideoReader(path, num_threads=1))
+        try:
+            return len(decord.VideoReader(path, num_threads=1))
+        except Exception as e:  # decord raises its own DECORDError types
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[-1]
+            raise VideoFileError(
+                f'{path}: decord cannot open the video ({reason[:200]})'
+            ) from None
     import cv2
     cap = cv2.VideoCapture(path)
     try:
