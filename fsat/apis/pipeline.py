@@ -58,6 +58,8 @@ Example (see ``configs/pipelines/``)::
                  'randomness.seed': '{seed}'})]
 """
 import copy
+import dataclasses
+import difflib
 import gc
 import hashlib
 import inspect
@@ -81,6 +83,11 @@ from fsat.utils.cli import FsatUserError
 
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
 DONE = 'done.json'
+#: The fields a pipeline config may have (other names are its own
+#: variables, e.g. ``_finetune``; one close to a field is a typo).
+PIPELINE_FIELDS = ('stages', 'sweeps', 'recipe_grid', 'templates', 'prepare',
+                   'report_metric', 'select_metric', 'select_seeds',
+                   'budget_format', 'budget_label', 'work_dir')
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,7 @@ class Pipeline:
     def __init__(self, cfg: Config, work_dir: str, filename: str) -> None:
         self.filename = filename
         self.work_dir = work_dir
+        self._check_fields(cfg)
         self.report_metric = cfg.get('report_metric', 'acc/top1')
         # how the results show the budget axis (fsat.apis.summary)
         self.budget_format = cfg.get('budget_format')
@@ -202,6 +210,69 @@ class Pipeline:
         ]
         self._validate()
 
+    def _check_fields(self, cfg: Config) -> None:
+        """The shape of every pipeline field, one clear line each."""
+        where = self.filename
+
+        def fail(message: str) -> None:
+            raise FsatUserError(f'{where}: {message}')
+
+        def type_name(value: Any) -> str:
+            return type(value).__name__
+
+        for key in cfg.keys():
+            close = difflib.get_close_matches(
+                key, [k for k in PIPELINE_FIELDS if k not in cfg], 1, 0.8)
+            if close:
+                fail(f'unknown field {key!r}: did you mean {close[0]!r}?')
+        stages = cfg.get('stages')
+        if stages is None:
+            fail('the pipeline has no stages (stages = [dict(name=..., '
+                 'config=...), ...])')
+        if not isinstance(stages, (list, tuple)):
+            fail('stages must be a list of dict(name=..., config=...), got '
+                 f'a {type_name(stages)}')
+        for i, stage in enumerate(stages):
+            if not isinstance(stage, dict):
+                fail(f'stages[{i}] must be a dict(name=..., config=...), got '
+                     f'{stage!r:.80}')
+        for field_name, kind in (('sweeps', dict), ('templates', dict),
+                                 ('recipe_grid', (list, tuple)),
+                                 ('prepare', (list, tuple)),
+                                 ('select_seeds', (list, tuple))):
+            value = cfg.get(field_name)
+            if value is not None and not isinstance(value, kind):
+                fail(f'{field_name} must be a '
+                     f"{'dict' if kind is dict else 'list'}, got a "
+                     f'{type_name(value)}: {value!r:.80}')
+        for axis, values in (cfg.get('sweeps') or {}).items():
+            if not isinstance(values, (list, tuple)):
+                fail(f'sweep {axis!r} must be a list of values, got '
+                     f'{values!r:.80}')
+        for name, template in (cfg.get('templates') or {}).items():
+            if not isinstance(template, dict):
+                fail(f'template {name!r} must be a dict of stage fields, got '
+                     f'{template!r:.80}')
+        names = []
+        for i, recipe in enumerate(cfg.get('recipe_grid') or []):
+            if not isinstance(recipe, dict) or not isinstance(
+                    recipe.get('cfg_options', {}), dict):
+                fail(f'recipe_grid[{i}] must be dict(name=..., '
+                     f'cfg_options=dict(...)), got {recipe!r:.80}')
+            names.append(recipe.get('name'))
+        twice = sorted({n for n in names if n is not None
+                        and names.count(n) > 1})
+        if twice:
+            fail(f'two recipes are called {twice[0]!r}')
+        for i, step in enumerate(cfg.get('prepare') or []):
+            if not isinstance(step, dict):
+                fail(f'prepare[{i}] must be dict(type=..., ...), got '
+                     f'{step!r:.80}')
+        for field_name in ('report_metric', 'select_metric'):
+            value = cfg.get(field_name)
+            if value is not None and not isinstance(value, str):
+                fail(f'{field_name} must be a metric name, got {value!r}')
+
     def _apply_template(self, spec: dict) -> dict:
         """Fill a stage from its ``template`` (a name or a list of names,
         applied in order): later fields win, and ``cfg_options`` are
@@ -209,6 +280,12 @@ class Pipeline:
         names = spec.pop('template', None)
         if names is None:
             return spec
+        if not isinstance(names, (str, list, tuple)) or not all(
+                isinstance(n, str) for n in (
+                    [names] if isinstance(names, str) else names)):
+            raise FsatUserError(
+                f'{self.filename}: stage {spec.get("name")!r}: template '
+                f'must be a template name or a list of them, got {names!r}')
         merged: dict = dict(cfg_options={})
         for name in [names] if isinstance(names, str) else list(names):
             if name not in self.templates:
@@ -257,7 +334,34 @@ class Pipeline:
             raise FsatUserError(
                 f'{self.filename}: stage {spec["name"]!r} has unknown '
                 f'fields {sorted(unknown)}')
-        spec['sweep'] = tuple(spec.get('sweep', ()))
+        name = spec['name']
+        if not isinstance(name, str) or not name or not re.fullmatch(
+                r'[A-Za-z_][\w-]*', name):
+            raise FsatUserError(
+                f'{self.filename}: stage name {name!r} must be a word '
+                '(letters, digits, _ or -; it names a folder and '
+                'placeholders)')
+        if not isinstance(spec['config'], str):
+            raise FsatUserError(
+                f'{self.filename}: stage {name!r}: config must be a file '
+                f"name, got {spec['config']!r}")
+        sweep = spec.get('sweep', ())
+        if isinstance(sweep, str) or not isinstance(
+                sweep, (list, tuple)) or not all(
+                    isinstance(a, str) for a in sweep):
+            raise FsatUserError(
+                f'{self.filename}: stage {name!r}: sweep must be a list of '
+                f"sweep names, e.g. ['budget', 'seed'], got {sweep!r}")
+        if not isinstance(spec.get('cfg_options') or {}, dict):
+            raise FsatUserError(
+                f'{self.filename}: stage {name!r}: cfg_options must be a '
+                f"dict, got {spec['cfg_options']!r:.80}")
+        for flag in ('select_recipe', 'test_only'):
+            if not isinstance(spec.get(flag, False), bool):
+                raise FsatUserError(
+                    f'{self.filename}: stage {name!r}: {flag} must be True '
+                    f'or False, got {spec[flag]!r}')
+        spec['sweep'] = tuple(sweep)
         spec['cfg_options'] = dict(spec.get('cfg_options') or {})
         if spec.get('init_from') is not None:
             spec['init_from'] = self._parse_init_from(spec['name'],
@@ -509,9 +613,24 @@ def load_pipeline(path: str,
     """
     if not osp.isfile(path):
         raise FsatUserError(f'pipeline config does not exist: {path}')
-    cfg = Config.fromfile(path)
+    try:
+        with open(path, encoding='utf-8') as f:
+            compile(f.read(), path, 'exec')
+    except SyntaxError as e:
+        raise FsatUserError(f'{path}: syntax error at line {e.lineno}: '
+                            f'{e.msg}') from None
+    except UnicodeDecodeError as e:
+        raise FsatUserError(f'{path}: not a UTF-8 text file ({e})') from None
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as e:  # the file's own code failed (a NameError, ...)
+        raise FsatUserError(f'{path}: cannot be read as a config: '
+                            f'{type(e).__name__}: {e}') from None
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (TypeError, KeyError, ValueError) as e:
+            raise FsatUserError(f'{path}: --cfg-options: {e}') from None
     name = osp.splitext(osp.basename(path))[0]
     work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', name)
     return Pipeline(cfg, work_dir, path)
@@ -640,17 +759,55 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     return record
 
 
-def preflight(pipeline: Pipeline, runs: Sequence[Run],
-              check_data: bool = True) -> None:
-    """Load every run's config, and build each distinct training set.
+def check_configs(pipeline: Pipeline, runs: Sequence[Run]) -> List[Config]:
+    """Resolve every run's config as it will run, before anything runs.
 
-    Catches unknown types, bad placeholders and impossible label budgets
-    (``k_per_class`` larger than the smallest class) before anything
-    trains.
+    Each config goes through :func:`fsat.apis.runner.load_config` with the
+    run's ``cfg_options`` (so an unknown type, a mistyped option key, a
+    validation set that overlaps the training picks are found now); a
+    checkpoint of an earlier stage, which does not exist yet, is a
+    stand-in path. A run whose recipe is selected later is checked with
+    every recipe of the grid.
+
+    Returns:
+        list[Config]: The resolved configs of ``runs`` (the first recipe's
+        for a run selected later).
+
+    Raises:
+        FsatUserError: Naming the pipeline file and the run.
     """
-    built = set()
+    configs = []
     for run in runs:
-        cfg = pipeline.resolve(run, dry=True)
+        recipes = pipeline.recipes if run.deferred else [run.recipe]
+        resolved = []
+        for recipe in recipes:
+            trial = dataclasses.replace(run, recipe=recipe, deferred=False)
+            try:
+                resolved.append(pipeline.resolve(trial, dry=True))
+            except FsatUserError as e:
+                raise FsatUserError(
+                    f'{pipeline.filename}: run {trial.label}: {e}') from None
+        configs.append(resolved[0])
+    return configs
+
+
+def preflight(pipeline: Pipeline, runs: Sequence[Run],
+              check_data: bool = True,
+              configs: Optional[Sequence[Config]] = None) -> None:
+    """Check every run's config, and build each distinct training set.
+
+    Catches unknown types and option keys, bad placeholders and impossible
+    label budgets (``k_per_class`` larger than the smallest class) before
+    anything trains (:func:`check_configs`).
+
+    Args:
+        configs (Sequence[Config], optional): ``check_configs(pipeline,
+            runs)`` when already computed.
+    """
+    if configs is None:
+        configs = check_configs(pipeline, runs)
+    built = set()
+    for run, cfg in zip(runs, configs):
         if not check_data or 'train_dataloader' not in cfg:
             continue
         dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
@@ -698,16 +855,18 @@ def run_pipeline(pipeline: Pipeline,
                  prepare: bool = True) -> List[dict]:
     """Run every stage that is not finished; return all records.
 
-    The ``prepare`` steps run first (unless ``prepare=False``, for a caller
-    that ran :func:`prepare_data` itself). Results are written to
-    ``<work_dir>/results.json`` after every run, so an interrupted pipeline
-    keeps what it finished.
+    Every run's config is resolved and checked first (:func:`check_configs`,
+    before any data is prepared); then the ``prepare`` steps run (unless
+    ``prepare=False``, for a caller that ran :func:`prepare_data` itself)
+    and every distinct training set is built (:func:`preflight`). Results
+    are written to ``<work_dir>/results.json`` after every run, so an
+    interrupted pipeline keeps what it finished.
     """
+    runs = pipeline.plan()
+    configs = check_configs(pipeline, runs)
     if prepare:
         prepare_data(pipeline)
-    runs = pipeline.plan()
-    preflight(pipeline, [r for r in runs if not r.deferred],
-              check_data=check_data)
+    preflight(pipeline, runs, check_data=check_data, configs=configs)
     records: List[dict] = []
     print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
               logger='current')

@@ -543,3 +543,120 @@ def test_bad_init_from(tmp_path, init, message):
         tmp_path, "stages = [dict(name='teacher', config='{c}'),\n"
         f"          dict(name='a', config='{{c}}', init_from={init})]\n")
     assert error.startswith(f'{pipe}: {message}')
+
+
+def test_a_mistyped_key_in_a_later_stage_ends_the_tool_before_any_run(
+        tmp_path):
+    """Every run's config is resolved through load_config (which rejects
+    unknown ``cfg_options`` keys) before the first run and before the
+    ``prepare`` steps: no work dir is made, nothing trains."""
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "sweeps = dict(seed=[0, 1])\n"
+        f"stages = [dict(name='teacher', config='{c}'),\n"
+        f"          dict(name='student', config='{c}', sweep=['seed'],\n"
+        "               cfg_options={'load_from': '{teacher.checkpoint}',\n"
+        "                            'randomness.seed': '{seed}',\n"
+        "                            'train_cfg.max_iter': 3})]\n")
+    work = tmp_path / 'w'
+    proc = run_tool('run_pipeline.py', [str(pipe), '--work-dir', str(work)])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f'fsat run_pipeline: error: {pipe}: run student [seed0]: ')
+    assert "'train_cfg.max_iter'" in last
+    assert 'Traceback' not in proc.stderr
+    assert not work.exists()
+
+
+def test_a_recipe_selected_later_is_checked_with_every_recipe(tmp_path):
+    """Runs whose recipe the grid selects later (select_seeds) are checked
+    with each recipe of the grid before anything runs."""
+    from fsat.apis.pipeline import check_configs
+    c = _stage_config(tmp_path / 'c.py')
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text(
+        "sweeps = dict(seed=[0, 1])\nselect_seeds = [0]\n"
+        "recipe_grid = [dict(name='a', cfg_options={\n"
+        "    'optim_wrapper.optimizer.lr': 0.1}),\n"
+        "               dict(name='b', cfg_options={\n"
+        "    'optim_wrapper.optimizer.lrr': 0.2})]\n"
+        f"stages = [dict(name='s', config='{c}', sweep=['seed'],\n"
+        "               select_recipe=True)]\n")
+    pipeline = load_pipeline(str(pipe), str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    assert [r.deferred for r in runs] == [False, False, True]
+    with pytest.raises(FsatUserError) as e:
+        check_configs(pipeline, runs[2:])
+    assert str(e.value).startswith(f'{pipe}: run s [seed1_b]: ')
+    assert 'optim_wrapper.optimizer.lrr' in str(e.value)
+
+
+@pytest.mark.parametrize('text,message', [
+    ("stages = [dict(name='a', config='{c}')\nsweeps = dict(\n",
+     'syntax error at line 1: '),
+    ("x = 1\nstages = [dict(name='a' config='{c}')]\n",
+     'syntax error at line 2: invalid syntax. Perhaps you forgot a comma?'),
+    ("stages = undefined_name\n",
+     "cannot be read as a config: NameError: name 'undefined_name' is not "
+     'defined'),
+    ("stages = dict(a=dict(name='a', config='{c}'))\n",
+     'stages must be a list of dict(name=..., config=...), got a ConfigDict'),
+    ("stages = ['{c}']\n", "stages[0] must be a dict(name=..., config=...), "
+     "got '"),
+    ("stage = [dict(name='a', config='{c}')]\n",
+     "unknown field 'stage': did you mean 'stages'?"),
+    ("sweep = dict(seed=[0])\nstages = [dict(name='a', config='{c}')]\n",
+     "unknown field 'sweep': did you mean 'sweeps'?"),
+    ("sweeps = dict(seed=0)\nstages = [dict(name='a', config='{c}')]\n",
+     "sweep 'seed' must be a list of values, got 0"),
+    ("sweeps = [0, 1]\nstages = [dict(name='a', config='{c}')]\n",
+     'sweeps must be a dict, got a list: [0, 1]'),
+    ("sweeps = dict(seed=[0])\n"
+     "stages = [dict(name='a', config='{c}', sweep='seed')]\n",
+     "stage 'a': sweep must be a list of sweep names, e.g. ['budget', "
+     "'seed'], got 'seed'"),
+    ("stages = [dict(name='a', config='{c}', cfg_options=['x=1'])]\n",
+     "stage 'a': cfg_options must be a dict, got ['x=1']"),
+    ("stages = [dict(name='a b', config='{c}')]\n",
+     "stage name 'a b' must be a word"),
+    ("stages = [dict(name='a', config=3)]\n",
+     "stage 'a': config must be a file name, got 3"),
+    ("stages = [dict(name='a', config='{c}', test_only='yes')]\n",
+     "stage 'a': test_only must be True or False, got 'yes'"),
+    ("stages = [dict(name='a', config='{c}'), dict(name='a', config='{c}')]"
+     "\n", "two stages are called 'a'"),
+    ("stages = [dict(config='{c}')]\n", "a stage has no 'name'"),
+    ("stages = [dict(name='a')]\n", "a stage has no 'config'"),
+    ("sweeps = dict(seed=[0])\n"
+     "stages = [dict(name='a', config='{c}', sweep=['sed'])]\n",
+     "stage 'a' sweeps 'sed', which is not in sweeps ['seed']"),
+    ("recipe_grid = [dict(name='r', cfg_options={}), dict(name='r')]\n"
+     "stages = [dict(name='a', config='{c}')]\n",
+     "two recipes are called 'r'"),
+    ("recipe_grid = dict(name='r')\nstages = [dict(name='a', config='{c}')]"
+     "\n", "recipe_grid must be a list, got a ConfigDict"),
+    ("templates = dict(t=dict(sweep=[]))\n"
+     "stages = [dict(name='a', config='{c}', template=3)]\n",
+     "stage 'a': template must be a template name or a list of them, got 3"),
+    ("templates = dict(t=[1])\nstages = [dict(name='a', config='{c}')]\n",
+     "template 't' must be a dict of stage fields, got [1]"),
+    ("stages = []\n", 'the pipeline has no stages'),
+    ("prepare = [3]\nstages = [dict(name='a', config='{c}')]\n",
+     'prepare[0] must be dict(type=..., ...), got 3'),
+])
+def test_malformed_pipeline_is_one_line_naming_the_file(
+        tmp_path, text, message):
+    pipe, error = _load_error(tmp_path, text)
+    assert error.startswith(f'{pipe}: {message}'), error
+
+
+def test_syntax_error_through_the_tool_names_file_and_line(tmp_path):
+    pipe = tmp_path / 'pipe.py'
+    pipe.write_text("sweeps = dict(seed=[0])\nstages = [dict(name='a',,)]\n")
+    proc = run_tool('run_pipeline.py', [str(pipe)])
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f'fsat run_pipeline: error: {pipe}: syntax error at line 2: '
+        'invalid syntax']
