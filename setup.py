@@ -6,9 +6,11 @@ is deliberately *not* an install requirement: an unpinned ``torch`` makes pip
 download a CUDA build of several GB. Install it first (``make test`` and
 ``make demo`` do so through ``tools/misc/ensure_deps.py``).
 """
+import os
 import os.path as osp
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -60,6 +62,32 @@ def _full_mmcv_installed() -> bool:
         return False
 
 
+class BuildPyWithConfigs(build_py):
+    """``build_py`` that also ships the configs as ``fsat/.mim/configs``.
+
+    There ``fsat::<path>`` finds them in an installed (not editable) fsat
+    (``fsat/utils/config_paths.py``); an editable install reads the
+    checkout's ``configs/`` directly, so nothing is copied for it. Our
+    equivalent of OpenMMLab's ``add_mim_extension``, which links or copies
+    the same folder from ``setup.py``.
+    """
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        source = osp.join(HERE, 'configs')
+        target = osp.join(self.build_lib, 'fsat', '.mim', 'configs')
+        for folder, _, files in os.walk(source):
+            for name in sorted(files):
+                if not name.endswith('.py'):
+                    continue
+                rel = osp.relpath(osp.join(folder, name), source)
+                self.mkpath(osp.dirname(osp.join(target, rel)))
+                self.copy_file(
+                    osp.join(folder, name), osp.join(target, rel))
+
+
 if __name__ == '__main__':
     with open(osp.join(HERE, 'README.md'), encoding='utf-8') as f:
         long_description = f.read()
@@ -84,4 +112,5 @@ if __name__ == '__main__':
             'tests': parse_requirements('requirements/tests.txt'),
         },
         zip_safe=False,
+        cmdclass={'build_py': BuildPyWithConfigs},
     )

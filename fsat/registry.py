@@ -18,7 +18,12 @@ More details on registries: https://mmengine.readthedocs.io/en/latest/advanced_t
 """  # noqa: E501
 import mmaction.registry as mmaction_registry
 import mmengine.registry as mmengine_registry
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope, Registry, init_default_scope
+
+from fsat.utils import config_paths
+
+# configs read after this may name fsat's configs as 'fsat::<path>'
+config_paths.install()
 
 
 class FsatRegistry(Registry):
@@ -41,6 +46,20 @@ class FsatRegistry(Registry):
         super().import_from_location()
         from fsat.utils.plugins import load_plugins
         load_plugins()
+
+    def build(self, cfg: dict, *args, **kwargs):
+        """Build ``cfg``; first make ``'fsat'`` the default scope if none is.
+
+        Objects built here build their parts through MMEngine's root nodes
+        (a recognizer its ``data_preprocessor``, a dataset its transforms),
+        which find mmaction2's and fsat's types only through the default
+        scope. Without this, ``MODELS.build`` from Python needed
+        ``init_default_scope('fsat')`` first; a scope that is already set
+        (by a runner, or by the user) is kept.
+        """
+        if DefaultScope.get_current_instance() is None:
+            init_default_scope(self.scope)
+        return super().build(cfg, *args, **kwargs)
 
 
 def _node(name: str, parent: str, locations=()) -> FsatRegistry:

@@ -10,7 +10,7 @@ _base_ = [
     '../_base_/models/r3d18_depth.py', '../_base_/datasets/ntu_rgbd.py',
     '../_base_/schedules/sgd_epoch.py'
 ]
-teacher_config = 'configs/teachers/flow_r3d18_ntu120m60.py'
+teacher_config = '{{ fileDirname }}/../teachers/flow_r3d18_ntu120m60.py'
 teacher_source = 'flow'
 granularity = 'video'
 _train = dict(benchmark='ntu60_xview', split='train')

@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/models/r3d18_slim_depth.py',
     '../_base_/datasets/synthetic_ntu.py', '../_base_/schedules/sgd_iter.py'
 ]
-teacher_config = 'configs/teachers/flow_r3d18_synth.py'
+teacher_config = '{{ fileDirname }}/../teachers/flow_r3d18_synth.py'
 granularity = 'video'
 _target = dict(
     benchmark='ntu60_xview', split='train',

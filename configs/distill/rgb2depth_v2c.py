@@ -1,7 +1,7 @@
 # Video-to-clip transfer from the RGB teacher (NTU-120-minus-60) to the
 # depth student; otherwise as flow2depth_v2c.py.
 _base_ = ['./flow2depth_v2c.py']
-teacher_config = 'configs/teachers/rgb_r3d18_ntu120m60.py'
+teacher_config = '{{ fileDirname }}/../teachers/rgb_r3d18_ntu120m60.py'
 teacher_source = 'rgb'
 model = dict(teacher=dict(config=teacher_config))
 custom_hooks = [

@@ -2,7 +2,7 @@
 # 3D-ResNet-18 depth student: a linear projection of the student feature to
 # the teacher's size (the FSAT paper's rule when the dimensions differ).
 _base_ = ['./rgb2depth_v2c.py']
-teacher_config = 'configs/teachers/rgb_resnext101_ntu120m60.py'
+teacher_config = '{{ fileDirname }}/../teachers/rgb_resnext101_ntu120m60.py'
 model = dict(
     teacher=dict(config=teacher_config),
     connector=dict(

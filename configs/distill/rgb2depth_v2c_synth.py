@@ -3,7 +3,7 @@
 # video-to-clip, cosine, teacher features cached. Otherwise as
 # flow2depth_v2c_synth.py. Variants: rgb2depth_vc_synth.py.
 _base_ = ['./flow2depth_v2c_synth.py']
-teacher_config = 'configs/teachers/rgb_r3d18_synth.py'
+teacher_config = '{{ fileDirname }}/../teachers/rgb_r3d18_synth.py'
 model = dict(teacher=dict(config=teacher_config, modality='rgb_video'))
 # the RGB teacher's features of the unlabeled TARGET videos, cached
 custom_hooks = [{{_base_.rgb_teacher_cache}}]

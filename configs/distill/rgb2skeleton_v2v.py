@@ -1,7 +1,7 @@
 # Video-to-video transfer from the RGB teacher to the ST-GCN skeleton
 # student; otherwise as flow2skeleton_v2v.py.
 _base_ = ['./flow2skeleton_v2v.py']
-teacher_config = 'configs/teachers/rgb_r3d18_ntu120m60.py'
+teacher_config = '{{ fileDirname }}/../teachers/rgb_r3d18_ntu120m60.py'
 model = dict(teacher=dict(config=teacher_config))
 custom_hooks = [
     dict(

@@ -6,7 +6,7 @@
 #       model.streams.rgb_taught.checkpoint=<rgb-taught fine-tuned ckpt> \
 #       model.streams.flow_taught.checkpoint=<flow-taught fine-tuned ckpt>
 _base_ = ['./depth_r3d18_ntu60_xview.py']
-_stream = 'configs/finetune/depth_r3d18_ntu60_xview.py'
+_stream = '{{ fileDirname }}/depth_r3d18_ntu60_xview.py'
 model = dict(
     _delete_=True,
     type='LateFusionRecognizer',

@@ -1,9 +1,10 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Config loading and runner construction shared by the tools."""
+import logging
 import os
 import os.path as osp
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -11,10 +12,14 @@ from mmengine.runner import Runner
 
 import fsat.engine  # DeviceAgnosticDDP, init_dist, checkpoint loader
 from fsat.datasets.subsets import check_disjoint_subsets
+from fsat.utils import config_paths
 from fsat.utils.cli import FsatUserError
-from fsat.utils.config_check import check_config_types
+from fsat.utils.config_check import check_cfg_option_keys, check_config_types
 
 DDP_WRAPPER = 'DeviceAgnosticDDP'
+
+# ``fsat::`` (and any ``<package>::``) bases resolve without pkg_resources
+config_paths.install()
 
 
 def load_config(path: str,
@@ -25,7 +30,14 @@ def load_config(path: str,
     * a missing file or a syntax error is one clear line;
     * the current directory is importable, so ``custom_imports`` finds a
       package next to where the tool is run (as ``python -m`` would);
-    * ``--cfg-options`` are merged;
+    * ``_base_`` entries may name installed configs: ``'fsat::a/b.py'``
+      (:mod:`fsat.utils.config_paths`);
+    * ``--cfg-options`` are merged (:func:`merge_cfg_options`): a key that
+      names no field of the config is an error unless it starts with ``+``,
+      and ``data_root=<folder>`` re-points every dataset of the config;
+    * config files named inside the model (a teacher's or a stream's
+      ``config=``) are resolved against the config's folder
+      (:func:`resolve_config_references`);
     * ``default_scope`` defaults to ``'fsat'``, so fsat and mmaction2 types
       both resolve in configs that do not inherit fsat's runtime;
     * every ``type`` is checked against the registries (``check_types``);
@@ -53,7 +65,8 @@ def load_config(path: str,
         raise FsatUserError(f'{path}: syntax error at line {e.lineno}: '
                             f'{e.msg}') from e
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_cfg_options(cfg, cfg_options, path)
+    resolve_config_references(cfg, osp.dirname(osp.abspath(path)))
     cfg.setdefault('default_scope', 'fsat')
     if check_types:
         check_config_types(cfg, path)
@@ -62,6 +75,107 @@ def load_config(path: str,
     except ValueError as e:
         raise FsatUserError(str(e)) from None
     return cfg
+
+
+def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
+    """Merge ``--cfg-options`` into ``cfg``, refusing unknown keys.
+
+    * every key must name an existing field (``train_cfg.max_iters``,
+      ``model.backbone.depth``, ``param_scheduler.0.T_max``); a mistyped one
+      is a one-line error with the closest existing keys. A key written
+      ``+a.b`` adds ``a.b`` on purpose (the ``+`` is dropped). Fields the
+      MMEngine runner reads (``custom_hooks``, ``randomness``, ...) may be
+      set where the config has none;
+    * ``data_root=<folder>``: every string of the config that is the old
+      ``data_root`` or a path below it is moved below ``<folder>``, so the
+      datasets (which copied ``data_root`` when the file was read) follow.
+
+    Args:
+        cfg (Config): The config; modified in place.
+        options (dict): Key (dotted path) -> value.
+        filename (str): The config file, for messages.
+    """
+    plain = {}
+    data = cfg.to_dict()
+    for key, value in options.items():
+        key = str(key)
+        if key.startswith('+'):
+            key = key[1:]
+        else:
+            check_cfg_option_keys(data, key, filename)
+        plain[key] = value
+    old_root = cfg.get('data_root')
+    try:
+        cfg.merge_from_dict(plain)
+    except (TypeError, KeyError) as e:  # e.g. a dict set below a list
+        raise FsatUserError(f'{filename}: --cfg-options: {e}') from e
+    new_root = cfg.get('data_root')
+    if ('data_root' in plain and isinstance(old_root, str) and old_root
+            and isinstance(new_root, str) and new_root != old_root):
+        for key, value in list(cfg.items()):
+            if key != 'data_root':
+                cfg[key] = _rebase(value, old_root, new_root)
+
+
+def _rebase(node: Any, old: str, new: str) -> Any:
+    """``node`` with strings ``old`` / ``old/...`` moved to ``new``."""
+    if isinstance(node, str):
+        if node == old:
+            return new
+        if node.startswith(old.rstrip('/') + '/'):
+            return new.rstrip('/') + node[len(old.rstrip('/')):]
+        return node
+    if isinstance(node, dict):
+        for key in list(node.keys()):
+            node[key] = _rebase(node[key], old, new)
+        return node
+    if isinstance(node, list):
+        return [_rebase(v, old, new) for v in node]
+    if isinstance(node, tuple):
+        return tuple(_rebase(v, old, new) for v in node)
+    return node
+
+
+def resolve_config_references(cfg: Config, config_dir: str) -> None:
+    """Make every ``config=`` path inside ``cfg.model`` usable from anywhere.
+
+    A teacher's or a late-fusion stream's ``config`` names another config
+    file: ``'<package>::<path>'``, an absolute path, or a path relative to
+    ``config_dir`` (the folder of the config being loaded). A relative path
+    that exists only relative to the working directory (how fsat read such
+    paths before) still works, with a warning. Files meant to be inherited
+    should write ``'{{ fileDirname }}/...'``, which MMEngine expands in the
+    file that holds it (fsat's shipped configs do).
+
+    Args:
+        cfg (Config): The loaded config; modified in place.
+        config_dir (str): Folder of the config file.
+    """
+
+    def visit(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = f'{where}.{key}'
+                if key == 'config' and isinstance(value, str) and value:
+                    resolved = config_paths.resolve_config_reference(
+                        value, config_dir)
+                    if resolved == value and not (osp.isabs(value)
+                                                  or '::' in value):
+                        print_log(
+                            f'{here}={value!r} is read relative to the '
+                            f'working directory; write it relative to the '
+                            f'config file ({config_dir}) instead',
+                            logger='current',
+                            level=logging.WARNING)
+                    node[key] = resolved
+                else:
+                    visit(value, here)
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                visit(value, f'{where}.{i}')
+
+    if isinstance(cfg.get('model'), dict):
+        visit(cfg.model, 'model')
 
 
 def default_work_dir(config_path: str) -> str:

@@ -5,7 +5,7 @@ from typing import Any, Iterator, Set, Tuple
 import mmengine.registry as mmengine_registry
 from mmengine.registry import Registry
 
-from fsat.utils.cli import FsatUserError, did_you_mean
+from fsat.utils.cli import FsatUserError, did_you_mean, suggest
 
 
 def _root_registries() -> Iterator[Registry]:
@@ -75,3 +75,93 @@ def check_config_types(cfg: Any, filename: str = 'the config') -> None:
                 f'{filename}: {path}={type_name!r} is not a registered type.'
                 + did_you_mean(type_name, names) +
                 ' Register it, or import its module with custom_imports.')
+
+
+#: Top-level fields the MMEngine runner (and fsat's tools) read, which a
+#: ``--cfg-options`` key may set although the config does not have them.
+RUNNER_FIELDS = frozenset(
+    ('model', 'work_dir', 'train_dataloader', 'val_dataloader',
+     'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+     'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+     'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+     'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+     'visualizer', 'default_scope', 'randomness', 'experiment_name',
+     'model_wrapper_cfg', 'compile', 'runner_type', 'custom_imports'))
+
+
+def _dotted_keys(node: Any, prefix: str = '') -> Iterator[str]:
+    if isinstance(node, dict):
+        items = ((str(k), v) for k, v in node.items())
+    elif isinstance(node, (list, tuple)):
+        items = ((str(i), v) for i, v in enumerate(node))
+    else:
+        return
+    for key, value in items:
+        path = f'{prefix}.{key}' if prefix else key
+        yield path
+        yield from _dotted_keys(value, path)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def check_cfg_option_keys(cfg: Any, key: str,
+                          filename: str = 'the config') -> None:
+    """Fail with one line if ``--cfg-options`` ``key`` names no field.
+
+    ``key`` is a dotted path (``train_cfg.max_iters``), whose parts may be
+    list indices (``param_scheduler.0.T_max``). Every part must exist, so a
+    mistyped key is not silently added as a new field that nothing reads.
+    A top-level field of :data:`RUNNER_FIELDS` the config lacks may be set
+    (with anything below it); the last part may be ``_delete_``. New keys
+    are added on purpose with a ``+`` prefix (handled by the caller).
+
+    Args:
+        cfg (Config | dict): The config before the options are merged.
+        key (str): The option's key, without ``+``.
+        filename (str): Config file named in the message.
+    """
+    if not isinstance(cfg, dict) and hasattr(cfg, 'to_dict'):
+        cfg = cfg.to_dict()  # a Config; merge_cfg_options passes a dict
+    parts = key.split('.')
+    if any(not p for p in parts):
+        raise FsatUserError(f'{filename}: --cfg-options key {key!r} has an '
+                            'empty part')
+    if parts[0] not in cfg and parts[0] in RUNNER_FIELDS:
+        return
+    node = cfg
+    for depth, part in enumerate(parts):
+        done = '.'.join(parts[:depth])
+        if isinstance(node, dict):
+            if part in node:
+                node = node[part]
+                continue
+            if part == '_delete_' and depth == len(parts) - 1:
+                return
+            close = [
+                f'{done}.{k}' if done else k
+                for k in suggest(part, [str(k) for k in node])
+            ]
+        elif isinstance(node, (list, tuple)):
+            if part.lstrip('-').isdigit() and -len(node) <= int(part) < len(
+                    node):
+                node = node[int(part)]
+                continue
+            raise FsatUserError(
+                f'{filename}: --cfg-options {key}: {done} is a list of '
+                f'{len(node)} item(s); {part!r} is not an index of it')
+        else:
+            raise FsatUserError(
+                f'{filename}: --cfg-options {key}: {done} is '
+                f'{_short(node)}, not a dict; set {done} itself')
+        if not close:  # the right name at another place?
+            close = sorted(k for k in _dotted_keys(cfg)
+                           if k.rsplit('.', 1)[-1] == parts[-1])[:3]
+        hint = (' Did you mean ' + ' or '.join(repr(c) for c in close) +
+                '?') if close else ''
+        raise FsatUserError(
+            f'{filename}: --cfg-options {key}: the config has no field '
+            f"{'.'.join(parts[:depth + 1])!r}.{hint} Write +{key}=... to "
+            'add a new field on purpose.')

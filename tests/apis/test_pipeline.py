@@ -39,7 +39,7 @@ stages = [
              'load_from': '{{teacher.checkpoint}}',
              'train_dataloader.dataset.num_samples': '{{budget}}',
              'randomness.seed': '{{seed}}',
-             'experiment_tag': 'k{{budget}}-s{{seed}}'}}),
+             '+experiment_tag': 'k{{budget}}-s{{seed}}'}}),
     dict(name='scratch', config='{finetune}', method='from scratch',
          sweep=['budget', 'seed'],
          cfg_options={{
@@ -210,10 +210,10 @@ def test_unbuildable_training_data_fails_before_any_run(
     text = PIPELINE.format(
         teacher=osp.join(root, 'teacher.py'),
         finetune=osp.join(root, 'finetune.py')).replace(
-            "'randomness.seed': '{seed}',\n             'experiment_tag'",
+            "'randomness.seed': '{seed}',\n             '+experiment_tag'",
             "'train_dataloader.dataset.num_classes': 99,\n"
             "             'randomness.seed': '{seed}',\n"
-            "             'experiment_tag'")
+            "             '+experiment_tag'")
     bad_path = tmp_path / 'bad.py'
     bad_path.write_text(text)
     pipeline = load_pipeline(str(bad_path), str(tmp_path / 'w'))

@@ -8,7 +8,11 @@
 # crops and rescaling of the small person kept it near chance within 1,000
 # iterations: 21% against 43% without; docs/synthetic_world.md).
 # No horizontal flip: the world has left/right classes.
-data_root = 'data/synthetic_demo/ntu'
+# The world (the folder tools/data/synthesize.py writes, holding ntu/ and
+# pku_mmd/) is data/synthetic_demo below the working directory, or
+# FSAT_SYNTH_ROOT=/path/to/world in the environment; --cfg-options
+# data_root=<world>/ntu also works (docs/get_started.md).
+data_root = '{{$FSAT_SYNTH_ROOT:data/synthetic_demo}}/ntu'
 num_classes = 10  # K of the preset (demo: 10; tiny: 3)
 target_classes = list(range(1, num_classes + 1))  # A001..A00K
 source_classes = list(range(61, 61 + num_classes))  # A061..A(60+K)

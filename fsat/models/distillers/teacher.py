@@ -10,6 +10,7 @@ from mmengine.runner import load_state_dict
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from fsat.models.errors import ModelConfigError
+from fsat.utils.cli import FsatUserError
 
 __all__ = ['TeacherSpec', 'load_teacher_checkpoint', 'parse_teachers']
 
@@ -77,7 +78,10 @@ def resolve_teacher_model(name: str,
     """Replace ``config=<teacher's training config>`` by its ``model``.
 
     Naming the config the teacher was trained with (instead of repeating
-    its model) guarantees that the model matches the checkpoint.
+    its model) guarantees that the model matches the checkpoint. The path
+    may be ``'fsat::teachers/<name>.py'`` (a config installed with fsat);
+    fsat's tools have already made a relative path absolute, relative to
+    the folder of the config that names it (see ``docs/get_started.md``).
 
     Args:
         name (str): The model's name, for messages.
@@ -94,10 +98,20 @@ def resolve_teacher_model(name: str,
     if 'model' in cfg:
         raise ModelConfigError(
             f'{group}.{name}: give model or config, not both')
+    from mmengine.config import Config
+
+    from fsat.utils import config_paths
+    config_paths.install()
+    if isinstance(path, str) and config_paths.SEP in path:
+        # 'fsat::teachers/x.py'; fsat's tools resolve relative paths against
+        # the config file (fsat.apis.load_config), others are read as given
+        try:
+            path = config_paths.package_config_path(path)
+        except FsatUserError as e:
+            raise ModelConfigError(f'{group}.{name}.config: {e}') from None
     if not osp.isfile(path):
         raise ModelConfigError(
             f'{group}.{name}.config does not exist: {path}')
-    from mmengine.config import Config
     cfg['model'] = Config.fromfile(path).model.to_dict()
     return cfg
 
