@@ -21,6 +21,7 @@ from collections import OrderedDict
 
 import torch
 
+from fsat.engine.checkpoint import load_local_checkpoint
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -39,24 +40,24 @@ def parse_args() -> argparse.Namespace:
 
 def load_state_dict(path: str) -> tuple:
     """``(state_dict, meta)`` of a checkpoint file."""
-    if not osp.isfile(path):
+    if not osp.exists(path):
         raise FsatUserError(f'checkpoint does not exist: {path}')
-    try:
-        # a runner checkpoint also pickles the message hub and numpy
-        # values, which torch >= 2.6 refuses without weights_only=False
-        # (as fsat.engine.checkpoint): load only files you trust
-        checkpoint = torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e:  # not a torch file at all
-        raise FsatUserError(f'cannot read checkpoint {path}: {e}') from e
+    # names the file on a truncated, damaged or non-torch file; reads a
+    # runner checkpoint's message hub and numpy values, which torch >= 2.6
+    # refuses without weights_only=False: load only files you trust
+    checkpoint = load_local_checkpoint(path, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise FsatUserError(f'{path} is not a checkpoint dict')
     state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict):
+        raise FsatUserError(f'{path}: its state_dict is a '
+                            f'{type(state_dict).__name__}, not a dict')
     meta = checkpoint.get('meta') if 'state_dict' in checkpoint else None
     # a checkpoint saved from a DDP-wrapped model
     state_dict = OrderedDict((re.sub(r'^module\.', '', k), v)
                              for k, v in state_dict.items()
                              if isinstance(v, torch.Tensor))
-    return state_dict, dict(meta or {})
+    return state_dict, dict(meta) if isinstance(meta, dict) else {}
 
 
 def strip_prefix(state_dict: dict, prefix: str, path: str) -> OrderedDict:
@@ -76,6 +77,9 @@ def strip_prefix(state_dict: dict, prefix: str, path: str) -> OrderedDict:
 
 def main() -> None:
     args = parse_args()
+    if osp.isdir(args.out):
+        raise FsatUserError(f'{args.out} is a directory; give the path of '
+                            f'the file to write, e.g. {args.out}/student.pth')
     state_dict, meta = load_state_dict(args.checkpoint)
     weights = strip_prefix(state_dict, args.prefix, args.checkpoint)
     meta['fsat_export'] = dict(

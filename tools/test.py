@@ -12,7 +12,10 @@ import os
 from mmengine.config import DictAction
 
 from fsat.apis import (
+    DatasetClassesCheckHook,
     build_runner,
+    check_checkpoint_matches,
+    check_required_fields,
     default_work_dir,
     load_config,
     require_file,
@@ -63,10 +66,7 @@ def merge_args(cfg, args) -> None:
         cfg.load_from = None
     else:
         cfg.load_from = require_file(args.checkpoint, 'checkpoint')
-    if not cfg.get('test_dataloader') or not cfg.get('test_evaluator'):
-        raise FsatUserError(
-            f'{args.config} has no test_dataloader/test_evaluator to test '
-            'with')
+    check_required_fields(cfg, args.config, 'test')
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise FsatUserError(
@@ -86,6 +86,11 @@ def main() -> None:
         return
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
+    if cfg.load_from:
+        # MMEngine loads non-strictly: another model's checkpoint would be
+        # tested with this model's initial weights
+        check_checkpoint_matches(runner.model, cfg.load_from, strict=True)
+    runner.register_hook(DatasetClassesCheckHook())
     runner.test()
     finalize_dist()
 

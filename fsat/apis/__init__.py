@@ -1,6 +1,12 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """High-level APIs: config loading, runner building, pipelines (see
 :mod:`fsat.apis.pipeline`) and streamed temporal detection."""
+from .checks import (
+                     DatasetClassesCheckHook,
+                     check_checkpoint_matches,
+                     check_dataset_classes,
+                     check_required_fields,
+)
 from .detection import detect_video, video_buffers
 from .runner import (
                      build_runner,
@@ -11,6 +17,8 @@ from .runner import (
 )
 
 __all__ = [
-    'build_runner', 'default_work_dir', 'detect_video', 'load_config',
+    'DatasetClassesCheckHook', 'check_checkpoint_matches',
+    'check_dataset_classes', 'check_required_fields', 'build_runner',
+    'default_work_dir', 'detect_video', 'load_config',
     'require_file', 'setup_launcher', 'video_buffers'
 ]

@@ -12,12 +12,20 @@ import os
 import re
 import sys
 import traceback
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional, Tuple
 
 
 class FsatUserError(Exception):
     """An error caused by the user's input, reported as one line."""
 
+
+#: Exception types that, raised while reading data, mean bad data or a
+#: config that does not fit the data rather than a bug in fsat.
+DATA_ERRORS = (ValueError, OSError, EOFError)
+
+_WORKER = re.compile(r'^Caught (?P<type>\w+) in DataLoader worker process '
+                     r'(?P<worker>\d+)\.\s*\nOriginal Traceback')
+_EXC_LINE = re.compile(r'^(?P<type>[A-Za-z_][\w.]*)(?::(?: |$)|$)')
 
 _UNKNOWN_TYPE = re.compile(
     r"(?P<type>[\w.]+) is not in the (?:(?P<scope>\w+)::)?(?P<name>[\w ]+?) "
@@ -47,6 +55,12 @@ def describe_error(exc: BaseException) -> Optional[str]:
     Returns:
         str | None: The message to print, or None for a genuine bug.
     """
+    worker = worker_error(exc)
+    if worker is not None:
+        name, message, index = worker
+        if not _is_user_error_name(exc, name):
+            return None
+        return f'data loading failed in DataLoader worker {index}: {message}'
     if isinstance(exc, FsatUserError):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
@@ -70,7 +84,82 @@ def describe_error(exc: BaseException) -> Optional[str]:
     if isinstance(exc, ModuleNotFoundError):
         return (f'{text}. Make the package importable: pip install it, run '
                 'from its parent folder, or add that folder to PYTHONPATH.')
+    if isinstance(exc, DATA_ERRORS) and _raised_by_dataset(exc):
+        return f'{type(exc).__name__}: {_one_line(text) or repr(exc)}'
     return None
+
+
+def worker_error(exc: BaseException) -> Optional[Tuple[str, str, int]]:
+    """The original error of an exception re-raised from a DataLoader worker.
+
+    Args:
+        exc (BaseException): An exception caught in the main process.
+
+    Returns:
+        tuple | None: ``(type name, message, worker index)`` of the worker's
+        own exception, e.g. ``('ValueError', 'ValueError: Depth map x.png is
+        8-bit', 0)`` (an ``FsatUserError``'s message has no type name), or
+        None if ``exc`` does not come from a worker.
+    """
+    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ''
+    match = _WORKER.match(text)
+    if not match:
+        return None
+    lines = text[match.end():].rstrip().splitlines()
+    # the worker's exception is the last line that starts with its type
+    # (torch re-raises the same type when it can); else the last unindented
+    # line that looks like ``Name: message``
+    start = None
+    for want in (match.group('type'), None):
+        for i in range(len(lines) - 1, -1, -1):
+            found = _EXC_LINE.match(lines[i])
+            if found and (want is None or
+                          found.group('type').split('.')[-1] == want):
+                start = i
+                break
+        if start is not None:
+            break
+    if start is None:
+        return match.group('type'), match.group('type'), int(
+            match.group('worker'))
+    name = _EXC_LINE.match(lines[start]).group('type').split('.')[-1]
+    message = _one_line('\n'.join(lines[start:]))
+    if isinstance(exc, FsatUserError):
+        message = message.split(':', 1)[1].strip() or message
+    else:
+        message = name + message[len(_EXC_LINE.match(message).group('type')):]
+    return name, message, int(match.group('worker'))
+
+
+def _is_user_error_name(exc: BaseException, name: str) -> bool:
+    """Whether the worker's exception ``name`` is a user error: fsat's own
+    user errors, and the data errors :data:`DATA_ERRORS` (a worker only
+    reads data)."""
+    if isinstance(exc, FsatUserError):
+        return True
+    import builtins
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, DATA_ERRORS):
+        return True
+    return isinstance(exc, DATA_ERRORS) and type(exc).__name__ == name
+
+
+def _raised_by_dataset(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside dataset code (a ``dataset`` or
+    ``datasets`` package: fsat's, mmaction2's, MMEngine's)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        parts = tb.tb_frame.f_code.co_filename.replace('\\', '/').split('/')
+        if 'datasets' in parts[:-1] or 'dataset' in parts[:-1]:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its lines joined by spaces."""
+    return ' '.join(line.strip() for line in text.splitlines()
+                    if line.strip())
 
 
 def run_cli(main: Callable[[], object], prog: str) -> None:
@@ -93,8 +182,13 @@ def run_cli(main: Callable[[], object], prog: str) -> None:
         if message is None or debug:
             traceback.print_exc()
         if message is None:
-            message = (f'{type(exc).__name__}: {_first_line(exc)} '
-                       '(traceback above)')
+            worker = worker_error(exc)
+            first = (f'in DataLoader worker {worker[2]}: {worker[1]}'
+                     if worker else _first_line(exc))
+            message = f'{type(exc).__name__}: {first} (traceback above)'
+            if worker and worker[0] == type(exc).__name__:
+                message = f'{first} (traceback above)'
+
         print(f'fsat {prog}: error: {message}', file=sys.stderr)
         sys.exit(1)
 

@@ -1,10 +1,17 @@
 # Copyright (c) fsat contributors. All rights reserved.
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from fsat.registry import MODELS
-from fsat.utils.cli import FsatUserError, describe_error, did_you_mean, run_cli
+from fsat.utils.cli import (
+    FsatUserError,
+    describe_error,
+    did_you_mean,
+    run_cli,
+    worker_error,
+)
 from fsat.utils.config_check import check_config_types
 
 
@@ -94,3 +101,82 @@ def test_run_cli_keeps_the_traceback_of_a_bug(capsys):
     assert err.strip().splitlines()[-1] == (
         'fsat train: error: ZeroDivisionError: division by zero '
         '(traceback above)')
+
+
+class _FailingDataset(torch.utils.data.Dataset):
+    """Sample 1 raises ``error``."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        if index == 1:
+            raise self.error
+        return index
+
+
+def _worker_exception(error):
+    loader = torch.utils.data.DataLoader(
+        _FailingDataset(error), batch_size=2, num_workers=1)
+    with pytest.raises(Exception) as info:
+        list(loader)
+    return info.value
+
+
+def test_a_worker_data_error_is_one_line_with_the_worker_message():
+    exc = _worker_exception(
+        ValueError('Depth map /d/a.png is 8-bit\n(uint8)'))
+    # torch's own summary does not name the file
+    assert str(exc).startswith('Caught ValueError in DataLoader worker')
+    assert worker_error(exc) == (
+        'ValueError', 'ValueError: Depth map /d/a.png is 8-bit (uint8)', 0)
+    assert describe_error(exc) == (
+        'data loading failed in DataLoader worker 0: ValueError: Depth map '
+        '/d/a.png is 8-bit (uint8)')
+    exc = _worker_exception(FileNotFoundError('Cannot read /d/b.png'))
+    assert describe_error(exc).endswith(
+        'worker 0: FileNotFoundError: Cannot read /d/b.png')
+
+
+def test_a_worker_user_error_prints_its_message_only():
+    exc = _worker_exception(FsatUserError('/d/x.skeleton: empty file'))
+    assert describe_error(exc) == (
+        'data loading failed in DataLoader worker 0: /d/x.skeleton: empty '
+        'file')
+
+
+def test_a_worker_bug_keeps_its_traceback_and_names_the_message(capsys):
+    exc = _worker_exception(KeyError('frame_inds'))
+    assert describe_error(exc) is None
+
+    def main():
+        raise exc
+
+    with pytest.raises(SystemExit):
+        run_cli(main, prog='train')
+    err = capsys.readouterr().err
+    assert 'Traceback' in err
+    assert err.strip().splitlines()[-1] == (
+        "fsat train: error: in DataLoader worker 0: KeyError: 'frame_inds' "
+        '(traceback above)')
+
+
+def test_a_data_error_raised_by_dataset_code_is_one_line(tmp_path):
+    # code whose file is in a ``datasets`` package, as fsat's readers are
+    folder = tmp_path / 'datasets'
+    folder.mkdir()
+    source = ("def read(path):\n"
+              "    raise ValueError(f'{path}: truncated file')\n")
+    namespace = {}
+    exec(compile(source, str(folder / 'reader.py'), 'exec'), namespace)
+    with pytest.raises(ValueError) as info:
+        namespace['read']('/d/x.skeleton')
+    assert describe_error(info.value) == (
+        'ValueError: /d/x.skeleton: truncated file')
+    # the same error from anywhere else is a bug: traceback kept
+    with pytest.raises(ValueError) as info:
+        raise ValueError('/d/x.skeleton: truncated file')
+    assert describe_error(info.value) is None
