@@ -157,6 +157,47 @@ def test_depth_errors_name_the_file(tmp_path):
         LoadMaskedDepth()(depth_results(sizes, [8]))
 
 
+def _depth_error(folder, inds, cache_root=None):
+    with pytest.raises((ValueError, FileNotFoundError)) as err:
+        LoadMaskedDepth(cache_root=cache_root)(
+            dict(depth_results(folder, inds), total_frames=3))
+    return str(err.value)
+
+
+@pytest.mark.parametrize('cached', [False, True])
+def test_bad_depth_files_are_one_line_naming_the_file(tmp_path, cached):
+    """A missing frame, an empty, a truncated, a non-PNG and an 8-bit file:
+    each is one line naming the file and what is wrong, read directly or
+    through the frame cache."""
+    cache = str(tmp_path / 'cache') if cached else None
+    folder = tmp_path / 'S001C001P001R001A001'
+    folder.mkdir()
+    write_depth(str(folder), [np.full((4, 5), 900 + t, np.uint16)
+                              for t in range(3)])
+    good = (folder / 'MDepth-00000001.png').read_bytes()
+    second = folder / 'MDepth-00000002.png'
+    second.unlink()
+    path = str(second)
+    assert _depth_error(folder, [0, 1], cache) == (
+        f'Depth frame {path} is missing (its folder has 2 PNG files)')
+    second.write_bytes(b'')
+    assert _depth_error(folder, [0, 1], cache) == (
+        f'Depth map {path} is an empty file (0 bytes)')
+    second.write_bytes(good[:len(good) // 2])
+    assert _depth_error(folder, [0, 1], cache) == (
+        f'Depth map {path} ({len(good) // 2} bytes) is a PNG that does not '
+        'decode (corrupt or truncated)')
+    second.write_bytes(b'MDepth as text')
+    assert _depth_error(folder, [0, 1], cache) == (
+        f'Depth map {path} (14 bytes) is not an image (no PNG signature)')
+    assert cv2.imwrite(path, np.full((4, 5), 90, np.uint8))
+    assert _depth_error(folder, [0, 1], cache) == (
+        f'Depth map {path} is 8-bit (uint8); masked depth must be a 16-bit '
+        'PNG in millimetres')
+    assert _depth_error(tmp_path / 'gone', [0], cache) == (
+        f"Depth folder {tmp_path / 'gone'} does not exist")
+
+
 def test_replicate_depth():
     depth = np.array([[0, 500, 2500], [4500, 9000, 100]], np.float32)
     out = ReplicateDepth(mm_range=(500, 4500), scale=255)(

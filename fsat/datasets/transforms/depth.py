@@ -1,5 +1,6 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Load masked depth maps: 16-bit PNGs in millimetres, 0 = masked out."""
+import os
 import os.path as osp
 from typing import Dict, List, Optional
 
@@ -22,13 +23,32 @@ def read_depth_png(path: str) -> np.ndarray:
         np.ndarray: uint16 array (H, W).
 
     Raises:
-        FileNotFoundError: If the file is missing or not an image.
-        ValueError: If it is not a 16-bit single-channel image (e.g. an
+        FileNotFoundError: If the file is missing (one line naming it and
+            how many frames its folder has).
+        ValueError: If it is empty, not a decodable image (corrupt or
+            truncated), or not a 16-bit single-channel image (e.g. an
             8-bit PNG, whose values are not millimetres).
     """
-    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if not osp.isfile(path):
+        folder = osp.dirname(path)
+        if not osp.isdir(folder):
+            raise FileNotFoundError(f'Depth frame {path} is missing: its '
+                                    'folder does not exist')
+        count = len([f for f in os.listdir(folder)
+                     if f.lower().endswith('.png')])
+        raise FileNotFoundError(f'Depth frame {path} is missing (its folder '
+                                f'has {count} PNG files)')
+    size = osp.getsize(path)
+    if size == 0:
+        raise ValueError(f'Depth map {path} is an empty file (0 bytes)')
+    with open(path, 'rb') as f:
+        data = np.frombuffer(f.read(), np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if img is None:
-        raise FileNotFoundError(f'Cannot read depth map {path}')
+        kind = ('a PNG that does not decode (corrupt or truncated)'
+                if data[:8].tobytes() == b'\x89PNG\r\n\x1a\n' else
+                'not an image (no PNG signature)')
+        raise ValueError(f'Depth map {path} ({size} bytes) is {kind}')
     if img.dtype != np.uint16:
         raise ValueError(f'Depth map {path} is {img.dtype.itemsize * 8}-bit '
                          f'({img.dtype}); masked depth must be a 16-bit PNG '
@@ -91,6 +111,9 @@ class LoadMaskedDepth(BaseTransform):
                 or 'MDepth-{:08d}.png')
         offset = results.get('offset', 0)
         inds = np.asarray(results['frame_inds']).reshape(-1).astype(int)
+        if not osp.isdir(results['frame_dir']):
+            raise FileNotFoundError(
+                f"Depth folder {results['frame_dir']} does not exist")
         if self.cache_root and results.get('total_frames'):
             clip = cached_clip(
                 self.cache_root, 'depth', results, tmpl,
