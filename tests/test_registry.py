@@ -80,3 +80,62 @@ def test_ddp_wrapper_is_found_by_the_runner_lookup():
     import fsat.engine  # noqa: F401
     # MMEngine's runner asks the root node directly, without a scope
     assert ROOT_MODEL_WRAPPERS.get('DeviceAgnosticDDP') is not None
+
+
+NO_SCOPE_BUILD = '''
+from mmengine.registry import DefaultScope
+from fsat.registry import DATASETS, MODELS
+assert DefaultScope.get_current_instance() is None
+model = MODELS.build(dict(
+    type='Recognizer3D',
+    backbone=dict(type='ResNet3d', depth=18, base_channels=8,
+                  pretrained=None, pretrained2d=False),
+    cls_head=dict(type='I3DHead', num_classes=5, in_channels=64),
+    data_preprocessor=dict(type='ActionDataPreprocessor',
+                           format_shape='NCTHW')))
+print(type(model.data_preprocessor).__name__)
+dataset = DATASETS.build(dict(
+    type='PoseDataset', ann_file=ANN,
+    pipeline=[dict(type='UniformSampleFrames', clip_len=4),
+              dict(type='PoseDecode'),
+              dict(type='FormatGCNInput', num_person=1)]))
+print(type(dataset.pipeline.transforms[-1]).__name__)
+print(DefaultScope.get_current_instance().scope_name)
+'''
+
+
+def test_build_from_python_needs_no_default_scope(tmp_path):
+    """``MODELS.build`` from a fresh process, without init_default_scope.
+
+    The recognizer builds its data preprocessor, and the dataset its
+    transforms, through MMEngine's root nodes, which need a default scope.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from fsat.testing import repo_path
+    ann = tmp_path / 'ann.pkl'
+    with open(ann, 'wb') as f:
+        pickle.dump([
+            dict(frame_dir='a', label=0, total_frames=8,
+                 keypoint=np.zeros((1, 8, 25, 3), np.float32))
+        ], f)
+    code = f'ANN = {str(ann)!r}\n' + NO_SCOPE_BUILD
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=str(tmp_path),
+                          env={'PYTHONPATH': repo_path(), 'PATH': '/usr/bin'},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == [
+        'ActionDataPreprocessor', 'FormatGCNInput', 'fsat']
+
+
+def test_a_default_scope_set_by_the_user_is_kept():
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(
+            dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
+        assert DefaultScope.get_current_instance().scope_name == 'mmaction'
+    assert type(model).__name__ == 'ActionDataPreprocessor'

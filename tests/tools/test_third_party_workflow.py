@@ -5,14 +5,22 @@ The config uses only mmaction2 model types plus a dataset and a loss that
 an out-of-tree package registers, loaded through ``custom_imports``. It is
 trained with ``tools/dist_train.sh CONFIG 2`` on the CPU, evaluated with
 ``tools/test.py`` and resumed with ``tools/train.py --resume``.
+
+A second project, in a folder outside the checkout, inherits
+``fsat::finetune/depth_r3d18_synth.py`` and trains it with nothing but a
+dataset-root override; a wheel of fsat ships the configs ``fsat::`` reads.
 """
+import os
 import os.path as osp
 import pickle
+import shutil
+import subprocess
+import sys
 import textwrap
 
 import pytest
 
-from fsat.testing import run_tool
+from fsat.testing import repo_path, run_tool
 
 PACKAGE = '''
 import numpy as np
@@ -176,3 +184,109 @@ def test_resume_from_explicit_missing_checkpoint_is_one_line(project):
     assert proc.stderr.strip() == (
         'fsat train: error: resume checkpoint does not exist: '
         'nowhere/epoch_9.pth')
+
+
+USER_CONFIG = """
+_base_ = ['fsat::finetune/depth_r3d18_synth.py']
+# a few iterations on a small world
+train_dataloader = dict(
+    batch_size=4, num_workers=0,
+    dataset=dict(labeled_subset=dict(k_per_class=2)))
+val_dataloader = dict(
+    num_workers=0,
+    dataset=dict(labeled_subset=dict(k_per_class=1, skip_per_class=3)))
+train_cfg = dict(max_iters=4, val_interval=4)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=4, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=4))
+"""
+
+
+@pytest.fixture(scope='module')
+def user_project(tmp_path_factory):
+    """A folder outside the checkout with a config inheriting fsat's."""
+    from fsat.datasets.synthetic import generate_world, get_preset
+    root = tmp_path_factory.mktemp('user_project')
+    world = tmp_path_factory.mktemp('world')
+    generate_world(get_preset('tiny', num_classes=10), str(world), seed=0,
+                   workers=1, progress=False)
+    (root / 'my_depth.py').write_text(USER_CONFIG)
+    assert not str(root).startswith(repo_path())
+    return root, world
+
+
+def test_fsat_config_trains_from_outside_the_checkout(user_project):
+    root, world = user_project
+    proc = run_tool(
+        'train.py',
+        ['my_depth.py', '--cfg-options', f'data_root={world}/ntu'],
+        cwd=str(root))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    work_dir = root / 'work_dirs' / 'my_depth'
+    assert osp.isfile(work_dir / 'iter_4.pth')
+    assert 'Iter(val) [10/10]' in log  # 1 video x 10 classes
+    from mmengine.config import Config
+    dumped = Config.fromfile(str(work_dir / 'my_depth.py'))
+    for split in ('train', 'val', 'test'):
+        assert dumped[f'{split}_dataloader'].dataset.data_root == (
+            f'{world}/ntu')
+    # outputs (work dir, frame cache) stay below the working directory
+    assert osp.isdir(root / 'work_dirs' / 'frame_cache')
+
+
+def test_check_only_rejects_a_mistyped_cfg_option(user_project):
+    root, world = user_project
+    proc = run_tool('train.py', [
+        'my_depth.py', '--check-only', '--cfg-options',
+        f'data_root={world}/ntu', 'train_cfg.max_iter=3'
+    ],
+                    cwd=str(root))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        'fsat train: error: my_depth.py: --cfg-options train_cfg.max_iter: '
+        "the config has no field 'train_cfg.max_iter'. Did you mean "
+        "'train_cfg.max_iters' or 'train_cfg.val_interval'? Write "
+        '+train_cfg.max_iter=... to add a new field on purpose.')
+
+
+def test_a_wheel_ships_the_configs_fsat_names(tmp_path):
+    """``pip install`` of a wheel (not editable) resolves ``fsat::``."""
+    source = tmp_path / 'src'
+    source.mkdir()
+    for name in ('setup.py', 'MANIFEST.in', 'README.md'):
+        shutil.copy(repo_path(name), source / name)
+    ignore = shutil.ignore_patterns('__pycache__', '*.pyc')
+    for name in ('fsat', 'configs', 'requirements'):
+        shutil.copytree(repo_path(name), source / name, ignore=ignore)
+    pip = [sys.executable, '-m', 'pip']
+    subprocess.run(
+        pip + ['wheel', '-q', '--no-deps', '--no-index',
+               '--no-build-isolation', '-w', str(tmp_path / 'dist'),
+               str(source)],
+        check=True, capture_output=True, timeout=300)
+    wheel = next((tmp_path / 'dist').glob('fsat-*.whl'))
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--system-site-packages',
+                    str(venv)], check=True, timeout=300)
+    python = str(venv / 'bin' / 'python')
+    subprocess.run([python, '-m', 'pip', 'install', '-q', '--no-deps',
+                    '--no-index', str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    (tmp_path / 'mine.py').write_text(
+        "_base_ = ['fsat::distill/flow2depth_v2c_synth.py']\n")
+    code = ('import fsat; from fsat.apis import load_config; '
+            "print(fsat.__file__); print(load_config('mine.py')"
+            '.model.teacher.config)')
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run([python, '-c', code], cwd=str(tmp_path),
+                          env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    package, teacher = proc.stdout.split()
+    installed = osp.dirname(package)
+    assert installed.startswith(str(venv))
+    assert teacher == osp.join(installed, '.mim', 'configs', 'teachers',
+                               'flow_r3d18_synth.py')
+    assert osp.isfile(teacher)

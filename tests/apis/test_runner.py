@@ -1,0 +1,124 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""``load_config``: ``--cfg-options`` keys, ``data_root`` and references."""
+import os.path as osp
+
+import pytest
+
+from fsat.apis import load_config
+from fsat.testing import repo_path
+from fsat.utils.cli import FsatUserError
+
+FINETUNE = repo_path('configs', 'finetune', 'depth_r3d18_synth.py')
+DISTILL = repo_path('configs', 'distill', 'flow2depth_v2c_synth.py')
+
+
+def _error(options, path=FINETUNE):
+    with pytest.raises(FsatUserError) as e:
+        load_config(path, options)
+    return str(e.value)
+
+
+def test_a_mistyped_key_is_an_error_with_the_closest_keys():
+    assert _error({'train_cfg.max_iter': 3}) == (
+        f'{FINETUNE}: --cfg-options train_cfg.max_iter: the config has no '
+        "field 'train_cfg.max_iter'. Did you mean 'train_cfg.max_iters' or "
+        "'train_cfg.val_interval'? Write +train_cfg.max_iter=... to add a "
+        'new field on purpose.')
+    # a misplaced key: the field of that name elsewhere is suggested
+    assert "Did you mean 'optim_wrapper.optimizer.lr'?" in _error(
+        {'optim_wrapper.lr': 0.1})
+    # an argument the model does not have
+    assert "no field 'model.backbone.foo'" in _error({'model.backbone.foo': 1})
+    assert "no field 'trian_cfg'. Did you mean 'train_cfg'" in _error(
+        {'trian_cfg.max_iters': 3})
+
+
+def test_lists_and_non_dicts_are_named():
+    assert _error({'param_scheduler.3.T_max': 5}) == (
+        f'{FINETUNE}: --cfg-options param_scheduler.3.T_max: '
+        "param_scheduler is a list of 1 item(s); '3' is not an index of it")
+    assert _error({'val_dataloader.batch_size.x': 2}) == (
+        f'{FINETUNE}: --cfg-options val_dataloader.batch_size.x: '
+        'val_dataloader.batch_size is 1, not a dict; set '
+        'val_dataloader.batch_size itself')
+    assert _error({'val_dataloader.dataset.x': 1}, DISTILL).endswith(
+        'val_dataloader is None, not a dict; set val_dataloader itself')
+
+
+def test_existing_keys_plus_keys_and_runner_fields_merge():
+    cfg = load_config(
+        FINETUNE, {
+            'train_cfg.max_iters': 3,
+            'param_scheduler.0.T_max': 3,
+            'model.backbone.depth': 34,
+            '+model.backbone.norm_cfg': dict(type='BN3d'),
+            '+experiment_note': 'k2',
+            'custom_hooks': [dict(type='EMAHook')],  # the config has none
+            'auto_scale_lr.base_batch_size': 64,
+        })
+    assert cfg.train_cfg.max_iters == 3
+    assert cfg.param_scheduler[0].T_max == 3
+    assert cfg.model.backbone.depth == 34
+    assert cfg.model.backbone.norm_cfg == dict(type='BN3d')
+    assert cfg.experiment_note == 'k2'
+    assert cfg.custom_hooks[0].type == 'EMAHook'
+    assert cfg.auto_scale_lr.base_batch_size == 64
+
+
+def test_data_root_option_moves_every_dataset(tmp_path):
+    new = str(tmp_path / 'world' / 'ntu')
+    cfg = load_config(DISTILL, {'data_root': new})
+    assert cfg.data_root == new
+    assert cfg.train_dataloader.dataset.data_root == new
+    assert cfg.custom_hooks[0].dataset.data_root == new
+    assert cfg.rgb_teacher_cache.dataset.data_root == new
+    # outputs below the working directory are not data
+    assert cfg.custom_hooks[0].cache_root == 'work_dirs/teacher_cache'
+    cfg = load_config(FINETUNE, {'data_root': new + '/'})
+    assert {
+        cfg[f'{s}_dataloader'].dataset.data_root
+        for s in ('train', 'val', 'test')
+    } == {new + '/'}
+    # without the option nothing moves
+    cfg = load_config(FINETUNE)
+    assert cfg.test_dataloader.dataset.data_root == 'data/synthetic_demo/ntu'
+
+
+def test_synthetic_world_root_from_the_environment(monkeypatch):
+    monkeypatch.setenv('FSAT_SYNTH_ROOT', '/data/world')
+    cfg = load_config(FINETUNE)
+    assert cfg.train_dataloader.dataset.data_root == '/data/world/ntu'
+    cfg = load_config(
+        repo_path('configs', 'detection', 'rc3d_r3d18_depth_synth.py'))
+    assert cfg.train_dataloader.dataset.data_root == '/data/world/pku_mmd'
+
+
+def test_teacher_config_is_relative_to_the_config_file(tmp_path,
+                                                       monkeypatch):
+    project = tmp_path / 'project'
+    (project / 'teachers').mkdir(parents=True)
+    (project / 'teachers' / 'mine.py').write_text(
+        "_base_ = ['fsat::teachers/flow_r3d18_synth.py']\n")
+    (project / 'distill.py').write_text(
+        "_base_ = ['fsat::distill/flow2depth_v2c_synth.py']\n"
+        "model = dict(teacher=dict(config='teachers/mine.py'))\n")
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config('../project/distill.py')
+    assert cfg.model.teacher.config == str(project / 'teachers' / 'mine.py')
+    # the shipped config's own teacher, inherited, is found from anywhere
+    (project / 'plain.py').write_text(
+        "_base_ = ['fsat::distill/flow2depth_v2c_synth.py']\n")
+    cfg = load_config('../project/plain.py')
+    assert cfg.model.teacher.config == repo_path('configs', 'teachers',
+                                                 'flow_r3d18_synth.py')
+    assert osp.isfile(cfg.model.teacher.config)
+
+
+def test_a_late_fusion_stream_config_is_found_from_anywhere(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(
+        repo_path('configs', 'finetune', 'depth_two_stream_synth.py'))
+    assert {s.config for s in cfg.model.streams.values()} == {FINETUNE}
