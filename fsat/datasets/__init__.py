@@ -1,10 +1,18 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Datasets: annotation builders of the real datasets, the paired multimodal
-dataset, transforms and the embedded synthetic world."""
+dataset, transforms and the embedded synthetic world.
+
+Layout: one subpackage per dataset family (:mod:`.ntu`), one package or
+module per modality or file format shared by datasets (:mod:`.flow`,
+:mod:`.video`), the datasets that turn them into samples
+(:mod:`.paired`, :mod:`.pku_detection`, :mod:`.pose_pkl_dataset`), and
+per-modality transforms (:mod:`.transforms`).
+"""
 from . import transforms  # noqa: F401 (registers the transforms)
 from .collate import shared_collate
 from .paired import PairedModalityDataset
 from .pku_detection import PKUMMDDetectionDataset
+from .pose_pkl_dataset import PosePklDataset
 from .prepare import prepare_synthetic_world
 from .subsets import (
     fraction_of_videos,
@@ -14,7 +22,7 @@ from .subsets import (
 )
 
 __all__ = [
-    'PKUMMDDetectionDataset', 'PairedModalityDataset', 'fraction_of_videos',
-    'k_per_class', 'load_labeled_ids', 'prepare_synthetic_world',
-    'save_labeled_ids', 'shared_collate'
+    'PKUMMDDetectionDataset', 'PairedModalityDataset', 'PosePklDataset',
+    'fraction_of_videos', 'k_per_class', 'load_labeled_ids',
+    'prepare_synthetic_world', 'save_labeled_ids', 'shared_collate'
 ]

@@ -32,6 +32,7 @@ from fsat.datasets.flow import (
     extract_many,
     summarize,
 )
+from fsat.utils.cli import run_cli
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -151,4 +152,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # an unexpected error (an unwritable out_dir, ...) is one line too
+    run_cli(lambda: sys.exit(main()), prog='extract_flow')
