@@ -63,29 +63,33 @@ def _full_mmcv_installed() -> bool:
 
 
 class BuildPyWithConfigs(build_py):
-    """``build_py`` that also ships the configs as ``fsat/.mim/configs``.
+    """``build_py`` that also ships ``configs/`` and ``tools/`` in ``.mim``.
 
-    There ``fsat::<path>`` finds them in an installed (not editable) fsat
-    (``fsat/utils/config_paths.py``); an editable install reads the
-    checkout's ``configs/`` directly, so nothing is copied for it. Our
+    ``fsat::<path>`` finds the configs in ``fsat/.mim/configs`` of an
+    installed (not editable) fsat (``fsat/utils/config_paths.py``), and the
+    tools are in ``fsat/.mim/tools``; an editable install reads the
+    checkout's folders directly, so nothing is copied for it. Our
     equivalent of OpenMMLab's ``add_mim_extension``, which links or copies
-    the same folder from ``setup.py``.
+    the same folders from ``setup.py``.
     """
+
+    SHIPPED = {'configs': ('.py', ), 'tools': ('.py', '.sh')}
 
     def run(self) -> None:
         super().run()
         if getattr(self, 'editable_mode', False):
             return
-        source = osp.join(HERE, 'configs')
-        target = osp.join(self.build_lib, 'fsat', '.mim', 'configs')
-        for folder, _, files in os.walk(source):
-            for name in sorted(files):
-                if not name.endswith('.py'):
-                    continue
-                rel = osp.relpath(osp.join(folder, name), source)
-                self.mkpath(osp.dirname(osp.join(target, rel)))
-                self.copy_file(
-                    osp.join(folder, name), osp.join(target, rel))
+        for folder_name, exts in self.SHIPPED.items():
+            source = osp.join(HERE, folder_name)
+            target = osp.join(self.build_lib, 'fsat', '.mim', folder_name)
+            for folder, _, files in os.walk(source):
+                for name in sorted(files):
+                    if not name.endswith(exts):
+                        continue
+                    rel = osp.relpath(osp.join(folder, name), source)
+                    self.mkpath(osp.dirname(osp.join(target, rel)))
+                    self.copy_file(
+                        osp.join(folder, name), osp.join(target, rel))
 
 
 if __name__ == '__main__':

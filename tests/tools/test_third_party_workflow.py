@@ -258,7 +258,7 @@ def test_a_wheel_ships_the_configs_fsat_names(tmp_path):
     for name in ('setup.py', 'MANIFEST.in', 'README.md'):
         shutil.copy(repo_path(name), source / name)
     ignore = shutil.ignore_patterns('__pycache__', '*.pyc')
-    for name in ('fsat', 'configs', 'requirements'):
+    for name in ('fsat', 'configs', 'tools', 'requirements'):
         shutil.copytree(repo_path(name), source / name, ignore=ignore)
     pip = [sys.executable, '-m', 'pip']
     subprocess.run(
@@ -290,3 +290,9 @@ def test_a_wheel_ships_the_configs_fsat_names(tmp_path):
     assert teacher == osp.join(installed, '.mim', 'configs', 'teachers',
                                'flow_r3d18_synth.py')
     assert osp.isfile(teacher)
+    # the tools come along, as mmaction2's do (what `mim train` runs)
+    train = osp.join(installed, '.mim', 'tools', 'train.py')
+    proc = subprocess.run([python, train, 'mine.py', '--check-only'],
+                          cwd=str(tmp_path), env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
