@@ -62,7 +62,11 @@ def test_world_and_flow_once_then_reused(tmp_path):
      "unknown world parameter 'clutterr'; known: action_frames, "
      "amplitude_range"),
     (dict(overrides=dict(camera_distance=2.5)),
-     'world parameter camera_distance=2.5 is not a valid'),
+     'world parameter camera_distance=2.5: expected 2 numbers min,max '
+     '(e.g. camera_distance=2.8,3.3), got 1 value(s)'),
+    (dict(overrides=dict(clutter=-5)),
+     "preset 'tiny-custom': clutter=-5.0 is out of range: expected a number "
+     'in [0, 1]'),
     (dict(preset='huge'), "unknown preset 'huge'"),
 ])
 def test_bad_arguments_write_nothing(tmp_path, kwargs, message):

@@ -57,10 +57,8 @@ def parse_overrides(items) -> dict:
             value = value.split(',')
         try:
             out[key] = coerce_parameter(key, value)
-        except ValueError:
-            raise ValueError(f'--set {item!r}: {item.partition("=")[2]!r} '
-                             f'is not a valid {key} '
-                             f'({parameter_type(key)})') from None
+        except ValueError as e:
+            raise ValueError(f'--set {e}') from None
     return out
 
 

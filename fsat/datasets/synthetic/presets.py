@@ -7,9 +7,83 @@ sensor noise); nothing in the generator refers to any method's result.
 """
 import typing
 from dataclasses import dataclass, fields, replace
-from typing import Dict, Mapping, Tuple, Union
+from typing import Dict, Mapping, Optional, Tuple, Union
 
 from .protocols import NTU60_CS_TRAIN
+
+#: Allowed values of the numeric parameters: ``(low, high, closed)`` with
+#: ``closed`` whether the bounds themselves are allowed (None: no bound).
+#: A range parameter (``Tuple[float, float]``) must be ``(min, max)`` with
+#: both ends within the bounds. Checked when a preset is made, so
+#: ``synthesize.py --set`` and a pipeline's ``custom_preset`` both get one
+#: line naming the parameter, the value and what is expected.
+BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
+    'action_frames': (8, None, True),
+    'frames_range': (16, None, True),
+    'idle_frames': (0, None, True),
+    'fps': (0, None, False),
+    'depth_size': (16, 4096, True),
+    'rgb_size': (16, 4096, True),
+    'depth_fov': (0, 180, False),
+    'rgb_fov': (0, 180, False),
+    'rgb_supersample': (1, 8, True),
+    'speed_range': (0, None, False),
+    'amplitude_range': (0, None, False),
+    'motion_amp_jitter': (0, 1, True),
+    'cycle_jitter': (0, None, True),
+    'posture_std': (0, None, True),
+    'facing_jitter_deg': (0, 180, True),
+    'spot_jitter': (0, 1, True),
+    'camera_distance': (1, 10, True),
+    'camera_height': (0, 3, True),
+    'clutter': (0, 1, True),
+    'light_gain': (0, None, False),
+    'flicker': (0, 1, True),
+    'rgb_noise': (0, 1, True),
+    'depth_noise_mm': (0, None, True),
+    'depth_holes': (0, 1, True),
+    'depth_edge_dropout': (0, 1, True),
+    'skeleton_jitter': (0, None, True),
+    'skeleton_drift': (0, None, True),
+    'skeleton_lateral': (0, None, True),
+    'skeleton_swap': (0, 1, True),
+    'skeleton_loss': (0, None, True),
+    'body_height': (0.5, 2.5, True),
+    'proportion_std': (0, 0.5, True),
+    'girth': (0, None, False),
+    'pku_instances': (1, None, True),
+    'pku_gap_frames': (0, None, True),
+    'pku_val_fraction': (0, 1, False),
+}
+
+#: Pairs that are (width, height), not (min, max).
+SIZES = ('depth_size', 'rgb_size')
+
+
+def _bounds_text(low, high, closed: bool) -> str:
+    if high is None:
+        return f"a number {'>=' if closed else '>'} {low}"
+    if low is None:
+        return f"a number {'<=' if closed else '<'} {high}"
+    left, right = '[]' if closed else '()'
+    return f'a number in {left}{low}, {high}{right}'
+
+
+def _out_of_bounds(key: str, value, low, high, closed: bool) -> str:
+    """'' or what is wrong with a parameter's value."""
+    items = value if isinstance(value, tuple) else (value, )
+    for item in items:
+        below = low is not None and (item < low if closed else item <= low)
+        above = high is not None and (item > high if closed else item >= high)
+        if below or above:
+            shown = ','.join(str(v) for v in items)
+            what = 'each of ' if isinstance(value, tuple) else ''
+            return (f'{key}={shown} is out of range: expected {what}'
+                    f'{_bounds_text(low, high, closed)}')
+    if isinstance(value, tuple) and key not in SIZES and value[0] > value[1]:
+        return (f'{key}={value[0]},{value[1]} must be (min, max) with min '
+                '<= max')
+    return ''
 
 
 @dataclass(frozen=True)
@@ -155,6 +229,11 @@ class WorldPreset:
     pku_val_fraction: float = 0.25
 
     def __post_init__(self):
+        for key, (low, high, closed) in BOUNDS.items():
+            value = getattr(self, key)
+            problem = _out_of_bounds(key, value, low, high, closed)
+            if problem:
+                raise ValueError(f'preset {self.name!r}: {problem}')
         checks = (
             (1 <= self.num_classes <= 60, 'num_classes must be in [1, 60]'),
             (2 <= self.num_setups <= 32, 'num_setups must be in [2, 32]'),
@@ -264,16 +343,51 @@ def coerce_parameter(key: str, value) -> object:
         ValueError: for a value that does not convert.
     """
     kind = parameter_type(key)
+    expected = _expected(key, kind)
+    if typing.get_origin(kind) is tuple:
+        args = typing.get_args(kind)
+        items = (value if isinstance(value, (list, tuple)) else
+                 str(value).split(',') if isinstance(value, str) else
+                 [value])
+        if args[-1] is not Ellipsis and len(items) != len(args):
+            shown = ','.join(str(v) for v in items)
+            raise ValueError(f'{key}={shown}: expected {expected}, got '
+                             f'{len(items)} value(s)')
+        values = [_convert(args[0], v) for v in items]
+        if any(v is None for v in values):
+            shown = ','.join(str(v) for v in items)
+            raise ValueError(f'{key}={shown}: expected {expected}')
+        return tuple(values)
+    converted = _convert(kind, value)
+    if converted is None:
+        raise ValueError(f'{key}={value!r}: expected {expected}')
+    return converted
+
+
+def _convert(kind: type, value):
+    """``value`` as a ``kind`` (an int only from a whole number), or None."""
     try:
-        if typing.get_origin(kind) is tuple:
-            if isinstance(value, (str, bytes)) or not hasattr(
-                    value, '__iter__'):
-                raise TypeError
-            elem = typing.get_args(kind)[0]
-            return tuple(elem(v) for v in value)
+        if kind is int:
+            number = float(value)
+            return int(number) if number.is_integer() else None
+        if kind is float and isinstance(value, bool):
+            return None
         return kind(value)
-    except (TypeError, ValueError):
-        raise ValueError(f'{value!r} is not a valid {key} ({kind})') from None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _expected(key: str, kind: type) -> str:
+    """What a parameter takes, in words (for messages)."""
+    if typing.get_origin(kind) is tuple:
+        args = typing.get_args(kind)
+        elem = 'integers' if args[0] is int else 'numbers'
+        if args[-1] is Ellipsis:
+            return f'a comma-separated list of {elem}'
+        if key in SIZES:
+            return f'2 {elem} width,height (e.g. {key}=64,53)'
+        return f'2 {elem} min,max (e.g. {key}=2.8,3.3)'
+    return 'an integer' if kind is int else 'a number'
 
 
 def custom_preset(preset: Union[str, WorldPreset],
@@ -302,7 +416,6 @@ def custom_preset(preset: Union[str, WorldPreset],
                              + ', '.join(PARAMETERS))
         try:
             typed[key] = coerce_parameter(key, value)
-        except ValueError:
-            raise ValueError(f'world parameter {key}={value!r} is not a '
-                             f'valid {parameter_type(key)}') from None
+        except ValueError as e:
+            raise ValueError(f'world parameter {e}') from None
     return replace(base, name=f'{base.name}-custom', **typed)
