@@ -129,10 +129,12 @@ def read_pku_skeleton(path: str) -> np.ndarray:
         ValueError: Naming the file and the 1-based line of a line without
             150 numbers.
     """
-    with open(path, encoding='utf-8') as f:
-        lines = f.read().splitlines()
+    lines = _read_text(path, 'PKU-MMD skeleton file').splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
+    if not lines:
+        raise ValueError(f'PKU-MMD skeleton file {path!r} has no frames '
+                         '(empty file)')
     flat: List[str] = []
     for lineno, line in enumerate(lines, start=1):
         tokens = line.split()
@@ -147,9 +149,13 @@ def read_pku_skeleton(path: str) -> np.ndarray:
     except ValueError:
         lineno = next(i for i, line in enumerate(lines, start=1)
                       if not _all_floats(line))
+        tokens = lines[lineno - 1].split()
+        column = next(i for i, token in enumerate(tokens, start=1)
+                      if not _all_floats(token))
         raise ValueError(f'Malformed PKU-MMD skeleton file {path!r}, line '
                          f'{lineno}: expected numbers, got '
-                         f'{lines[lineno - 1]!r}') from None
+                         f'{tokens[column - 1]!r:.40} as value {column}'
+                         ) from None
     count = zero_nonfinite(values)
     if count:
         warnings.warn(f'{path}: replaced {count} NaN or infinite skeleton '
@@ -157,6 +163,20 @@ def read_pku_skeleton(path: str) -> np.ndarray:
     # [T, M, V, C] -> [M, T, V, C]
     return values.reshape(len(lines), PKU_NUM_BODIES, PKU_NUM_JOINTS,
                           3).transpose(1, 0, 2, 3).copy()
+
+
+def _read_text(path: str, what: str) -> str:
+    """A text file's contents; not UTF-8 is one line naming the file and
+    the line of the first bad byte."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        lineno = data[:e.start].count(b'\n') + 1
+        raise ValueError(f'{what} {path!r}, line {lineno}: not UTF-8 text '
+                         f'(byte 0x{data[e.start]:02x}); is it a binary '
+                         'file?') from None
 
 
 def _all_floats(line: str) -> bool:
@@ -223,32 +243,39 @@ def read_pku_labels(path: str,
     """
     instances: List[PkuInstance] = []
     swapped = []
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f'PKU-MMD label file {path!r}, line {lineno}'
-            values = line.strip().rstrip(',').split(',')
-            try:
-                action, start, end, confidence = (int(v) for v in values)
-            except ValueError:
-                raise ValueError(
-                    f'Malformed {where}: expected '
-                    f'"action_id,start_frame,end_frame,confidence" (four '
-                    f'integers), got {line.strip()!r}') from None
-            if not 1 <= action <= num_classes:
-                raise ValueError(
-                    f'Unknown action class {action} in {where}: expected '
-                    f'1..{num_classes}')
-            if start > end:
-                swapped.append(lineno)
-                start, end = end, start
-            instances.append(
-                PkuInstance(
-                    action=action,
-                    start=start - frame_base,
-                    end=end - frame_base + int(inclusive_end),
-                    confidence=confidence))
+    text = _read_text(path, 'PKU-MMD label file')
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f'PKU-MMD label file {path!r}, line {lineno}'
+        values = line.strip().rstrip(',').split(',')
+        try:
+            action, start, end, confidence = (int(v) for v in values)
+        except ValueError:
+            raise ValueError(
+                f'Malformed {where}: expected '
+                f'"action_id,start_frame,end_frame,confidence" (four '
+                f'integers), got {line.strip()!r:.80}') from None
+        if not 1 <= action <= num_classes:
+            raise ValueError(
+                f'Unknown action class {action} in {where}: expected '
+                f'1..{num_classes}')
+        if min(start, end) < 0:
+            raise ValueError(f'Negative frame in {where}: '
+                             f'{line.strip()!r:.80}')
+        if confidence not in (1, 2):
+            raise ValueError(
+                f'Unknown confidence {confidence} in {where}: expected '
+                '1 (slight) or 2 (strong)')
+        if start > end:
+            swapped.append(lineno)
+            start, end = end, start
+        instances.append(
+            PkuInstance(
+                action=action,
+                start=start - frame_base,
+                end=end - frame_base + int(inclusive_end),
+                confidence=confidence))
     if swapped:
         warnings.warn(f'{path}: swapped start > end frames in '
                       f'{len(swapped)} instance(s), lines {swapped}')
@@ -289,8 +316,9 @@ def read_pku_split(path: str) -> Dict[str, List[str]]:
     """
     splits: Dict[str, List[str]] = {}
     current: Optional[List[str]] = None
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, start=1):
+    text = _read_text(path, 'PKU-MMD split file')
+    if text:
+        for lineno, line in enumerate(text.splitlines(True), start=1):
             match = _SPLIT_HEADER_RE.match(line)
             if match:
                 key = 'train' if match.group(1).lower() == 'training' \

@@ -79,6 +79,42 @@ def test_read_skeleton_not_a_number(tmp_path):
         read_pku_skeleton(path)
 
 
+def test_read_skeleton_empty_and_binary_files(tmp_path):
+    path = write(tmp_path / '0002-L.txt', '\n\n')
+    with pytest.raises(ValueError) as e:
+        read_pku_skeleton(path)
+    assert str(e.value) == (f'PKU-MMD skeleton file {path!r} has no frames '
+                            '(empty file)')
+    text = skeleton_text(np.zeros((3, 150)))
+    binary = tmp_path / '0003-L.txt'
+    lines = text.encode().splitlines(True)
+    binary.write_bytes(lines[0] + lines[1] + b'\xff\xd8' + lines[2])
+    with pytest.raises(ValueError) as e:
+        read_pku_skeleton(str(binary))
+    assert str(e.value) == (
+        f"PKU-MMD skeleton file {str(binary)!r}, line 3: not UTF-8 text "
+        '(byte 0xff); is it a binary file?')
+    lines = text.splitlines()
+    lines[1] = lines[1].replace('0.000000', 'n/a', 1)
+    path = write(tmp_path / 's.txt', '\n'.join(lines))
+    with pytest.raises(ValueError) as e:
+        read_pku_skeleton(path)
+    assert str(e.value).endswith("line 2: expected numbers, got 'n/a' as "
+                                 'value 1')
+
+
+def test_read_labels_and_split_binary_files(tmp_path):
+    labels = tmp_path / '0291-M.txt'
+    labels.write_bytes(b'1,1,2,1\n\x89PNG\r\n')
+    with pytest.raises(ValueError, match=r"0291-M.txt', line 2: not UTF-8 "):
+        read_pku_labels(str(labels))
+    split = tmp_path / 'cross-subject.txt'
+    split.write_bytes(b'\xfe\xff')
+    with pytest.raises(ValueError, match=r"cross-subject.txt', line 1: not "
+                       'UTF-8 text'):
+        read_pku_split(str(split))
+
+
 def test_read_skeleton_nan(tmp_path):
     text = skeleton_text(np.ones((2, 150))).replace('1.000000', 'nan', 1)
     with pytest.warns(UserWarning, match='replaced 1 NaN'):
@@ -128,6 +164,9 @@ def test_read_labels_frame_base(tmp_path):
     ('3,1,2', 'line 2: expected "action_id,start_frame'),
     ('3;1;2;1', 'line 2: expected'),
     ('3,1.5,2,1', 'line 2: expected'),
+    ('3,-4,20,1', "Negative frame in .*, line 2: '3,-4,20,1'"),
+    ('3,4,20,7', r'Unknown confidence 7 .*, line 2: expected 1 \(slight\) '
+     r'or 2 \(strong\)'),
 ])
 def test_read_labels_errors(tmp_path, line, message):
     path = write(tmp_path / '0291-M.txt', f'1,1,2,1\n{line}\n')
