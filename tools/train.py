@@ -14,14 +14,17 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 from fsat.apis import (
+    DatasetClassesCheckHook,
     build_runner,
+    check_checkpoint_matches,
+    check_required_fields,
     default_work_dir,
     load_config,
     require_file,
     setup_launcher,
 )
 from fsat.engine.launch import LAUNCHERS, finalize_dist
-from fsat.utils.cli import run_cli
+from fsat.utils.cli import FsatUserError, run_cli
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,7 +95,12 @@ def merge_args(cfg, args) -> None:
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
-        cfg.setdefault('auto_scale_lr', dict(base_batch_size=256))
+        if not (cfg.get('auto_scale_lr') or {}).get('base_batch_size'):
+            raise FsatUserError(
+                f'{args.config}: --auto-scale-lr needs '
+                'auto_scale_lr.base_batch_size, the total batch size the '
+                "config's learning rate is meant for (e.g. --cfg-options "
+                'auto_scale_lr.base_batch_size=128)')
         cfg.auto_scale_lr.enable = True
     if args.seed is not None:
         cfg.setdefault('randomness', dict())
@@ -103,10 +111,21 @@ def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     merge_args(cfg, args)
+    check_required_fields(cfg, args.config, 'train')
     if args.check_only:
         return
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
+    if cfg.get('load_from'):
+        # MMEngine loads non-strictly: a checkpoint of another model would
+        # leave every weight as initialised without a word
+        resume = bool(cfg.get('resume'))
+        check_checkpoint_matches(
+            runner.model,
+            cfg.load_from,
+            strict=resume,
+            what='resume checkpoint' if resume else 'load_from')
+    runner.register_hook(DatasetClassesCheckHook())
     runner.train()
     finalize_dist()
 
