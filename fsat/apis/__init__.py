@@ -1,6 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """High-level APIs: config loading, runner building, pipelines (see
-:mod:`fsat.apis.pipeline`) and streamed temporal detection."""
+:mod:`fsat.apis.pipeline`), streamed temporal detection and inference with
+a trained student (:mod:`fsat.apis.inference`)."""
 from .checks import (
                      DatasetClassesCheckHook,
                      check_checkpoint_matches,
@@ -8,6 +9,7 @@ from .checks import (
                      check_required_fields,
 )
 from .detection import detect_video, video_buffers
+from .inference import inference_student, init_student
 from .runner import (
                      build_runner,
                      default_work_dir,
@@ -19,6 +21,7 @@ from .runner import (
 __all__ = [
     'DatasetClassesCheckHook', 'check_checkpoint_matches',
     'check_dataset_classes', 'check_required_fields', 'build_runner',
-    'default_work_dir', 'detect_video', 'load_config',
+    'default_work_dir', 'detect_video', 'inference_student', 'init_student',
+    'load_config',
     'require_file', 'setup_launcher', 'video_buffers'
 ]
