@@ -52,3 +52,22 @@ def test_paired_data_preprocessor_is_ours():
         with open(path, encoding='utf-8') as f:
             assert "mmaction2's `PairedDataPreprocessor`" not in f.read(), \
                 _rel(path)
+
+
+# helpers the shell scripts call, not run by users
+INTERNAL_TOOLS = {'tools/misc/dist_preflight.py', 'tools/misc/slurm_tasks.py'}
+
+
+def test_every_tool_is_documented():
+    text = ''
+    for path in DOCS:
+        with open(path, encoding='utf-8') as f:
+            text += f.read()
+    tools = sorted(
+        _rel(p) for p in glob.glob(repo_path('tools', '**', '*.*'),
+                                   recursive=True)
+        if p.endswith(('.py', '.sh')))
+    assert 'tools/analysis/get_flops.py' in tools
+    undocumented = [t for t in tools
+                    if t not in INTERNAL_TOOLS and t not in text]
+    assert not undocumented, f'not in README.md or docs/: {undocumented}'
