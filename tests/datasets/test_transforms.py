@@ -1,5 +1,6 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Tests of the paired-data transforms (fsat.datasets.transforms)."""
+import os
 import os.path as osp
 import random
 
@@ -278,6 +279,43 @@ def test_load_flow(tmp_path):
     assert raw.dtype == np.uint8 and abs(int(raw[0, 0, 1]) - 64) <= 1
     with pytest.raises(FileNotFoundError, match='flow_x_00005.jpg'):
         LoadFlow()(dict(results, frame_inds=np.array([4])))
+
+
+def test_bad_flow_files_are_one_line_naming_the_file(tmp_path):
+    """Missing, empty, truncated, 16-bit and colour flow images; a grey
+    image saved in colour still reads as grey."""
+    x = np.tile((np.arange(8, dtype=np.uint8) * 30)[None], (6, 1))
+    write_flow(str(tmp_path), [(x, 255 - x)] * 2)
+    results = dict(frame_dir=str(tmp_path), frame_inds=np.array([0, 1]),
+                   offset=1, modality='Flow')
+    path = str(tmp_path / 'flow_y_00002.jpg')
+    good = open(path, 'rb').read()
+
+    def error():
+        with pytest.raises((ValueError, FileNotFoundError)) as e:
+            LoadFlow()(dict(results))
+        return str(e.value)
+
+    os.remove(path)
+    assert error() == f'Flow image {path} is missing (its folder has 3 files)'
+    open(path, 'wb').close()
+    assert error() == f'Flow image {path} is an empty file (0 bytes)'
+    open(path, 'wb').write(good[:30])
+    assert error() == (f'Flow image {path} (30 bytes) does not decode '
+                       '(corrupt or truncated, or not an image)')
+    png = str(tmp_path / 'flow_y_00002.png')
+    cv2.imwrite(png, np.zeros((6, 8), np.uint16))
+    os.replace(png, path)
+    assert error() == (f'Flow image {path} is uint16; quantised flow is '
+                       '8-bit grey JPEG')
+    colour = np.zeros((6, 8, 3), np.uint8)
+    colour[..., 2] = 200
+    cv2.imwrite(path, colour)
+    assert error() == (f'Flow image {path} is a colour image; quantised '
+                       'flow is 8-bit grey (RGB frames in a flow folder?)')
+    cv2.imwrite(path, cv2.cvtColor(255 - x, cv2.COLOR_GRAY2BGR))
+    raw = LoadFlow(dequantize=False)(dict(results))['imgs'][1]
+    assert np.abs(raw[..., 1].astype(int) - (255 - x)).max() <= 2
 
 
 def test_flow_flip_negates_x():

@@ -8,6 +8,7 @@ pair as one (H, W, 2) frame (channel 0 = x, 1 = y); mmaction2's crops,
 ``Resize`` and ``FormatShape('NCTHW')`` then work unchanged, and
 :class:`~fsat.datasets.transforms.FlowAwareFlip` flips it.
 """
+import os
 import os.path as osp
 from typing import Dict, Optional
 
@@ -19,6 +20,46 @@ from fsat.registry import TRANSFORMS
 
 from ..flow import DEFAULT_BOUND, FLOW_TMPL, dequantize_flow
 from ..frame_cache import cached_clip
+
+
+def read_flow_image(path: str) -> np.ndarray:
+    """Read one quantised flow component (an 8-bit grey JPEG).
+
+    Raises:
+        FileNotFoundError: For a missing file or folder (one line naming
+            it).
+        ValueError: For an empty or undecodable file, and for an image
+            that is not 8-bit grey (a colour frame in a flow folder would
+            otherwise be read as flow).
+    """
+    if not osp.isfile(path):
+        folder = osp.dirname(path)
+        where = ('its folder does not exist' if not osp.isdir(folder) else
+                 f'its folder has {len(os.listdir(folder))} files')
+        raise FileNotFoundError(f'Flow image {path} is missing ({where})')
+    with open(path, 'rb') as f:
+        data = np.frombuffer(f.read(), np.uint8)
+    if data.size == 0:
+        raise ValueError(f'Flow image {path} is an empty file (0 bytes)')
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ValueError(f'Flow image {path} ({data.size} bytes) does not '
+                         'decode (corrupt or truncated, or not an image)')
+    if img.dtype != np.uint8:
+        raise ValueError(f'Flow image {path} is {img.dtype}; quantised flow '
+                         'is 8-bit grey JPEG')
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    elif img.ndim == 3:
+        # grey content saved in colour differs by JPEG rounding only
+        spread = img[..., :3].max(axis=2).astype(np.int16) - img[
+            ..., :3].min(axis=2)
+        if spread.max() > 8:
+            raise ValueError(f'Flow image {path} is a colour image; '
+                             'quantised flow is 8-bit grey (RGB frames in a '
+                             'flow folder?)')
+        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+    return np.ascontiguousarray(img)
 
 
 @TRANSFORMS.register_module()
@@ -65,9 +106,7 @@ class LoadFlow(BaseTransform):
         comps = []
         for comp in ('x', 'y'):
             path = osp.join(folder, tmpl.format(comp, number))
-            img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-            if img is None:
-                raise FileNotFoundError(f'Cannot read flow image {path}')
+            img = read_flow_image(path)
             if comps and img.shape != comps[0].shape:
                 raise ValueError(f'Flow image {path} is {img.shape[::-1]} '
                                  f'(WxH), its x image {comps[0].shape[::-1]}')
