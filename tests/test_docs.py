@@ -12,6 +12,10 @@ from fsat.testing import repo_path
 DOCS = sorted(glob.glob(repo_path('docs', '*.md'))) + [repo_path('README.md')]
 CONFIGS = sorted(
     glob.glob(repo_path('configs', '**', '*.py'), recursive=True))
+# docstrings and comments are documentation too
+SOURCES = sorted(
+    glob.glob(repo_path('fsat', '**', '*.py'), recursive=True) +
+    glob.glob(repo_path('tools', '**', '*.py'), recursive=True))
 
 # files of the project brief, which live beside the checkout, not in it
 OUTSIDE = re.compile(r'\.\./shared|shared/|\b(SPEC|DATASETS|ARCHITECTURE|'
@@ -22,7 +26,7 @@ def _rel(path):
     return osp.relpath(path, repo_path())
 
 
-@pytest.mark.parametrize('path', DOCS + CONFIGS, ids=_rel)
+@pytest.mark.parametrize('path', DOCS + CONFIGS + SOURCES, ids=_rel)
 def test_no_citation_of_files_outside_the_repository(path):
     with open(path, encoding='utf-8') as f:
         hits = [(i, line.strip()) for i, line in enumerate(f, 1)

@@ -5,10 +5,12 @@ A cut-off video is not always a clean decoder error. A half-truncated MJPEG
 ``.avi`` read by mmaction2's ``DecordInit`` (decord from an in-memory file
 object) ends the process with a segmentation fault: nothing is printed, a
 DataLoader worker just dies. Decoders also disagree on frame counts (for
-the JHMDB clip in ``DATASETS.md``, OpenCV's header count is 48 where decord
-decodes 40), so comparing two decoders' counts cannot tell a damaged file
-from a healthy one. :func:`check_video_file` therefore reads the container
-structure itself, a few bytes per top-level chunk, without decoding:
+JHMDB's 40-frame clip
+``catch/Goal_Keeping_Tips_catch_f_cm_np1_fr_med_2.avi``, OpenCV's header
+count is 48 where decord decodes 40), so comparing two decoders' counts
+cannot tell a damaged file from a healthy one. :func:`check_video_file`
+therefore reads the container structure itself, a few bytes per top-level
+chunk, without decoding:
 
 * **AVI** (RIFF): every top-level ``RIFF`` chunk (``AVI `` and the
   ``AVIX`` extensions of OpenDML files) must end within the file;

@@ -300,9 +300,10 @@ def read_skeleton(path: str,
                   fields: str = 'xyz') -> np.ndarray:
     """Read the joints of an NTU RGB+D ``.skeleton`` file.
 
-    The grammar is the official one (``DATASETS.md`` section 1): a frame
-    count, then per frame a body count, then per body a line of 10 body
-    fields, a joint count (25) and 25 lines of 12 joint fields. LF and CRLF
+    The grammar is the official one (NTU RGB+D's
+    ``Matlab/read_skeleton_file.m``): a frame count, then per frame a body
+    count, then per body a line of 10 body fields, a joint count (25) and
+    25 lines of 12 joint fields. LF and CRLF
     line endings are both read; blank lines at the end are ignored.
 
     Quirks of the real data and what the reader does with them:
