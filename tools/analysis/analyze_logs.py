@@ -23,8 +23,9 @@ value).
 
 mmaction2's ``tools/analysis_tools/analyze_logs.py`` (not installed with
 the mmaction2 package) needs seaborn, which fsat does not install, and
-groups rows by their ``epoch`` key, which iteration-based runs (most of
-fsat's configs) do not log; hence this tool, matplotlib only (Agg).
+skips every row without an ``epoch`` key: all rows of iteration-based runs
+(most of fsat's configs) and the validation rows of every run. Hence this
+tool, matplotlib only (Agg).
 
 Examples:
     python tools/analysis/analyze_logs.py plot_curve work_dirs/a work_dirs/b \
