@@ -20,9 +20,10 @@ preprocessor (normalisation) is left out. A recognizer is run through
 backbone, neck and head (``mode='tensor', stage='head'``).
 
 mmaction2's ``tools/analysis_tools/get_flops.py`` (not installed with the
-mmaction2 package) builds ``cfg.model`` and calls its ``_forward``, which a
-distiller does not have (and a recognizer's stops at the backbone); hence
-this tool.
+mmaction2 package) builds ``cfg.model`` (loading a distiller's teacher
+checkpoints) and counts its ``extract_feat``: a distiller has none (the tool
+raises ``NotImplementedError``), and a recognizer's stops before the
+classification head (default ``stage='neck'``). Hence this tool.
 
 Examples:
     python tools/analysis/get_flops.py configs/distill/flow2depth_v2c.py
