@@ -213,7 +213,17 @@ class PairedModalityDataset(BaseDataset):
                     f'[{known}{", ..." if len(classes) > 5 else ""}] '
                     f'({len(classes)} classes)')
             return classes.index(label)
-        return int(label) if int(label) >= 0 else None
+        try:
+            value = int(label)
+        except (TypeError, ValueError):
+            raise ValueError(f'{where}: label {label!r} is neither a class '
+                             'index nor a class name') from None
+        classes = self._metainfo.get('classes') or ()
+        if classes and value >= len(classes):
+            raise ValueError(f'{where}: label {value} is out of range for '
+                             f'{len(classes)} classes (0..'
+                             f'{len(classes) - 1})')
+        return value if value >= 0 else None
 
     def _load_ntu(self) -> List[dict]:
         cfg = dict(self.ntu)
@@ -244,23 +254,41 @@ class PairedModalityDataset(BaseDataset):
                              f'the NTU root {self.data_root!r}')
         return records
 
+    def _check_ann_file(self) -> None:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file} does not exist')
+
     def _load_split_file(self) -> List[dict]:
         records = []
-        with open(self.ann_file, encoding='utf-8') as f:
-            for lineno, line in enumerate(f, start=1):
-                line = line.split('#', 1)[0].strip()
-                if not line:
-                    continue
-                name, *rest = line.split(None, 1)
-                label = self._label_of(rest[0] if rest else None,
-                                       f'{self.ann_file}, line {lineno}')
-                paths = {source: ntu_path(self.data_root, source, name)
-                         for source in self.required_sources}
-                records.append(dict(name=name, label=label, paths=paths))
+        self._check_ann_file()
+        with open(self.ann_file, 'rb') as f:
+            data = f.read()
+        try:
+            text = data.decode('utf-8')
+        except UnicodeDecodeError as e:
+            lineno = data[:e.start].count(b'\n') + 1
+            raise ValueError(f'{self.ann_file}, line {lineno}: not UTF-8 '
+                             'text (a binary file?)') from None
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            line = line.split('#', 1)[0].strip()
+            if not line:
+                continue
+            name, *rest = line.split(None, 1)
+            label = self._label_of(rest[0] if rest else None,
+                                   f'{self.ann_file}, line {lineno}')
+            paths = {source: ntu_path(self.data_root, source, name)
+                     for source in self.required_sources}
+            records.append(dict(name=name, label=label, paths=paths))
         return records
 
     def _load_record_file(self) -> List[dict]:
-        data = mmengine.load(self.ann_file)
+        self._check_ann_file()
+        try:
+            data = mmengine.load(self.ann_file)
+        except Exception as e:  # the parser's own error: JSON, YAML, pickle
+            raise ValueError(f'{self.ann_file}: cannot be read as a record '
+                             f'file: {type(e).__name__}: {e}') from None
         if isinstance(data, dict):
             data = data.get('data_list', None)
         if not isinstance(data, list):
@@ -363,6 +391,14 @@ class PairedModalityDataset(BaseDataset):
             records = self._load_record_file()
         if not records:
             raise ValueError(f'{self.ann_file}: no samples (empty file)')
+        seen: Dict[str, int] = {}
+        for i, record in enumerate(records):
+            if record['name'] in seen:
+                raise ValueError(
+                    f'{self.ann_file or "the NTU split"}: sample '
+                    f'{record["name"]} is listed twice (entries '
+                    f'{seen[record["name"]] + 1} and {i + 1})')
+            seen[record['name']] = i
         records = self._drop_missing(records)
         picked = (self._pick_labeled(records)
                   if self.labeled_subset is not None else None)

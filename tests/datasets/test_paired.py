@@ -392,6 +392,35 @@ def test_holdout_keeps_validation_videos_out_of_training(ntu_root, tmp_path):
             labeled_subset=dict(k_per_class=1, holdout=5), **kwargs)
 
 
+@pytest.mark.parametrize('name,content,message', [
+    ('train.txt', None, 'annotation file {path} does not exist'),
+    ('train.json', None, 'annotation file {path} does not exist'),
+    ('train.txt', b'S001C001P001R001A001 0\n\xff\xfe',
+     '{path}, line 2: not UTF-8 text (a binary file?)'),
+    ('train.txt', b'S001C001P001R001A001 0\nS001C001P001R001A002 1\n'
+     b'S001C001P001R001A001 0\n',
+     '{path}: sample S001C001P001R001A001 is listed twice (entries 1 and '
+     '3)'),
+    ('train.txt', b'S001C001P001R001A001 3\n',
+     '{path}, line 1: label 3 is out of range for 3 classes (0..2)'),
+    ('train.json', b'[{"name": ',
+     '{path}: cannot be read as a record file: JSONDecodeError: Expecting '
+     'value: line 1 column 11 (char 10)'),
+    ('train.json', b'[{"name": "a", "label": 7, "paths": {}}]',
+     '{path}, record 0 (a): label 7 is out of range for 3 classes (0..2)'),
+])
+def test_bad_annotation_files_are_one_line(ntu_root, tmp_path, name,
+                                           content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises((ValueError, FileNotFoundError)) as e:
+        PairedModalityDataset(
+            dict(depth=dict(pipeline=raw_depth())), ann_file=str(path),
+            data_root=ntu_root, metainfo=dict(classes=('a', 'b', 'c')))
+    assert str(e.value) == message.format(path=path)
+
+
 def test_split_and_record_files(ntu_root, tmp_path):
     classes = ('drink water', 'eat meal/snack', 'brushing teeth')
     modalities = dict(rgb=dict(pipeline=raw_video()))
