@@ -17,6 +17,9 @@ from fsat.utils.cli import FsatUserError
 from fsat.utils.config_check import check_cfg_option_keys, check_config_types
 
 DDP_WRAPPER = 'DeviceAgnosticDDP'
+#: Top-level fields that, set by ``--cfg-options``, move every path below
+#: their old value (see :func:`merge_cfg_options`).
+DATA_ROOT_FIELDS = ('data_root', 'ann_file')
 
 # ``fsat::`` (and any ``<package>::``) bases resolve without pkg_resources
 config_paths.install()
@@ -88,7 +91,9 @@ def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
       set where the config has none;
     * ``data_root=<folder>``: every string of the config that is the old
       ``data_root`` or a path below it is moved below ``<folder>``, so the
-      datasets (which copied ``data_root`` when the file was read) follow.
+      datasets (which copied ``data_root`` when the file was read) follow;
+      the same for ``ann_file`` (the configs that read one annotation file,
+      e.g. mmaction2's skeleton pickle, have no ``data_root``).
 
     Args:
         cfg (Config): The config; modified in place.
@@ -104,17 +109,18 @@ def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
         else:
             check_cfg_option_keys(data, key, filename)
         plain[key] = value
-    old_root = cfg.get('data_root')
+    old_roots = {key: cfg.get(key) for key in DATA_ROOT_FIELDS}
     try:
         cfg.merge_from_dict(plain)
     except (TypeError, KeyError) as e:  # e.g. a dict set below a list
         raise FsatUserError(f'{filename}: --cfg-options: {e}') from e
-    new_root = cfg.get('data_root')
-    if ('data_root' in plain and isinstance(old_root, str) and old_root
-            and isinstance(new_root, str) and new_root != old_root):
-        for key, value in list(cfg.items()):
-            if key != 'data_root':
-                cfg[key] = _rebase(value, old_root, new_root)
+    for field, old in old_roots.items():
+        new = cfg.get(field)
+        if (field in plain and isinstance(old, str) and old
+                and isinstance(new, str) and new != old):
+            for key, value in list(cfg.items()):
+                if key != field:
+                    cfg[key] = _rebase(value, old, new)
 
 
 def _rebase(node: Any, old: str, new: str) -> Any:

@@ -1,5 +1,6 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """``load_config``: ``--cfg-options`` keys, ``data_root`` and references."""
+import glob
 import os.path as osp
 
 import pytest
@@ -82,6 +83,38 @@ def test_data_root_option_moves_every_dataset(tmp_path):
     # without the option nothing moves
     cfg = load_config(FINETUNE)
     assert cfg.test_dataloader.dataset.data_root == 'data/synthetic_demo/ntu'
+
+
+def _strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _strings(value)
+
+
+SHIPPED = sorted(
+    p for p in glob.glob(repo_path('configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p and 'pipelines' not in p)
+
+
+@pytest.mark.parametrize('path', SHIPPED, ids=lambda p: osp.basename(p))
+def test_data_root_option_reaches_every_path_of_every_shipped_config(path):
+    cfg = load_config(path, check_types=False)
+    # a dataset root, or the one annotation file (mmaction2's skeleton pkl)
+    field = 'data_root' if 'data_root' in cfg else 'ann_file'
+    old = cfg[field]
+    cfg = load_config(path, {field: '/elsewhere'}, check_types=False)
+    strings = list(_strings(cfg.to_dict()))
+    assert not [s for s in strings if s == old or s.startswith(old + '/')]
+    roots = [
+        cfg[f'{s}_dataloader'].dataset[field]
+        for s in ('train', 'val', 'test') if cfg.get(f'{s}_dataloader')
+    ]
+    assert roots and set(roots) == {'/elsewhere'}
 
 
 def test_synthetic_world_root_from_the_environment(monkeypatch):
