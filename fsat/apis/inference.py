@@ -164,8 +164,12 @@ def _test_dataset_cfg(cfg: Config, modality: Optional[str]) -> dict:
                        else dict(dataset))
             break
     else:
-        raise FsatUserError(f'{cfg.filename}: no test_dataloader or '
-                            'val_dataloader dataset to take the pipeline from')
+        raise FsatUserError(
+            f'{cfg.filename}: no test_dataloader or val_dataloader dataset '
+            'to read a sample with (a transfer config has none): pass '
+            'inference_student a tensor, or init_student the fine-tuning '
+            "config the student is tested with (a distiller checkpoint's "
+            'student loads into it)')
     if dataset.get('type') not in ('PairedModalityDataset',
                                    'fsat.PairedModalityDataset'):
         raise FsatUserError(

@@ -101,6 +101,12 @@ def test_distiller_config_and_checkpoint_give_the_student(exported,
     assert type(model).__name__ == 'Recognizer3D'
     assert model.fsat_modality == 'depth'
     _same_weights(model, state)
+    # a transfer config has no test dataset to read a sample path with
+    with pytest.raises(FsatUserError, match='a transfer config has none'):
+        inference_student(model, str(tmp_path))
+    # its checkpoint's student loads into the fine-tuning config
+    _same_weights(init_student(FINETUNE, str(ckpt), cfg_options=TWO_CLASSES),
+                  state)
 
 
 def test_checkpoint_of_another_model_is_an_error(tmp_path):
