@@ -78,7 +78,12 @@ from mmengine.dist import barrier, get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from fsat.apis.runner import build_runner, load_config, setup_launcher
+from fsat.apis.runner import (
+    build_runner,
+    load_config,
+    merge_cfg_options,
+    setup_launcher,
+)
 from fsat.utils.cli import FsatUserError
 
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
@@ -626,11 +631,8 @@ def load_pipeline(path: str,
     except Exception as e:  # the file's own code failed (a NameError, ...)
         raise FsatUserError(f'{path}: cannot be read as a config: '
                             f'{type(e).__name__}: {e}') from None
-    if cfg_options:
-        try:
-            cfg.merge_from_dict(cfg_options)
-        except (TypeError, KeyError, ValueError) as e:
-            raise FsatUserError(f'{path}: --cfg-options: {e}') from None
+    if cfg_options:  # unknown keys are an error, as for every config
+        merge_cfg_options(cfg, cfg_options, path)
     name = osp.splitext(osp.basename(path))[0]
     work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', name)
     return Pipeline(cfg, work_dir, path)

@@ -112,8 +112,8 @@ def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
     old_roots = {key: cfg.get(key) for key in DATA_ROOT_FIELDS}
     try:
         cfg.merge_from_dict(plain)
-    except (TypeError, KeyError) as e:  # e.g. a dict set below a list
-        raise FsatUserError(f'{filename}: --cfg-options: {e}') from e
+    except (TypeError, KeyError, ValueError) as e:  # a dict below a list
+        raise FsatUserError(f'{filename}: --cfg-options: {e}') from None
     for field, old in old_roots.items():
         new = cfg.get(field)
         if (field in plain and isinstance(old, str) and old

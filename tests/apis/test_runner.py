@@ -155,3 +155,17 @@ def test_a_late_fusion_stream_config_is_found_from_anywhere(
     cfg = load_config(
         repo_path('configs', 'finetune', 'depth_two_stream_synth.py'))
     assert {s.config for s in cfg.model.streams.values()} == {FINETUNE}
+
+
+def test_pipeline_cfg_options_refuse_unknown_keys(tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    path = 'configs/pipelines/fsat_synth_demo.py'
+    with pytest.raises(FsatUserError) as e:
+        load_pipeline(path, str(tmp_path / 'w'), {'sweeps.seeds': [0]})
+    assert str(e.value).startswith(
+        f"{path}: --cfg-options sweeps.seeds: the config has no field "
+        "'sweeps.seeds'. Did you mean 'sweeps.seed'")
+    pipeline = load_pipeline(path, str(tmp_path / 'w'),
+                             {'sweeps.budget': [4]})
+    assert pipeline.sweeps['budget'] == [4]
