@@ -20,6 +20,8 @@ DDP_WRAPPER = 'DeviceAgnosticDDP'
 #: Top-level fields that, set by ``--cfg-options``, move every path below
 #: their old value (see :func:`merge_cfg_options`).
 DATA_ROOT_FIELDS = ('data_root', 'ann_file')
+#: What a ``config=`` value inside a model names a config file by.
+CONFIG_EXTS = ('.py', '.json', '.yaml', '.yml')
 
 # ``fsat::`` (and any ``<package>::``) bases resolve without pkg_resources
 config_paths.install()
@@ -162,7 +164,8 @@ def resolve_config_references(cfg: Config, config_dir: str) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 here = f'{where}.{key}'
-                if key == 'config' and isinstance(value, str) and value:
+                if key == 'config' and isinstance(value, str) and (
+                        value.endswith(CONFIG_EXTS) or '::' in value):
                     resolved = config_paths.resolve_config_reference(
                         value, config_dir)
                     if resolved == value and not (osp.isabs(value)

@@ -169,3 +169,29 @@ def test_pipeline_cfg_options_refuse_unknown_keys(tmp_path, monkeypatch):
     pipeline = load_pipeline(path, str(tmp_path / 'w'),
                              {'sweeps.budget': [4]})
     assert pipeline.sweeps['budget'] == [4]
+
+
+def test_old_cwd_relative_teacher_paths_work_with_a_warning(
+        tmp_path, monkeypatch):
+    import logging
+
+    import fsat.apis.runner as runner
+    logged = []
+    monkeypatch.setattr(runner, 'print_log',
+                        lambda msg, **kw: logged.append((msg, kw['level'])))
+    (tmp_path / 'configs').mkdir()
+    (tmp_path / 'teacher.py').write_text(
+        "_base_ = ['fsat::teachers/flow_r3d18_synth.py']\n")
+    (tmp_path / 'configs' / 'distill.py').write_text(
+        "_base_ = ['fsat::distill/flow2depth_v2c_synth.py']\n"
+        "model = dict(teacher=dict(config='teacher.py'))\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config('configs/distill.py')
+    assert cfg.model.teacher.config == 'teacher.py'
+    assert logged == [(
+        "model.teacher.config='teacher.py' is read relative to the working "
+        'directory; write it relative to the config file '
+        f"({tmp_path / 'configs'}) instead", logging.WARNING)]
+    # a model argument called config that is not a file is left alone
+    cfg = load_config(FINETUNE, {'+model.cls_head.config': 'small'})
+    assert cfg.model.cls_head.config == 'small'
