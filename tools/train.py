@@ -24,6 +24,7 @@ from fsat.apis import (
     setup_launcher,
 )
 from fsat.engine.launch import LAUNCHERS, finalize_dist
+from fsat.engine.resume import find_resume_checkpoint
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -78,7 +79,16 @@ def merge_args(cfg, args) -> None:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(
         args.config)
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # the newest complete checkpoint, whatever the moment of the kill
+        # (MMEngine's last_checkpoint may name a removed file)
+        found = find_resume_checkpoint(cfg.work_dir)
+        if found is None:
+            print_log(
+                f'--resume: no complete checkpoint in {cfg.work_dir}; '
+                'training from the start', logger='current',
+                level=logging.WARNING)
+        cfg.resume = found is not None
+        cfg.load_from = found or cfg.get('load_from')
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = require_file(args.resume, 'resume checkpoint')

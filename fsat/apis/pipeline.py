@@ -657,11 +657,10 @@ def _read_done(run: Run) -> Optional[dict]:
 
 
 def _last_checkpoint(work_dir: str) -> Optional[str]:
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(marker):
-        return None
-    path = open(marker, encoding='utf-8').read().strip()
-    return path if osp.isfile(path) else None
+    """The run's newest complete checkpoint (``last_checkpoint`` may name a
+    removed file after a kill; see :mod:`fsat.engine.resume`)."""
+    from fsat.engine.resume import find_resume_checkpoint
+    return find_resume_checkpoint(work_dir)
 
 
 def _prepare_work_dir(run: Run) -> bool:
@@ -714,8 +713,8 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
     setup_launcher(cfg, launcher)
     resume = _prepare_work_dir(run)
     cfg.resume = resume
-    if resume:
-        cfg.load_from = None
+    if resume:  # by path: MMEngine's last_checkpoint may be stale
+        cfg.load_from = _last_checkpoint(run.work_dir)
     cfg.experiment_name = f'{run.stage.name}-{run.tag}-{os.getpid()}'
     if run.stage.test_only and cfg.get('default_hooks'):
         # a test-only run saves nothing (and MMEngine's CheckpointHook

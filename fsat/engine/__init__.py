@@ -1,7 +1,8 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
-local checkpoint loader, the teacher-feature cache and weight hooks, and
-training loops that receive the next batch during the current step."""
+local checkpoint loader, the teacher-feature cache and weight hooks,
+training loops that receive the next batch during the current step, and
+exact, crash-safe resumption."""
 from .checkpoint import load_local_checkpoint
 from .hooks import PretrainedWeightsHook, TeacherFeatureCacheHook
 from .launch import check_nproc, find_free_port, init_dist
@@ -11,12 +12,20 @@ from .loops import (
                     PrefetchIterBasedTrainLoop,
 )
 from .model_wrappers import DeviceAgnosticDDP
+from .resume import (
+                     CheckpointHook,
+                     capture_rng_state,
+                     checkpoint_is_complete,
+                     find_resume_checkpoint,
+                     restore_rng_state,
+)
 from .weights import adapt_conv_input, load_prefixed_weights
 
 __all__ = [
     'BackgroundIterator', 'PrefetchEpochBasedTrainLoop',
-    'PrefetchIterBasedTrainLoop', 'DeviceAgnosticDDP',
+    'PrefetchIterBasedTrainLoop', 'CheckpointHook', 'DeviceAgnosticDDP',
     'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
     'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
-    'load_local_checkpoint', 'load_prefixed_weights'
+    'load_local_checkpoint', 'load_prefixed_weights', 'capture_rng_state',
+    'checkpoint_is_complete', 'find_resume_checkpoint', 'restore_rng_state'
 ]

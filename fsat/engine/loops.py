@@ -17,16 +17,30 @@ config::
 
     train_cfg = dict(type='PrefetchIterBasedTrainLoop', max_iters=1000,
                      val_interval=1000, prefetch=2)
+
+Resumption is exact (see :mod:`fsat.engine.resume`): with fsat's
+``CheckpointHook`` a checkpoint holds every rank's random states and the
+data stream's position and per-worker random states, and a resumed loop
+starts its sampler at the next batch (without reading the skipped ones),
+its workers where the interrupted run's workers were, and the model's
+random numbers where they were. Validation in the middle of training
+leaves the random states as it found them, so training does not depend on
+when (or whether) it validates.
 """
 import collections
+import logging
 import queue
 import threading
 from typing import Any, Iterator, Optional
 
+from mmengine.dataset import InfiniteSampler
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from fsat.registry import LOOPS
+
+from .resume import DataStream, preserved_rng, restore_rng_state
 
 __all__ = [
     'BackgroundIterator', 'PrefetchEpochBasedTrainLoop',
@@ -138,16 +152,94 @@ class BackgroundIterator:
                 print_log(
                     f'{self.name}: the prefetch thread is still fetching '
                     f'after {timeout:.0f} s; leaving it (daemon thread)',
-                    logger='current', level='WARNING')
+                    logger='current', level=logging.WARNING)
         while not self._queue.empty():
             self._queue.get_nowait()
         self._empty_trash()
 
 
+def _build_loader(runner, dataloader):
+    """The loader a ``BaseLoop`` would build from a config (built here so
+    that :class:`~fsat.engine.resume.DataStream` is installed before MMEngine
+    creates the first iterator)."""
+    if isinstance(dataloader, dict):
+        diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
+        return runner.build_dataloader(
+            dataloader, seed=runner.seed, diff_rank_seed=diff_rank_seed)
+    return dataloader
+
+
+class _ResumableMixin:
+    """What both prefetching loops do for exact resumption."""
+
+    stream: DataStream
+    _resume_state: Optional[dict] = None
+    _epoch_done = False
+
+    def set_resume_state(self, state: Optional[dict]) -> None:
+        """Keep this rank's resume state (``dict(rng=..., data=...)``) of
+        the checkpoint being loaded; used if training resumes."""
+        self._resume_state = state
+
+    def data_state(self) -> dict:
+        """Where the data stream stands, for a checkpoint."""
+        state = self.stream.state_dict()
+        state.update(epoch=self._epoch)
+        if self._epoch_done:  # saved after the epoch: the next one's start
+            state.update(epoch=self._epoch + 1, position=0)
+        return state
+
+    def _resumes_here(self, data: dict) -> bool:
+        """Whether a checkpoint's data position is the resumed one."""
+        return data['epoch'] == self._epoch
+
+    def _take_resume_state(self) -> Optional[dict]:
+        """This rank's resume state if training resumes and it matches the
+        resumed iteration; else None (with a warning when resuming)."""
+        state, self._resume_state = self._resume_state, None
+        if self._iter == 0 and self._epoch == 0:
+            return None
+        data = (state or {}).get('data')
+        if data is None:
+            print_log(
+                'resume: the checkpoint holds no random states or data '
+                'position (not written by fsat\'s CheckpointHook); the '
+                'resumed run will not repeat the interrupted one exactly',
+                logger='current', level=logging.WARNING)
+            return None
+        if not self._resumes_here(data):
+            print_log(
+                f"resume: the checkpoint's data position (epoch "
+                f"{data['epoch']}, batch {data['position']}) is not its "
+                f'training position (epoch {self._epoch}, iter '
+                f'{self._iter}); not restoring random states',
+                logger='current', level=logging.WARNING)
+            return None
+        return state
+
+    def _restore_rng(self, state: dict) -> None:
+        restore_rng_state(state['rng'])
+        self.stream.restore_main_process()
+
+    def _validate(self, data_thread_running: bool = False) -> None:
+        """Validate, leaving the random states as they were. With
+        ``data_thread_running`` (batches made in the main process, whose
+        prefetch thread draws from python's and numpy's generators
+        meanwhile) only torch's are preserved."""
+        kept = (('torch', 'cuda') if data_thread_running else
+                ('python', 'numpy', 'torch', 'cuda'))
+        with preserved_rng(kept):
+            self.runner.val_loop.run()
+
+
 @LOOPS.register_module()
-class PrefetchIterBasedTrainLoop(IterBasedTrainLoop):
+class PrefetchIterBasedTrainLoop(_ResumableMixin, IterBasedTrainLoop):
     """MMEngine's ``IterBasedTrainLoop`` receiving batches in a background
-    thread (see :mod:`fsat.engine.loops`).
+    thread, resuming exactly (see :mod:`fsat.engine.loops`).
+
+    Exact resumption needs MMEngine's ``InfiniteSampler``; with another
+    sampler the resumed loop reads and drops the batches already trained on,
+    as MMEngine's does.
 
     Args:
         prefetch (int): Batches kept ready in the main process. Defaults
@@ -157,28 +249,63 @@ class PrefetchIterBasedTrainLoop(IterBasedTrainLoop):
 
     def __init__(self, runner, dataloader, max_iters: int,
                  prefetch: int = 2, **kwargs) -> None:
+        dataloader = _build_loader(runner, dataloader)
+        self.stream = DataStream(dataloader)
         super().__init__(runner, dataloader, max_iters, **kwargs)
         self.prefetch = prefetch
         self.dataloader_iterator = BackgroundIterator(
             self.dataloader_iterator, prefetch, name='fsat-train-prefetch')
 
+    def _resumes_here(self, data: dict) -> bool:
+        # one batch per iteration since the start
+        return data['position'] == self._iter
+
+    def _resume_data(self) -> None:
+        """Continue the data (and random numbers) after ``self._iter``
+        batches."""
+        state = self._take_resume_state()
+        exact = (state is not None and self.stream.can_skip
+                 and isinstance(self.dataloader.sampler, InfiniteSampler))
+        if not exact:
+            print_log(
+                f'Advance dataloader {self._iter} steps to skip data '
+                'that has already been trained',
+                logger='current', level=logging.WARNING)
+            for _ in range(self._iter):
+                self.stream.take(next(self.dataloader_iterator))
+            return
+        with preserved_rng():  # a new iterator draws a seed
+            self.dataloader_iterator.close()
+            old = self.dataloader_iterator.source._iterator
+            if hasattr(old, '_shutdown_workers'):
+                old._shutdown_workers()
+            self.stream.load_state_dict(state['data'])
+            source = _InfiniteDataloaderIterator.__new__(
+                _InfiniteDataloaderIterator)
+            source._dataloader = self.dataloader
+            source._iterator = self.stream.iterator(fresh=True)
+            source._epoch = 0
+            self.dataloader_iterator = BackgroundIterator(
+                source, self.prefetch, name='fsat-train-prefetch')
+        self._restore_rng(state)
+        print_log(
+            f'resume: the data continue at batch {self._iter}, with the '
+            'random states of the interrupted run', logger='current')
+
     def run(self):
         """Launch training: ``IterBasedTrainLoop.run`` of MMEngine 0.10,
         except that each batch goes back to the prefetch thread to be
-        freed, and the thread stops at the end."""
+        freed, the thread stops at the end, a resumed run continues the
+        data and random states exactly, and validation leaves the random
+        states as it found them."""
         try:
             self.runner.call_hook('before_train')
             self.runner.call_hook('before_train_epoch')
             if self._iter > 0:
-                print_log(
-                    f'Advance dataloader {self._iter} steps to skip data '
-                    'that has already been trained',
-                    logger='current', level='WARNING')
-                for _ in range(self._iter):
-                    next(self.dataloader_iterator)
+                self._resume_data()
             while self._iter < self._max_iters and not self.stop_training:
                 self.runner.model.train()
-                data_batch = next(self.dataloader_iterator)
+                data_batch = self.stream.take(next(self.dataloader_iterator))
                 self.run_iter(data_batch)
                 self.dataloader_iterator.discard(data_batch)
                 del data_batch
@@ -187,7 +314,7 @@ class PrefetchIterBasedTrainLoop(IterBasedTrainLoop):
                         and self._iter >= self.val_begin
                         and (self._iter % self.val_interval == 0
                              or self._iter == self._max_iters)):
-                    self.runner.val_loop.run()
+                    self._validate(self.stream.num_workers == 0)
             self.runner.call_hook('after_train_epoch')
             self.runner.call_hook('after_train')
         finally:
@@ -196,9 +323,10 @@ class PrefetchIterBasedTrainLoop(IterBasedTrainLoop):
 
 
 @LOOPS.register_module()
-class PrefetchEpochBasedTrainLoop(EpochBasedTrainLoop):
+class PrefetchEpochBasedTrainLoop(_ResumableMixin, EpochBasedTrainLoop):
     """MMEngine's ``EpochBasedTrainLoop`` receiving batches in a background
-    thread, one per epoch (see :mod:`fsat.engine.loops`).
+    thread, one per epoch, resuming exactly, also from a checkpoint saved
+    in the middle of an epoch (see :mod:`fsat.engine.loops`).
 
     Args:
         prefetch (int): Batches kept ready in the main process. Defaults
@@ -208,26 +336,73 @@ class PrefetchEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def __init__(self, runner, dataloader, max_epochs: int,
                  prefetch: int = 2, **kwargs) -> None:
+        dataloader = _build_loader(runner, dataloader)
+        self.stream = DataStream(dataloader)
         super().__init__(runner, dataloader, max_epochs, **kwargs)
         self.prefetch = prefetch
 
-    def run_epoch(self) -> None:
-        """Iterate one epoch (as MMEngine does) over prefetched batches."""
+    def run(self):
+        """Launch training: ``EpochBasedTrainLoop.run`` of MMEngine 0.10,
+        resuming exactly, with validation that leaves the random states as
+        it found them."""
+        self.runner.call_hook('before_train')
+        resume = self._take_resume_state()
+        if resume is not None and resume['data']['position'] == 0:
+            # saved at the end of an epoch
+            self.stream.load_state_dict(resume['data'])
+            self._restore_rng(resume)
+            print_log(f'resume: epoch {self._epoch + 1} starts with the '
+                      'random states of the interrupted run',
+                      logger='current')
+            resume = None
+        while self._epoch < self._max_epochs and not self.stop_training:
+            self.run_epoch(resume)
+            resume = None
+            self._decide_current_val_interval()
+            if (self.runner.val_loop is not None
+                    and self._epoch >= self.val_begin
+                    and (self._epoch % self.val_interval == 0
+                         or self._epoch == self._max_epochs)):
+                self._validate()
+        self.runner.call_hook('after_train')
+        return self.runner.model
+
+    def run_epoch(self, resume: Optional[dict] = None) -> None:
+        """Iterate one epoch (as MMEngine does) over prefetched batches;
+        with ``resume``, continue it where the interrupted run stopped."""
+        self._epoch_done = False
         self.runner.call_hook('before_train_epoch')
         self.runner.model.train()
+        if resume is not None:
+            self.stream.load_state_dict(resume['data'])
+            start = self.stream.position
+            if not self.stream.can_skip:
+                raise RuntimeError(
+                    'cannot resume in the middle of an epoch: the train '
+                    'loader has no batch size or no sampler to skip in')
+            print_log(f'resume: epoch {self._epoch + 1} continues at batch '
+                      f'{start}, with the random states of the '
+                      'interrupted run', logger='current')
+        else:
+            self.stream.new_pass()
+            start = 0
+        source = self.stream.iterator(fresh=resume is not None)
+        if resume is not None:
+            self._restore_rng(resume)  # after the iterator drew its seed
         batches = BackgroundIterator(
-            iter(self.dataloader), self.prefetch,
-            name='fsat-train-prefetch')
+            source, self.prefetch, name='fsat-train-prefetch')
         try:
             # not enumerate(): its reused result tuple would keep the last
             # batch alive until the next one
-            idx = 0
+            idx = start
             for data_batch in batches:
-                self.run_iter(idx, data_batch)
+                self.run_iter(idx, self.stream.take(data_batch))
                 batches.discard(data_batch)
                 del data_batch
                 idx += 1
         finally:
             batches.close()
+        self._epoch_done = True
         self.runner.call_hook('after_train_epoch')
+        self._epoch_done = False
         self._epoch += 1
