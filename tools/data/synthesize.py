@@ -111,6 +111,11 @@ def main(argv=None) -> int:
     except WorldExistsError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
+    except OSError as e:  # a folder that cannot be made or written
+        where = e.filename or args.out
+        print(f'error: cannot write the world to {args.out}: {where}: '
+              f'{e.strerror or e}', file=sys.stderr)
+        return 2
     return 0
 
 

@@ -492,6 +492,16 @@ def test_cli_set_overrides_physical_parameters(tmp_path):
     assert not (tmp_path / 'x').exists()
 
 
+def test_cli_unwritable_out_is_one_line(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a folder')
+    res = _cli('--preset', 'tiny', '--out', str(blocker / 'world'))
+    assert res.returncode == 2 and 'Traceback' not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f'error: cannot write the world to {blocker / "world"}: {blocker}: ')
+
+
 @pytest.mark.parametrize('option,message', [
     ('camera_distance=3.0',
      'synthesize.py: error: --set camera_distance=3.0: expected 2 numbers '
