@@ -163,6 +163,22 @@ def _references(value: Any) -> List[Tuple[str, Optional[str]]]:
     return []
 
 
+_DOTTED = re.compile(r'\{[A-Za-z_][\w-]*\.[\w.-]*\}')
+
+
+def _bad_placeholders(value: Any) -> List[str]:
+    """``{stage.field}`` strings whose field is not ``checkpoint`` (format
+    fields such as ``{:05d}`` are left alone)."""
+    if isinstance(value, str):
+        return [m for m in _DOTTED.findall(value)
+                if not _PLACEHOLDER.fullmatch(m)]
+    if isinstance(value, dict):
+        return [b for v in value.values() for b in _bad_placeholders(v)]
+    if isinstance(value, (list, tuple)):
+        return [b for v in value for b in _bad_placeholders(v)]
+    return []
+
+
 def _substitute(value: Any, lookup: Dict[str, Any]) -> Any:
     """Replace placeholders; a bare placeholder keeps the value's type."""
     if isinstance(value, str):
@@ -427,6 +443,10 @@ class Pipeline:
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} selects a recipe but '
                     'the pipeline has no recipe_grid')
+            for bad in _bad_placeholders(stage.cfg_options):
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r}: {bad} is not a '
+                    'placeholder: write {<sweep>} or {<stage>.checkpoint}')
             for name, ckpt in stage.references:
                 if ckpt:
                     if name not in seen:

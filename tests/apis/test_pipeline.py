@@ -645,6 +645,10 @@ def test_a_recipe_selected_later_is_checked_with_every_recipe(tmp_path):
     ("stages = []\n", 'the pipeline has no stages'),
     ("prepare = [3]\nstages = [dict(name='a', config='{c}')]\n",
      'prepare[0] must be dict(type=..., ...), got 3'),
+    ("stages = [dict(name='t', config='{c}'), dict(name='a', config='{c}', "
+     "cfg_options={'load_from': '{t.ckpt}'})]\n",
+     "stage 'a': {t.ckpt} is not a placeholder: write {<sweep>} or "
+     '{<stage>.checkpoint}'),
 ])
 def test_malformed_pipeline_is_one_line_naming_the_file(
         tmp_path, text, message):
