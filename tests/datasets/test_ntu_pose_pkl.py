@@ -15,6 +15,7 @@ import torch
 from fsat.apis import load_config
 from fsat.datasets import PosePklDataset
 from fsat.datasets.ntu import load_pose_pkl, read_skeleton
+from fsat.datasets.subsets import check_disjoint_subsets
 from fsat.registry import DATASETS, MODELS
 from fsat.testing import repo_path, run_tool
 
@@ -104,6 +105,15 @@ def test_shipped_config_datasets(pkl):
     if raw.shape[0] == 1:
         assert not keypoint[0, 1].any()  # FormatGCNInput's padded body
     assert int(sample['data_samples'].gt_labels.item) == anno['label']
+
+
+def test_shipped_config_validation_is_held_out():
+    cfg = load_config(CONFIG)
+    check_disjoint_subsets(cfg, CONFIG)  # the shipped picks never meet
+    cfg.train_dataloader.dataset.labeled_subset.pop('holdout')
+    cfg.train_dataloader.dataset.labeled_subset.k_per_class = 120
+    with pytest.raises(ValueError, match='val_dataloader.dataset'):
+        check_disjoint_subsets(cfg, CONFIG)
 
 
 def test_shipped_config_model_forward(pkl):

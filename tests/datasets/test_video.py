@@ -164,3 +164,38 @@ def test_truncated_video_in_a_training_dataset_is_an_error(tmp_path):
     assert last.startswith('fsat.datasets.video.VideoFileError: ')
     assert f'{bad}: truncated AVI file' in last
     assert osp.basename(bad) in last
+
+
+def test_truncated_video_in_a_dataloader_worker_is_one_line(tmp_path):
+    """In a DataLoader worker the error reaches the tools' one-line summary
+    with the file named (a crash there would be 'worker exited
+    unexpectedly', without a name)."""
+    import torch
+    from mmengine.registry import init_default_scope
+
+    from fsat.registry import DATASETS
+    from fsat.utils.cli import describe_error
+
+    root = tmp_path / 'ntu'
+    (root / 'nturgb+d_rgb').mkdir(parents=True)
+    intact = write_video(str(tmp_path / 'intact.avi'))
+    bad = str(root / 'nturgb+d_rgb' / f'{NAME}_rgb.avi')
+    size = truncate_half(intact, bad)
+    ann = tmp_path / 'ann.txt'
+    ann.write_text(f'{NAME} 0\n')
+    init_default_scope('fsat')
+    dataset = DATASETS.build(dict(
+        type='PairedModalityDataset', ann_file=str(ann), data_root=str(root),
+        metainfo=dict(classes=('a', 'b')),
+        modalities=dict(rgb=dict(pipeline=[
+            dict(type='DecordInit'), dict(type='DecordDecode')])),
+        pack=dict(type='PackPairedInputs', pack_single=True)))
+    loader = torch.utils.data.DataLoader(dataset, num_workers=1,
+                                         collate_fn=list)
+    with pytest.raises(VideoFileError) as info:
+        next(iter(loader))
+    assert describe_error(info.value) == (
+        'data loading failed in DataLoader worker 0: VideoFileError: '
+        f"{bad}: truncated AVI file: the RIFF 'AVI' chunk at byte 0 declares "
+        f'{size} bytes but the file has {size // 2} (50%); copy or encode it '
+        'again')
