@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from fsat.datasets.ntu import parse_skeleton_file, read_skeleton
+from fsat.datasets.transforms import count_frames
 
 
 def write_frames(path: Path, frames) -> Path:
@@ -155,3 +156,21 @@ def test_empty_and_binary_files_name_the_file(tmp_path):
     assert str(info.value) == (
         f'Malformed NTU skeleton file {str(binary)!r}: not a text file '
         '(byte 0 is not UTF-8)')
+
+
+def test_frame_counting_names_empty_and_binary_files(tmp_path):
+    """Paired datasets count frames (first line only) before reading."""
+    empty = tmp_path / 'S001C001P001R001A001.skeleton'
+    empty.write_bytes(b'')
+    with pytest.raises(ValueError) as info:
+        count_frames('skeleton', str(empty))
+    assert str(info.value) == (
+        f'Malformed NTU skeleton file {str(empty)!r}, line 1: expected the '
+        'frame count, got an empty file')
+    for name in ('S001C001P001R001A002.skeleton', 'A01N01-L.txt'):
+        binary = tmp_path / name
+        binary.write_bytes(b'\xff\xfe\x00garbage')
+        with pytest.raises(ValueError) as info:
+            count_frames('skeleton', str(binary))
+        assert f'{str(binary)!r}: not a text file (byte 0 is not UTF-8)' in (
+            str(info.value))

@@ -77,20 +77,31 @@ def count_skeleton_frames(path: str) -> int:
     """Frames of a skeleton file without parsing its joints.
 
     ``.skeleton`` (NTU): the first line; ``.txt`` (PKU-MMD): the non-blank
-    lines; ``.npy``: axis 1 of an (M, T, V, C) array.
+    lines; ``.npy``: axis 1 of an (M, T, V, C) array. An empty or binary
+    text file is a ValueError naming the file.
     """
     if path.endswith('.skeleton'):
-        with open(path, encoding='utf-8') as f:
-            first = f.readline().strip()
+        try:
+            with open(path, encoding='utf-8') as f:
+                first = f.readline().strip()
+        except UnicodeDecodeError as e:
+            raise ValueError(f'Malformed NTU skeleton file {path!r}: not a '
+                             f'text file (byte {e.start} is not UTF-8)'
+                             ) from None
         if not first.isdigit():
+            got = repr(first) if first else 'an empty file'
             raise ValueError(f'Malformed NTU skeleton file {path!r}, line 1: '
-                             f'expected the frame count, got {first!r}')
+                             f'expected the frame count, got {got}')
         return int(first)
     if path.endswith('.npy'):
         import numpy as np
         return int(np.load(path, mmap_mode='r').shape[1])
-    with open(path, encoding='utf-8') as f:
-        return sum(1 for line in f if line.strip())
+    try:
+        with open(path, encoding='utf-8') as f:
+            return sum(1 for line in f if line.strip())
+    except UnicodeDecodeError as e:
+        raise ValueError(f'Malformed skeleton file {path!r}: not a text '
+                         f'file (byte {e.start} is not UTF-8)') from None
 
 
 def count_frames(source: str,
