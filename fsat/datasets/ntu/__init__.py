@@ -16,8 +16,8 @@ from ``fsat.datasets.ntu`` as before the split:
 * :mod:`.skeleton_io`: the ``.skeleton`` text reader and its body selection
   (:func:`read_skeleton`);
 * :mod:`.pose_pkl`: mmaction2's skeleton annotation pickle
-  (:func:`export_pose_pkl`, :func:`load_pose_pkl`) and
-  :class:`PosePklDataset`, which trains from such a pickle.
+  (:func:`export_pose_pkl`, :func:`load_pose_pkl`; training from such a
+  pickle: :class:`fsat.datasets.PosePklDataset`).
 
 Split names are ``'train'`` and ``'val'``; ``'val'`` is the official *test*
 set of each benchmark, named as mmaction2 names it (``xsub_val``).
