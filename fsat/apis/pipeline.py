@@ -85,6 +85,7 @@ from fsat.apis.runner import (
     setup_launcher,
 )
 from fsat.utils.cli import FsatUserError
+from fsat.utils.config_paths import resolve_config_reference
 
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
 DONE = 'done.json'
@@ -366,6 +367,17 @@ class Pipeline:
             raise FsatUserError(
                 f'{self.filename}: stage {name!r}: config must be a file '
                 f"name, got {spec['config']!r}")
+        # 'fsat::<path>', or relative to the pipeline file (a path found
+        # only below the working directory, as the shipped pipelines write
+        # them, is kept; a missing one is reported as written)
+        try:
+            config = resolve_config_reference(
+                spec['config'], osp.dirname(osp.abspath(self.filename)))
+        except FsatUserError as e:
+            raise FsatUserError(
+                f'{self.filename}: stage {name!r}: {e}') from None
+        if osp.isfile(config):
+            spec['config'] = config
         sweep = spec.get('sweep', ())
         if isinstance(sweep, str) or not isinstance(
                 sweep, (list, tuple)) or not all(
