@@ -85,7 +85,10 @@ from fsat.apis.runner import (
     setup_launcher,
 )
 from fsat.utils.cli import FsatUserError
-from fsat.utils.config_paths import resolve_config_reference
+from fsat.utils.config_paths import (
+    package_config_path,
+    resolve_config_reference,
+)
 
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
 DONE = 'done.json'
@@ -628,7 +631,14 @@ def _base_digests(path: str) -> List[str]:
         current = stack.pop()
         text = open(current, encoding='utf-8').read()
         for base in re.findall(r"['\"]([^'\"]+\.py)['\"]", text):
-            base_path = osp.normpath(osp.join(osp.dirname(current), base))
+            if '::' in base:  # 'fsat::a/b.py': an installed config
+                try:
+                    base_path = package_config_path(base)
+                except FsatUserError:
+                    continue
+            else:
+                base_path = osp.normpath(
+                    osp.join(osp.dirname(current), base))
             if osp.isfile(base_path) and base_path not in seen:
                 seen.add(base_path)
                 with open(base_path, 'rb') as f:

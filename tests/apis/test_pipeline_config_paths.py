@@ -52,3 +52,24 @@ def test_a_mistyped_fsat_stage_config_is_one_line(tmp_path):
         f"{path}: stage 'a': 'fsat::teachers/flow_r3d18.py': fsat has no "
         "config 'teachers/flow_r3d18.py'")
     assert "Did you mean 'teachers/flow_r3d18_synth.py'" in str(e.value)
+
+
+def test_signature_covers_installed_bases(tmp_path):
+    """A stage inheriting ``fsat::`` re-runs when that base changes."""
+    import hashlib
+
+    from fsat.apis.pipeline import _base_digests
+    stage = tmp_path / 'stage.py'
+    stage.write_text("_base_ = ['fsat::finetune/depth_r3d18_synth.py']\n")
+    digests = _base_digests(str(stage))
+
+    def digest(*parts):
+        with open(repo_path('configs', *parts), 'rb') as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    # the named config and, through it, its own relative bases
+    assert digest('finetune', 'depth_r3d18_synth.py') in digests
+    assert digest('_base_', 'datasets', 'synthetic_ntu.py') in digests
+    assert len(digests) == 1 + len(
+        _base_digests(repo_path('configs', 'finetune',
+                                'depth_r3d18_synth.py')))
