@@ -14,10 +14,16 @@ Example::
 """
 import argparse
 import json
+import os.path as osp
 
 from mmengine.config import DictAction
 
-from fsat.apis import detect_video, load_config, require_file
+from fsat.apis import (
+    check_checkpoint_matches,
+    detect_video,
+    load_config,
+    require_file,
+)
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -44,6 +50,9 @@ def main() -> None:
     checkpoint = require_file(args.checkpoint, 'checkpoint')
     if not cfg.get('test_dataloader'):
         raise FsatUserError(f'{args.config} has no test_dataloader')
+    if args.out and osp.isdir(args.out):
+        raise FsatUserError(f'--out {args.out} is a directory; give the '
+                            'path of the JSON file to write')
     from mmengine.registry import DefaultScope
     from mmengine.runner import load_checkpoint
 
@@ -51,6 +60,8 @@ def main() -> None:
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope',
                                                       'fsat')):
         model = MODELS.build(cfg.model)
+        # another model's checkpoint would detect with initial weights
+        check_checkpoint_matches(model, checkpoint, strict=True)
         load_checkpoint(model, checkpoint, map_location='cpu')
         model = model.to(args.device).eval()
         dataset = DATASETS.build(cfg.test_dataloader.dataset)

@@ -86,10 +86,16 @@ def main() -> None:
         source=osp.abspath(args.checkpoint),
         prefix=args.prefix,
         time=time.strftime('%Y-%m-%d %H:%M:%S'))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     tmp = f'{args.out}.tmp{os.getpid()}'
-    torch.save(dict(state_dict=weights, meta=meta), tmp)
-    os.replace(tmp, args.out)  # never a half-written file at OUT
+    try:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        torch.save(dict(state_dict=weights, meta=meta), tmp)
+        os.replace(tmp, args.out)  # never a half-written file at OUT
+    except OSError as e:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise FsatUserError(f'cannot write {args.out}: '
+                            f'{e.strerror or e}') from e
     print(f'exported {len(weights)} tensors under {args.prefix!r} to '
           f'{args.out}')
 

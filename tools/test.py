@@ -8,6 +8,7 @@ Examples:
 """
 import argparse
 import os
+import os.path as osp
 
 from mmengine.config import DictAction
 
@@ -64,6 +65,9 @@ def merge_args(cfg, args) -> None:
         args.config)
     if args.checkpoint.lower() == 'none':
         cfg.load_from = None
+    elif osp.isdir(args.checkpoint):
+        raise FsatUserError(f'checkpoint {args.checkpoint} is a directory, '
+                            'not a checkpoint file')
     else:
         cfg.load_from = require_file(args.checkpoint, 'checkpoint')
     check_required_fields(cfg, args.config, 'test')

@@ -20,11 +20,13 @@ Each check raises :class:`~fsat.utils.cli.FsatUserError`, which the tools
 print as one line.
 """
 import inspect
+import os.path as osp
 import re
 from collections import OrderedDict
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -94,6 +96,10 @@ def check_checkpoint_matches(model: nn.Module,
                             f'{type(checkpoint).__name__})')
     state = OrderedDict((re.sub(r'^module\.', '', k), v)
                         for k, v in state.items())
+    if not any(isinstance(v, torch.Tensor) for v in state.values()):
+        raise FsatUserError(
+            f'{what} {filename} holds no weights (its keys: '
+            f'{_shown(list(state))})')
     problems = _mismatches(model, state)
     if not problems:
         return
@@ -234,6 +240,65 @@ def check_required_fields(cfg: Any, filename: str, mode: str) -> None:
                 raise FsatUserError(
                     f'{filename}: {path}.{name} is None; {node["type"]} '
                     'requires it')
+    _check_numbers(cfg, filename, mode)
+    work_dir = cfg.get('work_dir')
+    if isinstance(work_dir, str) and osp.exists(work_dir) and not osp.isdir(
+            work_dir):
+        raise FsatUserError(f'work_dir {work_dir} is a file, not a folder')
+
+
+#: Fields that must be integers (and their smallest value) where a config
+#: gives them; a string or float fails deep inside torch or MMEngine.
+#: ``{mode}`` is ``train`` or ``test``.
+INTEGER_FIELDS = (('{mode}_dataloader.batch_size', 1),
+                  ('{mode}_dataloader.num_workers', 0),
+                  ('train_cfg.max_iters', 1), ('train_cfg.max_epochs', 1),
+                  ('train_cfg.val_interval', 1),
+                  ('train_cfg.val_begin', 0), ('randomness.seed', 0))
+#: Keys that must be positive integers wherever they are in ``model``.
+MODEL_INTEGER_KEYS = ('num_classes', 'in_channels', 'base_channels',
+                      'depth', 'num_person', 'num_stages')
+
+
+def _get(cfg: Any, path: str) -> Tuple[bool, Any]:
+    node, missing = cfg, object()
+    for part in path.split('.'):
+        node = node.get(part, missing) if hasattr(node, 'get') else missing
+        if node is missing:
+            return False, None
+    return True, node
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(
+        value, bool)
+
+
+def _check_numbers(cfg: Any, filename: str, mode: str) -> None:
+    """Integer fields, the learning rate and the model's sizes."""
+    for template, least in INTEGER_FIELDS:
+        path = template.format(mode=mode)
+        if mode == 'test' and path.startswith('train_cfg'):
+            continue
+        found, value = _get(cfg, path)
+        if found and value is not None and (not _is_int(value)
+                                            or value < least):
+            kind = 'a positive' if least else 'a non-negative'
+            raise FsatUserError(f'{filename}: {path} must be {kind} '
+                                f'integer, got {value!r}')
+    found, lr = _get(cfg, 'optim_wrapper.optimizer.lr')
+    if mode == 'train' and found and (isinstance(lr, bool) or not isinstance(
+            lr, (int, float)) or lr < 0):
+        raise FsatUserError(f'{filename}: optim_wrapper.optimizer.lr must '
+                            f'be a non-negative number, got {lr!r}')
+    for path, node in _model_nodes(cfg.model, 'model'):
+        for key in MODEL_INTEGER_KEYS:
+            value = node.get(key)
+            if key in node and value is not None and (not _is_int(value)
+                                                      or value < 1):
+                raise FsatUserError(
+                    f'{filename}: {path}.{key} must be a positive integer, '
+                    f'got {value!r}')
 
 
 # --------------------------------------------------------------------------

@@ -85,7 +85,14 @@ def describe_error(exc: BaseException) -> Optional[str]:
         return (f'{text}. Make the package importable: pip install it, run '
                 'from its parent folder, or add that folder to PYTHONPATH.')
     if isinstance(exc, DATA_ERRORS) and _raised_by_dataset(exc):
-        return f'{type(exc).__name__}: {_one_line(text) or repr(exc)}'
+        text = _one_line(text) or repr(exc)
+        dataset, function = _dataset_in_traceback(exc)
+        if function == '_serialize_data' and 'at least one array' in text:
+            # MMEngine's words for a dataset without samples
+            text = ('it has no samples: check its data_root, ann_file and '
+                    'split')
+        where = f'{dataset}: ' if dataset and dataset not in text else ''
+        return f'{type(exc).__name__}: {where}{text}'
     return None
 
 
@@ -154,6 +161,27 @@ def _raised_by_dataset(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+def _dataset_in_traceback(exc: BaseException) -> Tuple[str, str]:
+    """``(name of the innermost dataset the error passed through, name of
+    the function that raised it)``; the name is '' when no frame belongs to
+    a dataset object."""
+    name, function = '', ''
+    tb = exc.__traceback__
+    while tb is not None:
+        obj = tb.tb_frame.f_locals.get('self')
+        if hasattr(obj, 'load_data_list'):  # an MMEngine dataset
+            where = [type(obj).__name__]
+            for key in ('ann_file', 'data_root'):
+                value = getattr(obj, key, '')
+                if value and isinstance(value, str):
+                    where.append(f'{key} {value}')
+                    break
+            name = where[0] + (f' ({where[1]})' if len(where) > 1 else '')
+        function = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return name, function
 
 
 def _one_line(text: str) -> str:

@@ -133,6 +133,36 @@ def test_validation_is_all_or_nothing(toy_cfg):
     check_required_fields(toy_cfg, 't.py', 'train')
 
 
+@pytest.mark.parametrize('path,value,expected', [
+    ('train_dataloader.batch_size', 'four',
+     "train_dataloader.batch_size must be a positive integer, got 'four'"),
+    ('train_dataloader.num_workers', -1, 'train_dataloader.num_workers must '
+     'be a non-negative integer, got -1'),
+    ('train_cfg.max_iters', 2.5,
+     'train_cfg.max_iters must be a positive integer, got 2.5'),
+    ('randomness.seed', 'abc',
+     "randomness.seed must be a non-negative integer, got 'abc'"),
+    ('optim_wrapper.optimizer.lr', 'fast',
+     "optim_wrapper.optimizer.lr must be a non-negative number, got 'fast'"),
+    ('model.cls_head.num_classes', 'ten',
+     "model.cls_head.num_classes must be a positive integer, got 'ten'"),
+    ('model.backbone.in_channels', 0,
+     'model.backbone.in_channels must be a positive integer, got 0'),
+])
+def test_numbers_of_the_wrong_type(toy_cfg, path, value, expected):
+    # each failed deep inside torch or MMEngine with a traceback
+    toy_cfg.merge_from_dict({path: value})
+    assert _error(check_required_fields, toy_cfg, 't.py', 'train') == (
+        't.py: ' + expected)
+
+
+def test_a_work_dir_that_is_a_file(toy_cfg, tmp_path):
+    (tmp_path / 'file').write_text('x')
+    toy_cfg.work_dir = str(tmp_path / 'file')
+    assert _error(check_required_fields, toy_cfg, 't.py', 'test') == (
+        f'work_dir {tmp_path}/file is a file, not a folder')
+
+
 # --------------------------------------------------------------------------
 # classes of the data against the classifier
 # --------------------------------------------------------------------------
@@ -257,6 +287,16 @@ def test_a_checkpoint_that_fits_nothing(recognizer, tmp_path):
         '6 tensors are under student., the model\'s under backbone., '
         'cls_head. (a distiller checkpoint: export its student with '
         'tools/export_student.py)')
+
+
+def test_a_checkpoint_without_weights(recognizer, tmp_path):
+    path = tmp_path / 'meta.pth'
+    torch.save(dict(meta=dict(iter=1), epoch=3), str(path))
+    assert _error(check_checkpoint_matches, recognizer, str(path)) == (
+        f'checkpoint {path} holds no weights (its keys: meta, epoch)')
+    torch.save([1, 2], str(path))
+    assert _error(check_checkpoint_matches, recognizer, str(path)) == (
+        f'checkpoint {path} holds no state_dict (a list)')
 
 
 @pytest.mark.parametrize('damage', ['empty', 'truncated', 'flipped', 'text',

@@ -48,6 +48,7 @@ def files(tmp_path_factory):
     data = good.read_bytes()
     (root / 'truncated.pth').write_bytes(data[:len(data) * 2 // 3])
     (root / 'empty.pth').write_bytes(b'')
+    (root / 'directory.pth').mkdir()
     return root
 
 
@@ -124,6 +125,7 @@ def test_resume_from_another_models_checkpoint(files):
     ('train.py load_from', 'empty'),
     ('train.py --resume', 'truncated'),
     ('export_student.py', 'truncated'),
+    ('test.py', 'directory'),
 ])
 def test_damaged_checkpoints_are_one_line(files, tool, name):
     path = files / f'{name}.pth'
@@ -141,6 +143,19 @@ def test_damaged_checkpoints_are_one_line(files, tool, name):
         run_tool(tool.split()[0], args), tool.split()[0][:-3])
     if name == 'empty':
         assert line == f'checkpoint {path} is empty (0 bytes)'
+    elif name == 'directory':
+        assert line == (f'checkpoint {path} is a directory, not a checkpoint '
+                        'file')
     else:
         assert line.startswith(f'checkpoint {path} is cut short or damaged: '
                                'its zip directory cannot be read')
+
+
+def test_export_to_a_folder_that_cannot_be_made(files, tmp_path):
+    (tmp_path / 'file').write_text('not a folder')
+    out = tmp_path / 'file' / 'student.pth'
+    line = _one_line_error(
+        run_tool('export_student.py', [str(files / 'dist.pth'),
+                                       str(out)]), 'export_student')
+    assert line.startswith(f'cannot write {out}: ')
+    assert [p.name for p in tmp_path.iterdir()] == ['file']

@@ -180,3 +180,18 @@ def test_a_data_error_raised_by_dataset_code_is_one_line(tmp_path):
     with pytest.raises(ValueError) as info:
         raise ValueError('/d/x.skeleton: truncated file')
     assert describe_error(info.value) is None
+
+
+def test_a_dataset_without_samples_is_named():
+    from mmengine.dataset import BaseDataset
+
+    class NoSamples(BaseDataset):
+
+        def load_data_list(self):
+            return []
+
+    with pytest.raises(ValueError) as info:
+        NoSamples(ann_file='', data_root='/data/ntu')
+    assert describe_error(info.value) == (
+        'ValueError: NoSamples (data_root /data/ntu): it has no samples: '
+        'check its data_root, ann_file and split')
