@@ -42,7 +42,8 @@ def load_config(path: str,
       and ``data_root=<folder>`` re-points every dataset of the config;
     * config files named inside the model (a teacher's or a stream's
       ``config=``) are resolved against the config's folder
-      (:func:`resolve_config_references`);
+      (:func:`resolve_config_references`); those given in ``cfg_options``
+      are read as given (relative to the working directory);
     * ``default_scope`` defaults to ``'fsat'``, so fsat and mmaction2 types
       both resolve in configs that do not inherit fsat's runtime;
     * every ``type`` is checked against the registries (``check_types``);
@@ -69,9 +70,11 @@ def load_config(path: str,
     except SyntaxError as e:
         raise FsatUserError(f'{path}: syntax error at line {e.lineno}: '
                             f'{e.msg}') from e
+    # before the options: a path given on the command line (or in a
+    # pipeline's cfg_options) is relative to the working directory
+    resolve_config_references(cfg, osp.dirname(osp.abspath(path)))
     if cfg_options:
         merge_cfg_options(cfg, cfg_options, path)
-    resolve_config_references(cfg, osp.dirname(osp.abspath(path)))
     cfg.setdefault('default_scope', 'fsat')
     if check_types:
         check_config_types(cfg, path)

@@ -192,6 +192,13 @@ def test_old_cwd_relative_teacher_paths_work_with_a_warning(
         "model.teacher.config='teacher.py' is read relative to the working "
         'directory; write it relative to the config file '
         f"({tmp_path / 'configs'}) instead", logging.WARNING)]
+    # a path given on the command line is relative to the working
+    # directory, like a checkpoint's: read as given, without a warning
+    logged.clear()
+    cfg = load_config(
+        repo_path('configs', 'distill', 'flow2depth_v2c_synth.py'),
+        {'model.teacher.config': 'teacher.py'})
+    assert cfg.model.teacher.config == 'teacher.py' and not logged
     # a model argument called config that is not a file is left alone
     cfg = load_config(FINETUNE, {'+model.cls_head.config': 'small'})
     assert cfg.model.cls_head.config == 'small'
