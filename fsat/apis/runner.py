@@ -111,6 +111,9 @@ def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
         key = str(key)
         if key.startswith('+'):
             key = key[1:]
+            if not all(key.split('.')):
+                raise FsatUserError(f'{filename}: --cfg-options key '
+                                    f'{"+" + key!r} has an empty part')
         else:
             check_cfg_option_keys(data, key, filename)
         plain[key] = value
