@@ -145,8 +145,7 @@ def check_cfg_option_keys(cfg: Any, key: str,
                 for k in suggest(part, [str(k) for k in node])
             ]
         elif isinstance(node, (list, tuple)):
-            if part.lstrip('-').isdigit() and -len(node) <= int(part) < len(
-                    node):
+            if part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
                 continue
             raise FsatUserError(

@@ -42,6 +42,8 @@ def test_lists_and_non_dicts_are_named():
         f'{FINETUNE}: --cfg-options val_dataloader.batch_size.x: '
         'val_dataloader.batch_size is 1, not a dict; set '
         'val_dataloader.batch_size itself')
+    assert _error({'param_scheduler.-1.T_max': 5}).endswith(
+        "'-1' is not an index of it")
     assert _error({'+': 1}) == (
         f"{FINETUNE}: --cfg-options key '+' has an empty part")
     assert _error({'+a..b': 1}).endswith("key '+a..b' has an empty part")
