@@ -7,11 +7,14 @@ import torch.nn as nn
 
 from fsat.utils.cli import FsatUserError
 
+from .checkpoint import load_local_checkpoint
+
 
 def _state_dict(checkpoint: str) -> dict:
-    if not osp.isfile(checkpoint):
+    if not osp.exists(checkpoint):
         raise FsatUserError(f'checkpoint does not exist: {checkpoint}')
-    data = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    # a damaged or non-torch file is one line naming it
+    data = load_local_checkpoint(checkpoint, map_location='cpu')
     state = data.get('state_dict', data) if isinstance(data, dict) else data
     return {k[len('module.'):] if k.startswith('module.') else k: v
             for k, v in state.items()}

@@ -17,6 +17,7 @@ from fsat.apis.checks import (
     classifier_classes,
 )
 from fsat.engine.checkpoint import CheckpointError
+from fsat.engine.weights import load_prefixed_weights
 from fsat.models.distillers.teacher import load_teacher_checkpoint
 from fsat.registry import MODELS
 from fsat.testing import (
@@ -339,7 +340,10 @@ def test_damaged_checkpoints_name_the_file(recognizer, tmp_path, damage):
     assert describe_error(info.value).startswith(expected)
     if damage == 'directory':
         return  # the teacher loader: 'checkpoint not found'
-    # ... and a teacher's
+    # ... a teacher's and PretrainedWeightsHook's
     with pytest.raises(CheckpointError) as info:
         load_teacher_checkpoint(recognizer, str(bad), 'rgb')
+    assert str(info.value).startswith(expected)
+    with pytest.raises(CheckpointError) as info:
+        load_prefixed_weights(recognizer, str(bad), prefix='student.')
     assert str(info.value).startswith(expected)
