@@ -20,6 +20,7 @@ from mmengine.config import DictAction
 
 from fsat.apis import (
     check_checkpoint_matches,
+    check_config_path,
     detect_video,
     load_config,
     require_file,
@@ -46,6 +47,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    check_config_path(args.config)
     cfg = load_config(args.config, args.cfg_options)
     checkpoint = require_file(args.checkpoint, 'checkpoint')
     if not cfg.get('test_dataloader'):

@@ -16,6 +16,7 @@ from fsat.apis import (
     DatasetClassesCheckHook,
     build_runner,
     check_checkpoint_matches,
+    check_config_path,
     check_required_fields,
     default_work_dir,
     load_config,
@@ -84,6 +85,7 @@ def merge_args(cfg, args) -> None:
 
 def main() -> None:
     args = parse_args()
+    check_config_path(args.config)
     cfg = load_config(args.config, args.cfg_options)
     merge_args(cfg, args)
     if args.check_only:

@@ -17,6 +17,7 @@ from fsat.apis import (
     DatasetClassesCheckHook,
     build_runner,
     check_checkpoint_matches,
+    check_config_path,
     check_required_fields,
     default_work_dir,
     load_config,
@@ -119,6 +120,7 @@ def merge_args(cfg, args) -> None:
 
 def main() -> None:
     args = parse_args()
+    check_config_path(args.config)
     cfg = load_config(args.config, args.cfg_options)
     merge_args(cfg, args)
     check_required_fields(cfg, args.config, 'train')

@@ -5,6 +5,7 @@ a trained student (:mod:`fsat.apis.inference`)."""
 from .checks import (
                      DatasetClassesCheckHook,
                      check_checkpoint_matches,
+                     check_config_path,
                      check_dataset_classes,
                      check_required_fields,
 )
@@ -20,8 +21,8 @@ from .runner import (
 
 __all__ = [
     'DatasetClassesCheckHook', 'check_checkpoint_matches',
-    'check_dataset_classes', 'check_required_fields', 'build_runner',
-    'default_work_dir', 'detect_video', 'inference_student', 'init_student',
-    'load_config',
+    'check_config_path', 'check_dataset_classes', 'check_required_fields',
+    'build_runner', 'default_work_dir', 'detect_video', 'inference_student',
+    'init_student', 'load_config',
     'require_file', 'setup_launcher', 'video_buffers'
 ]

@@ -36,7 +36,8 @@ from fsat.utils.cli import FsatUserError
 
 __all__ = [
     'DatasetClassesCheckHook', 'check_checkpoint_matches',
-    'check_dataset_classes', 'check_required_fields', 'classifier_classes'
+    'check_config_path', 'check_dataset_classes', 'check_required_fields',
+    'classifier_classes'
 ]
 
 #: How many class indices or keys a message shows.
@@ -133,6 +134,23 @@ def check_checkpoint_matches(model: nn.Module,
 # --------------------------------------------------------------------------
 # Required config fields
 # --------------------------------------------------------------------------
+
+#: The config formats MMEngine reads.
+CONFIG_EXTENSIONS = ('.py', '.json', '.yaml', '.yml')
+
+
+def check_config_path(path: str) -> None:
+    """Fail with one line on a config path MMEngine cannot read: a folder,
+    or a file of another format (MMEngine raises ``OSError: Only
+    py/yml/yaml/json type are supported now!``)."""
+    if osp.isdir(path):
+        raise FsatUserError(f'config {path} is a directory; give a config '
+                            'file (.py)')
+    if osp.exists(path) and not path.endswith(CONFIG_EXTENSIONS):
+        raise FsatUserError(
+            f'config {path} is not a config file: MMEngine reads '
+            f'{", ".join(CONFIG_EXTENSIONS)} files')
+
 
 #: Top-level fields each mode needs: (field, what it is for).
 REQUIRED = dict(

@@ -12,6 +12,7 @@ from mmengine.registry import DefaultScope
 
 from fsat.apis.checks import (
     check_checkpoint_matches,
+    check_config_path,
     check_dataset_classes,
     check_required_fields,
     classifier_classes,
@@ -57,6 +58,19 @@ def _error(fn, *args, **kwargs) -> str:
 # --------------------------------------------------------------------------
 # required fields
 # --------------------------------------------------------------------------
+
+
+def test_config_paths_mmengine_cannot_read(tmp_path):
+    assert _error(check_config_path, str(tmp_path)) == (
+        f'config {tmp_path} is a directory; give a config file (.py)')
+    (tmp_path / 'toy.txt').write_text('model = dict()\n')
+    assert _error(check_config_path, str(tmp_path / 'toy.txt')) == (
+        f'config {tmp_path}/toy.txt is not a config file: MMEngine reads '
+        '.py, .json, .yaml, .yml files')
+    check_config_path(str(tmp_path / 'toy.py'))  # missing: load_config's
+    for ext in ('py', 'json', 'yaml', 'yml'):
+        (tmp_path / f'toy.{ext}').write_text('{}')
+        check_config_path(str(tmp_path / f'toy.{ext}'))
 
 
 @pytest.fixture

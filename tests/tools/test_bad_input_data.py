@@ -206,4 +206,10 @@ def test_missing_or_none_required_fields(data, tmp_path):
         run_tool('test.py', [str(no_test), 'none', '--check-only']), 'test')
     assert line == (f'{no_test}: test_dataloader is None; testing needs the '
                     'test data')
+    text = tmp_path / 'config.txt'
+    text.write_text(open(path).read())
+    line = _error_line(
+        run_tool('test.py', [str(text), 'none', '--check-only']), 'test')
+    assert line == (f'config {text} is not a config file: MMEngine reads '
+                    '.py, .json, .yaml, .yml files')
     assert not os.path.exists(tmp_path / 'work_dir')
