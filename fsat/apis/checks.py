@@ -403,12 +403,14 @@ def check_dataset_classes(dataset: Any,
                           num_classes: int,
                           head: str,
                           field: str,
-                          every_class: bool = False) -> None:
+                          training: bool = False) -> None:
     """Fail with one line when a dataset's classes do not fit the head.
 
-    Errors: a label outside ``0..num_classes-1``; a dataset declaring
-    (``metainfo['classes']`` or ``num_classes``) another number of classes;
-    with ``every_class`` (a training set), a class without any sample.
+    Always an error: a label outside ``0..num_classes-1``. For a training
+    set (``training``) also: a dataset declaring (``metainfo['classes']``
+    or ``num_classes``) another number of classes, and a class without any
+    sample; for an evaluation set the former is one warning line (e.g. a
+    transfer's student with its unused 60-class head tested on 10 classes).
     Datasets whose samples carry no labels (e.g. a label-free transfer's)
     pass.
 
@@ -417,16 +419,18 @@ def check_dataset_classes(dataset: Any,
         num_classes (int): The classifier's number of classes.
         head (str): The classifier's config path, for messages.
         field (str): The dataset's config field, for messages.
-        every_class (bool): Require a sample of every class. Defaults to
+        training (bool): Whether the model is trained on it. Defaults to
             False.
     """
     for leaf in _leaf_datasets(dataset):
         name = _describe(leaf, field)
         declared = _declared_classes(leaf)
         if declared is not None and declared != num_classes:
-            raise FsatUserError(
-                f'{name} has {declared} classes but {head}.num_classes='
-                f'{num_classes}: make them equal')
+            message = (f'{name} has {declared} classes but {head}.'
+                       f'num_classes={num_classes}')
+            if training:
+                raise FsatUserError(message + ': make them equal')
+            print_log(message, logger='current', level=30)  # WARNING
         labels = _labels_of(leaf)
         if labels is None or not len(labels):
             continue
@@ -436,7 +440,7 @@ def check_dataset_classes(dataset: Any,
                 f'{name} has label(s) {_shown(bad)}, out of range for '
                 f'{head}.num_classes={num_classes} (labels must be 0..'
                 f'{num_classes - 1})')
-        if every_class:
+        if training:
             present = set(np.unique(labels).tolist())
             empty = [c for c in range(num_classes) if c not in present]
             if empty:
@@ -463,7 +467,7 @@ class DatasetClassesCheckHook(Hook):
         self._checked = set()
 
     def _check(self, runner, loop: Any, field: str,
-               every_class: bool) -> None:
+               training: bool) -> None:
         if loop is None or field in self._checked:
             return
         self._checked.add(field)
@@ -472,7 +476,7 @@ class DatasetClassesCheckHook(Hook):
         if head is None or dataloader is None:
             return
         check_dataset_classes(dataloader.dataset, head[1], head[0],
-                              f'{field}.dataset', every_class)
+                              f'{field}.dataset', training)
 
     def before_train(self, runner) -> None:
         self._check(runner, runner.train_loop, 'train_dataloader', True)

@@ -212,25 +212,28 @@ def test_a_training_set_needs_a_sample_of_every_class():
     data = _Labels([0, 1, 2, 0, -1])  # -1: unlabeled
     check_dataset_classes(data, 10, 'model.cls_head', 'val')  # not training
     message = _error(check_dataset_classes, data, 10, 'model.cls_head',
-                     'train_dataloader.dataset', every_class=True)
+                     'train_dataloader.dataset', training=True)
     assert message.startswith(
         'train_dataloader.dataset (_Labels, ann_file a.txt) has samples of '
         'only 3 of the 10 classes of model.cls_head.num_classes (none of '
         'class 3, 4, 5, 6, 7 (+2 more))')
-    check_dataset_classes(data, 3, 'h', 'train', every_class=True)
+    check_dataset_classes(data, 3, 'h', 'train', training=True)
 
 
-def test_declared_classes_must_equal_num_classes():
+def test_declared_classes_must_equal_num_classes_in_training():
     data = _Labels([0, 1], classes=('a', 'b', 'c'))
-    assert _error(check_dataset_classes, data, 2, 'model.cls_head', 'f') == (
+    assert _error(check_dataset_classes, data, 2, 'model.cls_head', 'f',
+                  training=True) == (
         'f (_Labels, ann_file a.txt) has 3 classes but '
         'model.cls_head.num_classes=2: make them equal')
+    # testing: a warning (labels in range)
+    check_dataset_classes(data, 2, 'model.cls_head', 'f')
 
 
 def test_detection_segments_and_wrappers():
     segments = _Labels([torch.tensor([0, 2]).numpy(), [1]], key='gt_labels')
     check_dataset_classes(segments, 3, 'model.classifier_head', 'train',
-                          every_class=True)
+                          training=True)
     concat = ConcatDataset([segments, _Labels([[5]], key='gt_labels')])
     assert 'has label(s) 5, out of range' in _error(
         check_dataset_classes, concat, 3, 'h', 'train')
