@@ -217,6 +217,9 @@ def check_required_fields(cfg: Any, filename: str, mode: str) -> None:
         filename (str): The config file, for messages.
         mode (str): ``'train'`` or ``'test'``.
     """
+    if 'stages' in cfg and 'model' not in cfg:
+        raise FsatUserError(f'{filename} is a pipeline (it has stages, no '
+                            'model): run it with tools/run_pipeline.py')
     for field, purpose in REQUIRED[mode]:
         value = cfg.get(field)
         if value is None:

@@ -95,6 +95,13 @@ def test_a_distiller_without_student_names_the_field(toy_cfg):
     check_required_fields(toy_cfg, 'd.py', 'train')
 
 
+def test_a_pipeline_is_not_a_config():
+    cfg = Config(dict(stages=[dict(name='a', config='x.py')]))
+    assert _error(check_required_fields, cfg, 'p.py', 'train') == (
+        'p.py is a pipeline (it has stages, no model): run it with '
+        'tools/run_pipeline.py')
+
+
 def test_none_below_the_model(toy_cfg):
     toy_cfg.model.backbone = None
     assert _error(check_required_fields, toy_cfg, 't.py', 'train') == (
