@@ -438,6 +438,13 @@ class DataStream:
         """Take the position and states of a checkpoint."""
         self.position = state['position']
         self.states = dict(state['states'])
+        if state['num_workers'] != self.num_workers:
+            print_log(
+                f"resume: the checkpoint's loader had {state['num_workers']} "
+                f'workers, this one has {self.num_workers}; the workers '
+                'start afresh, so random augmentation will differ',
+                logger='current', level=logging.WARNING)
+            self.states = {}
 
     def restore_main_process(self) -> None:
         """Set the main process's python and numpy generators as they were
