@@ -320,7 +320,6 @@ def _results(path):
     for run in results['runs']:
         for key in ('wall_time', 'checkpoint', 'resumed'):
             run.pop(key, None)
-    results.pop('pipeline')
     return results
 
 
@@ -519,3 +518,31 @@ def test_per_rank_states_are_given_to_each_rank(monkeypatch):
     monkeypatch.setattr(resume_module, 'get_dist_info', lambda: (0, 1))
     hook.after_load_checkpoint(None, ckpt)
     assert loop.state is None
+
+
+def _merge_resume(work_dir, resume, load_from=None):
+    """``tools/train.py``'s handling of ``--resume`` on a config."""
+    import argparse
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'fsat_train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = Config(dict(load_from=load_from))
+    args = argparse.Namespace(
+        config='x.py', work_dir=str(work_dir), resume=resume, amp=False,
+        no_validate=False, auto_scale_lr=False, seed=None)
+    tool.merge_args(cfg, args)
+    return cfg
+
+
+def test_train_tool_resume_auto_takes_the_newest_complete(tmp_path):
+    _save(tmp_path / 'iter_10.pth', 10)
+    (tmp_path / 'iter_20.pth').write_bytes(b'PK\x03\x04 cut')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_5.pth'))
+    cfg = _merge_resume(tmp_path, 'auto', load_from='pretrained.pth')
+    assert cfg.resume and cfg.load_from == str(tmp_path / 'iter_10.pth')
+    # nothing to resume from: a fresh start that keeps the config's
+    # load_from (MMEngine would drop it and read last_checkpoint)
+    cfg = _merge_resume(tmp_path / 'empty', 'auto', load_from='pre.pth')
+    assert not cfg.resume and cfg.load_from == 'pre.pth'
