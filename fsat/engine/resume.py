@@ -521,7 +521,8 @@ class CheckpointHook(MMEngineCheckpointHook):
     * a checkpoint is written under a temporary name and renamed
       (:class:`~fsat.engine.resume.AtomicLocalBackend`; local ``out_dir``
       without ``backend_args`` only), so ``epoch_N.pth``/``iter_N.pth``
-      never names a half-written file;
+      never names a half-written file (the temporary file of a write that
+      a kill interrupted is removed when training starts again);
     * with ``max_keep_ckpts``, the old checkpoint is removed after the new
       one is written and named in ``last_checkpoint`` (MMEngine removes it
       first), so a kill at any moment leaves a complete checkpoint;
@@ -542,6 +543,17 @@ class CheckpointHook(MMEngineCheckpointHook):
             kwargs['backend_args'] = dict(backend=ATOMIC_BACKEND)
         super().__init__(*args, **kwargs)
         self._pending: Optional[dict] = None
+
+    def before_train(self, runner) -> None:
+        """MMEngine's, then remove the temporary files of writes a kill
+        interrupted (main process, local ``out_dir``)."""
+        super().before_train(runner)
+        if (runner.rank == 0
+                and isinstance(self.file_backend, AtomicLocalBackend)
+                and osp.isdir(self.out_dir)):
+            pattern = osp.join(glob.escape(self.out_dir), '.*.pth.*.tmp')
+            for path in glob.glob(pattern):
+                os.remove(path)
 
     @staticmethod
     def _loop(runner):

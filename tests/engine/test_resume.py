@@ -441,6 +441,12 @@ def test_checkpoints_are_written_atomically_and_removed_after(tmp_path,
         tmp_path / 'iter_4.pth')
     monkeypatch.undo()
 
+    # a kill inside a write leaves its temporary file: the next run's
+    # hook removes it
+    stray = tmp_path / 'b' / '.iter_4.pth.x1y2.tmp'
+    os.makedirs(stray.parent)
+    stray.write_bytes(b'half')
+
     # without the failure: written, named, then the old one removed
     events.clear()
     monkeypatch.setattr(os, 'replace', replace)
@@ -456,6 +462,7 @@ def test_checkpoints_are_written_atomically_and_removed_after(tmp_path,
     ]
     with open(tmp_path / 'b' / 'last_checkpoint') as f:
         assert f.read().endswith('iter_12.pth')
+    assert not stray.exists()
 
 
 def test_atomic_backend_replaces_whole_files(tmp_path):
