@@ -148,9 +148,9 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
         if checkpoint_is_complete(path):
             if path != named:
                 print_log(
-                    f'resume: {named or "no last_checkpoint"} is not a '
-                    f'complete checkpoint; resuming from {path}',
-                    logger='current')
+                    f'resume: last_checkpoint names '
+                    f'{named or "nothing"}, which is missing or incomplete; '
+                    f'resuming from {path}', logger='current')
             return path
         if osp.exists(path):
             print_log(f'resume: skipping incomplete checkpoint {path}',
