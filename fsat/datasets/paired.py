@@ -15,18 +15,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import mmengine
 from mmengine.dataset import BaseDataset
-from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 
 from fsat.registry import DATASETS, TRANSFORMS
 
 from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
-from .subsets import (
-    fraction_of_videos,
-    holdout_range,
-    k_per_class,
-    save_labeled_ids,
-)
+from .subsets import pick_labeled_subset
 from .transforms import (
     SOURCE_DEFAULTS,
     ModalityPipelines,
@@ -341,44 +335,10 @@ class PairedModalityDataset(BaseDataset):
         return kept
 
     def _pick_labeled(self, records: List[dict]) -> set:
-        cfg = dict(self.labeled_subset)
-        seed, save_to = cfg.pop('seed', 0), cfg.pop('save_to', None)
-        labeled = [r for r in records if r['label'] is not None]
-        if 'k_per_class' in cfg:
-            k = cfg.pop('k_per_class')
-            skip = cfg.pop('skip_per_class', 0)
-            exclude = holdout_range(cfg, 'labeled_subset')
-            holdout = cfg.pop('holdout', None)
-            classes = self._metainfo.get('classes')
-            picks = k_per_class(
-                labeled,
-                k,
-                seed,
-                num_classes=len(classes) if classes else None,
-                class_names=classes,
-                skip=skip,
-                exclude=exclude)
-            ids = [r['name'] for r in picks]
-            info = dict(k_per_class=k, skip_per_class=skip)
-            if holdout is not None:
-                info['holdout'] = dict(holdout)
-        elif 'fraction' in cfg:
-            fraction = cfg.pop('fraction')
-            ids = fraction_of_videos([r['name'] for r in labeled], fraction,
-                                     seed)
-            info = dict(fraction=fraction)
-        else:
-            raise ValueError('labeled_subset needs k_per_class or fraction')
-        if cfg:
-            raise ValueError(f'Unknown labeled_subset keys {sorted(cfg)}')
+        ids = pick_labeled_subset(
+            records, self.labeled_subset, self._metainfo.get('classes'),
+            ann=self.ann_file or self.ntu)
         self.labeled_ids = sorted(ids)
-        if save_to and is_main_process():
-            save_labeled_ids(
-                save_to,
-                ids,
-                seed=seed,
-                ann=self.ann_file or self.ntu,
-                **info)
         return set(ids)
 
     def load_data_list(self) -> List[dict]:

@@ -21,17 +21,11 @@ from typing import List, Mapping, Optional
 
 import numpy as np
 from mmaction.datasets import PoseDataset
-from mmengine.dist import is_main_process
 
 from fsat.registry import DATASETS
 
 from .ntu.pose_pkl import load_pose_pkl
-from .subsets import (
-    fraction_of_videos,
-    holdout_range,
-    k_per_class,
-    save_labeled_ids,
-)
+from .subsets import pick_labeled_subset
 from .transforms.sampling import SEQUENCE_PADS, sequence_indices
 
 SUBSETS = ('all', 'labeled', 'unlabeled')
@@ -97,36 +91,10 @@ class PosePklDataset(PoseDataset):
         super().__init__(ann_file, pipeline=pipeline, split=split, **kwargs)
 
     def _pick_labeled(self, annotations: List[dict]) -> set:
-        cfg = dict(self.labeled_subset)
-        seed, save_to = cfg.pop('seed', 0), cfg.pop('save_to', None)
-        labeled = [a for a in annotations if int(a['label']) >= 0]
-        if 'k_per_class' in cfg:
-            k, skip = cfg.pop('k_per_class'), cfg.pop('skip_per_class', 0)
-            exclude = holdout_range(cfg, 'labeled_subset')
-            holdout = cfg.pop('holdout', None)
-            classes = self._metainfo.get('classes')
-            picks = k_per_class(
-                labeled, k, seed,
-                num_classes=len(classes) if classes else None,
-                class_names=classes, id_key='frame_dir', skip=skip,
-                exclude=exclude)
-            ids = [a['frame_dir'] for a in picks]
-            info = dict(k_per_class=k, skip_per_class=skip)
-            if holdout is not None:
-                info['holdout'] = dict(holdout)
-        elif 'fraction' in cfg:
-            fraction = cfg.pop('fraction')
-            ids = fraction_of_videos([a['frame_dir'] for a in labeled],
-                                     fraction, seed)
-            info = dict(fraction=fraction)
-        else:
-            raise ValueError('labeled_subset needs k_per_class or fraction')
-        if cfg:
-            raise ValueError(f'Unknown labeled_subset keys {sorted(cfg)}')
+        ids = pick_labeled_subset(
+            annotations, self.labeled_subset, self._metainfo.get('classes'),
+            id_key='frame_dir', ann=self.ann_file, split=self.split)
         self.labeled_ids = sorted(ids)
-        if save_to and is_main_process():
-            save_labeled_ids(save_to, ids, seed=seed, ann=self.ann_file,
-                             split=self.split, **info)
         return set(ids)
 
     def load_data_list(self) -> List[dict]:

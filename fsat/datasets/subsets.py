@@ -23,8 +23,10 @@ rejects a config whose validation picks could meet the training picks
 (another seed, or a training budget running into them without a
 ``holdout``).
 
-:func:`save_labeled_ids` writes the chosen ids next to a checkpoint
-(``<work_dir>/labeled_ids.json``).
+:func:`pick_labeled_subset` applies a dataset's ``labeled_subset``
+config (either pick, the checks, ``save_to``), so every dataset that offers
+few-label subsets picks the same ids; :func:`save_labeled_ids` writes the
+chosen ids next to a checkpoint (``<work_dir>/labeled_ids.json``).
 """
 import json
 import math
@@ -42,6 +44,7 @@ from typing import (
 )
 
 import numpy as np
+from mmengine.dist import is_main_process
 
 LABELED_IDS_FILE = 'labeled_ids.json'
 
@@ -296,6 +299,69 @@ def fraction_of_videos(ids: Sequence[Hashable], fraction: float,
     n = max(1, math.floor(fraction * len(ordered) + 0.5))
     order = np.random.default_rng(seed).permutation(len(ordered))
     return sorted(ordered[i] for i in order[:n])
+
+
+def pick_labeled_subset(records: Sequence[Mapping],
+                        labeled_subset: Mapping,
+                        classes: Optional[Sequence[str]] = None,
+                        id_key: str = 'name',
+                        label_key: str = 'label',
+                        **save_info) -> List[Hashable]:
+    """The ids a dataset's ``labeled_subset`` config picks from its records.
+
+    ``labeled_subset`` is ``dict(k_per_class=k, seed=0, skip_per_class=0,
+    holdout=None, save_to=None)`` (:func:`k_per_class`, with ``holdout``
+    as in :func:`holdout_range`) or ``dict(fraction=f, seed=0,
+    save_to=None)`` (:func:`fraction_of_videos` of the labeled records).
+    With ``save_to``, the main process writes the ids and the settings
+    with :func:`save_labeled_ids`.
+
+    Args:
+        records (Sequence[Mapping]): Candidates; those whose label is None
+            or negative are never picked.
+        labeled_subset (Mapping): The config, see above.
+        classes (Sequence[str], optional): The dataset's class names
+            (their number is checked by ``k_per_class``). Defaults to None.
+        id_key (str): Key of the unique id. Defaults to ``'name'``.
+        label_key (str): Key of the label. Defaults to ``'label'``.
+        **save_info: Facts written to ``labeled_ids.json`` after the seed
+            (e.g. ``ann``, ``split``).
+
+    Returns:
+        list: The picked ids (not sorted).
+
+    Raises:
+        ValueError: Neither or an unknown key, or too few examples.
+    """
+    cfg = dict(labeled_subset)
+    seed, save_to = cfg.pop('seed', 0), cfg.pop('save_to', None)
+    labeled = [r for r in records if r[label_key] is not None
+               and int(r[label_key]) >= 0]
+    if 'k_per_class' in cfg:
+        k, skip = cfg.pop('k_per_class'), cfg.pop('skip_per_class', 0)
+        exclude = holdout_range(cfg, 'labeled_subset')
+        holdout = cfg.pop('holdout', None)
+        picks = k_per_class(
+            labeled, k, seed,
+            num_classes=len(classes) if classes else None,
+            class_names=classes, label_key=label_key, id_key=id_key,
+            skip=skip, exclude=exclude)
+        ids = [r[id_key] for r in picks]
+        info = dict(k_per_class=k, skip_per_class=skip)
+        if holdout is not None:
+            info['holdout'] = dict(holdout)
+    elif 'fraction' in cfg:
+        fraction = cfg.pop('fraction')
+        ids = fraction_of_videos([r[id_key] for r in labeled], fraction,
+                                 seed)
+        info = dict(fraction=fraction)
+    else:
+        raise ValueError('labeled_subset needs k_per_class or fraction')
+    if cfg:
+        raise ValueError(f'Unknown labeled_subset keys {sorted(cfg)}')
+    if save_to and is_main_process():
+        save_labeled_ids(save_to, ids, seed=seed, **save_info, **info)
+    return ids
 
 
 def save_labeled_ids(work_dir: str, ids: Sequence[Hashable],

@@ -149,6 +149,37 @@ def test_a_budget_above_skip_holds_the_validation_picks_out():
         k_per_class(records, 18, 0, exclude=(5, 3))
 
 
+def test_pick_labeled_subset_applies_a_dataset_config(tmp_path):
+    """The shared picker of the datasets' ``labeled_subset``: the picks of
+    k_per_class / fraction under either id key, unlabeled records never
+    taken, the settings saved after the seed, unknown keys rejected."""
+    from fsat.datasets.subsets import pick_labeled_subset
+    records = make_records()
+    pkl_records = [dict(frame_dir=r['name'], label=r['label'])
+                   for r in records if r['label'] is not None]
+    spec = dict(k_per_class=3, seed=2, skip_per_class=1,
+                holdout=dict(k_per_class=2))
+    ids = pick_labeled_subset(records, spec)
+    assert set(ids) == names(k_per_class(records, 3, 2, skip=1,
+                                         exclude=(0, 2)))
+    assert pick_labeled_subset(pkl_records, spec,
+                               id_key='frame_dir') == ids
+    labeled = sorted(r['name'] for r in records
+                     if r['label'] is not None and r['label'] >= 0)
+    assert pick_labeled_subset(records, dict(fraction=0.5, seed=1)) == \
+        fraction_of_videos(labeled, 0.5, 1)
+    pick_labeled_subset(records, dict(fraction=0.25, save_to=str(tmp_path)),
+                        ann='a.txt')
+    data = json.loads((tmp_path / 'labeled_ids.json').read_text())
+    assert list(data)[:3] == ['seed', 'ann', 'fraction']
+    assert data['num_ids'] == round(0.25 * len(labeled))
+    with pytest.raises(ValueError, match='needs k_per_class or fraction'):
+        pick_labeled_subset(records, dict(seed=0))
+    with pytest.raises(ValueError, match=r"Unknown labeled_subset keys "
+                       r"\['k'\]"):
+        pick_labeled_subset(records, dict(fraction=0.5, k=3))
+
+
 def _finetune_cfg(**options):
     from mmengine.config import Config
 
