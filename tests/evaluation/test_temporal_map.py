@@ -140,23 +140,24 @@ def test_agrees_with_an_independent_reference(seed):
                 assert abs(ours[thr][c] - expected) < 1e-6
 
 
+def _sample(video_id, pred, gt):
+    return dict(
+        video_id=video_id,
+        pred_instances=InstanceData(
+            segments=torch.tensor([p[1:3] for p in pred]).float(),
+            scores=torch.tensor([p[3] for p in pred]),
+            labels=torch.tensor([p[0] for p in pred])).to_dict(),
+        gt_instances=InstanceData(
+            segments=torch.tensor([g[1:] for g in gt]).float(),
+            labels=torch.tensor([g[0] for g in gt])).to_dict())
+
+
 def test_metric_pools_buffers_of_a_video_and_reports_map():
     metric = TemporalDetectionMAP(num_classes=2, class_names=['a', 'b'])
 
-    def sample(video_id, pred, gt):
-        return dict(
-            video_id=video_id,
-            pred_instances=InstanceData(
-                segments=torch.tensor([p[1:3] for p in pred]).float(),
-                scores=torch.tensor([p[3] for p in pred]),
-                labels=torch.tensor([p[0] for p in pred])).to_dict(),
-            gt_instances=InstanceData(
-                segments=torch.tensor([g[1:] for g in gt]).float(),
-                labels=torch.tensor([g[0] for g in gt])).to_dict())
-
     metric.process({}, [
-        sample('v', [(0, 0, 10, .9)], [(0, 0, 10)]),
-        sample('v', [(1, 100, 110, .8)], [(1, 100, 120)]),
+        _sample('v', [(0, 0, 10, .9)], [(0, 0, 10)]),
+        _sample('v', [(1, 100, 110, .8)], [(1, 100, 120)]),
     ])
     metrics = metric.compute_metrics(metric.results)
     assert metrics['activitynet/mAP@0.5'] == 1.0  # tIoU 0.5 of the 2nd
@@ -430,18 +431,6 @@ def test_pku_mmd_agrees_with_a_brute_force_restatement():
                     assert abs(ours[thr][c] - expected) < 1e-12
                     compared += 1
     assert compared > 1000
-
-
-def _sample(video_id, pred, gt):
-    return dict(
-        video_id=video_id,
-        pred_instances=InstanceData(
-            segments=torch.tensor([p[1:3] for p in pred]).float(),
-            scores=torch.tensor([p[3] for p in pred]),
-            labels=torch.tensor([p[0] for p in pred])).to_dict(),
-        gt_instances=InstanceData(
-            segments=torch.tensor([g[1:] for g in gt]).float(),
-            labels=torch.tensor([g[0] for g in gt])).to_dict())
 
 
 def test_metric_keys_name_the_protocol_and_both_fit_one_evaluator():
