@@ -6,12 +6,16 @@ from .distillers import (
     single_process_group,
     tiny_resnet3d,
     tiny_stgcn,
+    toy_pair_distiller,
+    trained_toy_distiller,
 )
 from .samples import REAL_SAMPLES_ENV, real_sample
 from .tools import REPO_ROOT, last_line, repo_path, run_tool
 from .toys import (
                    ToyClipBackbone,
                    ToyClipDataset,
+                   build_toy_model,
+                   toy_detection_dataset,
                    toy_rc3d,
                    toy_recognizer,
                    toy_train_config,
@@ -19,7 +23,9 @@ from .toys import (
 
 __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
+    'build_toy_model', 'toy_detection_dataset',
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
     'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
-    'tiny_stgcn', 'toy_rc3d', 'toy_recognizer', 'toy_train_config'
+    'tiny_stgcn', 'toy_pair_distiller', 'toy_rc3d', 'toy_recognizer',
+    'toy_train_config', 'trained_toy_distiller'
 ]

@@ -91,6 +91,77 @@ def tiny_stgcn(num_classes: int = 4, base_channels: int = 8) -> dict:
             type='ActionDataPreprocessor', format_shape='NCTVM'))
 
 
+def toy_pair_distiller(student: Optional[dict] = None,
+                       teacher: Optional[dict] = None,
+                       modality: str = 'rgb',
+                       connector: Optional[Sequence[int]] = None) -> dict:
+    """A one-teacher :class:`ToyPairDistiller` config: a depth student
+    taught by cosine distance between the pooled features (the input of
+    ``cls_head.fc_cls``) of the student and the teacher.
+
+    Args:
+        student (dict, optional): The student recognizer. Defaults to a
+            :func:`tiny_resnet3d` with 4 base channels (a 32-d feature).
+        teacher (dict, optional): The teacher recognizer. Defaults to a
+            :func:`tiny_resnet3d` with 4 base channels.
+        modality (str): The teacher's modality. Defaults to ``'rgb'``.
+        connector (tuple[int, int], optional): ``(in, out)`` channels of a
+            ``LinearConnector`` mapping the student's feature to the
+            teacher's. Defaults to None (no connector).
+
+    Returns:
+        dict: The config.
+    """
+    pooled = dict(path='cls_head.fc_cls', source='input')
+    feat_s = 'student.feat'
+    cfg = dict(
+        type='ToyPairDistiller',
+        student=student or tiny_resnet3d(
+            base_channels=4, mean=[5] * 3, std=[2] * 3),
+        student_modality='depth',
+        teachers={
+            modality: dict(model=teacher or tiny_resnet3d(base_channels=4),
+                           modality=modality)
+        },
+        taps={'student': dict(feat=pooled), modality: dict(feat=pooled)})
+    if connector is not None:
+        cfg['connectors'] = dict(
+            proj=dict(type='LinearConnector', in_channels=connector[0],
+                      out_channels=connector[1]))
+        feat_s = dict(feature=feat_s, connector='proj')
+    cfg['distill_losses'] = dict(
+        loss_cos=dict(type='CosineDistanceLoss',
+                      inputs=dict(feat_s=feat_s, feat_t=f'{modality}.feat')))
+    return cfg
+
+
+def trained_toy_distiller(path: str) -> BaseDistiller:
+    """The default :func:`toy_pair_distiller` (seed 0) after one SGD step
+    (lr 0.1) on a :func:`paired_batch` of 3x8x32x32 RGB and depth clips,
+    saved at ``path`` as the runner saves it (``meta``, ``state_dict``,
+    ``optimizer``).
+
+    Args:
+        path (str): The checkpoint to write.
+
+    Returns:
+        BaseDistiller: The trained distiller (in train mode).
+    """
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('fsat'):
+        torch.manual_seed(0)
+        model = MODELS.build(toy_pair_distiller())
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        model.train_step(
+            paired_batch(dict(rgb=(3, 8, 32, 32), depth=(3, 8, 32, 32))),
+            optim)
+    torch.save(
+        dict(meta=dict(epoch=1, iter=1), state_dict=model.state_dict(),
+             optimizer=optim.state_dict()), path)
+    return model
+
+
 def paired_batch(shapes: Dict[str, Sequence[int]],
                  batch_size: int = 2,
                  num_classes: int = 4,

@@ -1,6 +1,6 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Tiny models and datasets for tests: fast, deterministic, learnable."""
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -134,6 +134,58 @@ def toy_rc3d(num_classes: int = 2, **heads) -> dict:
     for key, value in heads.items():
         cfg[key] = dict(cfg[key], **value)
     return cfg
+
+
+def toy_detection_dataset(data_root: str) -> dict:
+    """The validation split of a synthetic world's PKU-MMD folder
+    (``<world>/pku_mmd``, 3 classes, inclusive ends) as a toy R-C3D reads
+    it: 32-frame depth buffers at 16x16, replicated to 3 channels.
+
+    Args:
+        data_root (str): The ``pku_mmd`` folder of a synthetic world.
+
+    Returns:
+        dict: A ``PKUMMDDetectionDataset`` config (test mode).
+    """
+    return dict(
+        type='PKUMMDDetectionDataset',
+        data_root=data_root,
+        split='val',
+        num_classes=3,
+        inclusive_end=True,
+        buffer_len=32,
+        test_mode=True,
+        pipeline=[
+            dict(type='LoadMaskedDepth'),
+            dict(type='Resize', scale=(16, 16), keep_ratio=False),
+            dict(type='ReplicateDepth'),
+            dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackDetectionInputs'),
+        ])
+
+
+def build_toy_model(cfg: dict,
+                    seed: int = 0,
+                    save_to: Optional[str] = None) -> nn.Module:
+    """Build a model config in the ``fsat`` scope after seeding torch, and
+    optionally save its initial weights as a checkpoint.
+
+    Args:
+        cfg (dict): The model config.
+        seed (int): ``torch.manual_seed`` before building. Defaults to 0.
+        save_to (str, optional): A ``.pth`` file to write
+            ``dict(state_dict=...)`` to. Defaults to None.
+
+    Returns:
+        nn.Module: The model (in train mode).
+    """
+    from mmengine.registry import DefaultScope
+    torch.manual_seed(seed)
+    with DefaultScope.overwrite_default_scope('fsat'):
+        model = MODELS.build(cfg)
+    if save_to is not None:
+        torch.save(dict(state_dict=model.state_dict()), save_to)
+    return model
 
 
 def toy_train_config(work_dir: str,

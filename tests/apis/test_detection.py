@@ -5,42 +5,29 @@ import os.path as osp
 
 import numpy as np
 import pytest
-import torch
-from mmengine.registry import DefaultScope
 
 from fsat.apis import detect_video, video_buffers
 from fsat.datasets import PKUMMDDetectionDataset
 from fsat.datasets.synthetic import generate_world
-from fsat.registry import MODELS
-from fsat.testing import toy_rc3d
+from fsat.testing import build_toy_model, toy_detection_dataset, toy_rc3d
 
 
 @pytest.fixture(scope='module')
 def dataset(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('world') / 'tiny')
     generate_world('tiny', out, seed=0, workers=1, progress=False)
-    pipeline = [
-        dict(type='LoadMaskedDepth'),
-        dict(type='Resize', scale=(16, 16), keep_ratio=False),
-        dict(type='ReplicateDepth'),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackDetectionInputs'),
-    ]
-    return PKUMMDDetectionDataset(
-        data_root=osp.join(out, 'pku_mmd'), split='val', num_classes=3,
-        inclusive_end=True, buffer_len=32, test_mode=True,
-        pipeline=pipeline)
+    cfg = toy_detection_dataset(osp.join(out, 'pku_mmd'))
+    assert cfg.pop('type') == 'PKUMMDDetectionDataset'
+    return PKUMMDDetectionDataset(**cfg)
 
 
 def _model():
-    torch.manual_seed(0)
     cfg = toy_rc3d(
         num_classes=3,
         proposal_head=dict(feat_channels=8, anchor_scales=(1, 2)),
         classifier_head=dict(hidden_channels=16, score_thr=0.0),
         data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
-    with DefaultScope.overwrite_default_scope('fsat'):
-        return MODELS.build(cfg).eval()
+    return build_toy_model(cfg).eval()
 
 
 def test_detect_video_runs_every_buffer_once_and_merges(dataset):

@@ -8,17 +8,19 @@ import re
 from collections import defaultdict
 
 import numpy as np
-import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from fsat.datasets.synthetic import generate_world
 from fsat.evaluation.functional import (
     merge_detections,
     temporal_detection_map,
 )
-from fsat.registry import MODELS
-from fsat.testing import run_tool, toy_rc3d
+from fsat.testing import (
+    build_toy_model,
+    run_tool,
+    toy_detection_dataset,
+    toy_rc3d,
+)
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -58,30 +60,13 @@ def test_tools_test_reports_both_protocols(tmp_path):
             batch_size=1,
             num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(
-                type='PKUMMDDetectionDataset',
-                data_root=osp.join(world, 'pku_mmd'),
-                split='val',
-                num_classes=3,
-                inclusive_end=True,
-                buffer_len=32,
-                test_mode=True,
-                pipeline=[
-                    dict(type='LoadMaskedDepth'),
-                    dict(type='Resize', scale=(16, 16), keep_ratio=False),
-                    dict(type='ReplicateDepth'),
-                    dict(type='FormatShape', input_format='NCTHW'),
-                    dict(type='PackDetectionInputs'),
-                ])),
+            dataset=toy_detection_dataset(osp.join(world, 'pku_mmd'))),
         test_evaluator=[dict(metric, protocol='pku_mmd'), metric],
         test_cfg=dict(type='TestLoop'))
     config = str(tmp_path / 'det.py')
     Config(cfg).dump(config)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('fsat'):
-        net = MODELS.build(model)
     ckpt = str(tmp_path / 'det.pth')
-    torch.save(dict(state_dict=net.state_dict()), ckpt)
+    build_toy_model(model, save_to=ckpt)
     dump = str(tmp_path / 'dets.pkl')
     proc = run_tool('test.py', [config, ckpt, '--work-dir',
                                 str(tmp_path / 'wd'), '--dump', dump])

@@ -4,13 +4,16 @@ and a checkpoint; clear errors for an unknown video."""
 import json
 import os.path as osp
 
-import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from fsat.datasets.synthetic import generate_world
-from fsat.registry import MODELS
-from fsat.testing import last_line, run_tool, toy_rc3d
+from fsat.testing import (
+    build_toy_model,
+    last_line,
+    run_tool,
+    toy_detection_dataset,
+    toy_rc3d,
+)
 
 
 def test_detect_video_tool(tmp_path):
@@ -25,28 +28,11 @@ def test_detect_video_tool(tmp_path):
         model=model,
         test_dataloader=dict(
             batch_size=1,
-            dataset=dict(
-                type='PKUMMDDetectionDataset',
-                data_root=osp.join(world, 'pku_mmd'),
-                split='val',
-                num_classes=3,
-                inclusive_end=True,
-                buffer_len=32,
-                test_mode=True,
-                pipeline=[
-                    dict(type='LoadMaskedDepth'),
-                    dict(type='Resize', scale=(16, 16), keep_ratio=False),
-                    dict(type='ReplicateDepth'),
-                    dict(type='FormatShape', input_format='NCTHW'),
-                    dict(type='PackDetectionInputs'),
-                ])))
+            dataset=toy_detection_dataset(osp.join(world, 'pku_mmd'))))
     config = str(tmp_path / 'det.py')
     Config(cfg).dump(config)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('fsat'):
-        net = MODELS.build(model)
     ckpt = str(tmp_path / 'det.pth')
-    torch.save(dict(state_dict=net.state_dict()), ckpt)
+    build_toy_model(model, save_to=ckpt)
     out = str(tmp_path / 'dets.json')
     proc = run_tool('detect_video.py', [config, ckpt, '0003-M', '--out', out,
                                         '--score-thr', '0'])
