@@ -16,6 +16,7 @@ from fsat.testing import (
     single_process_group,
     tiny_resnet3d,
     tiny_stgcn,
+    toy_pair_distiller,
 )
 
 POOLED = dict(path='cls_head.fc_cls', source='input')
@@ -25,25 +26,10 @@ SHAPES = dict(rgb=CLIP, depth=CLIP)
 
 def _cfg(**overrides):
     """Depth student (32-d feature) taught by an RGB teacher (64-d)."""
-    cfg = dict(
-        type='ToyPairDistiller',
-        student=tiny_resnet3d(base_channels=4, mean=[5] * 3, std=[2] * 3),
-        student_modality='depth',
-        teachers=dict(
-            rgb=dict(
-                model=tiny_resnet3d(
-                    base_channels=8, mean=[100] * 3, std=[50] * 3),
-                modality='rgb')),
-        taps=dict(student=dict(feat=POOLED), rgb=dict(feat=POOLED)),
-        connectors=dict(
-            proj=dict(type='LinearConnector', in_channels=32,
-                      out_channels=64)),
-        distill_losses=dict(
-            loss_cos=dict(
-                type='CosineDistanceLoss',
-                inputs=dict(
-                    feat_s=dict(feature='student.feat', connector='proj'),
-                    feat_t='rgb.feat'))))
+    cfg = toy_pair_distiller(
+        teacher=tiny_resnet3d(base_channels=8, mean=[100] * 3,
+                              std=[50] * 3),
+        connector=(32, 64))
     cfg.update(overrides)
     return cfg
 

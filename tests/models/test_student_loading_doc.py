@@ -5,21 +5,16 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 from fsat.engine import PretrainedWeightsHook
 from fsat.models.distillers import BaseDistiller
 from fsat.registry import MODELS
-from fsat.testing import paired_batch, run_tool, tiny_resnet3d
-
-POOLED = dict(path='cls_head.fc_cls', source='input')
-SHAPES = dict(rgb=(3, 8, 32, 32), depth=(3, 8, 32, 32))
+from fsat.testing import run_tool, toy_pair_distiller, trained_toy_distiller
 
 
 def _student():
-    return tiny_resnet3d(base_channels=4, mean=[5] * 3, std=[2] * 3)
+    return toy_pair_distiller()['student']
 
 
 @pytest.fixture(scope='module')
@@ -27,26 +22,7 @@ def distilled(tmp_path_factory):
     """A distiller after one step and its checkpoint, as the runner saves
     it."""
     path = tmp_path_factory.mktemp('distill') / 'iter_1.pth'
-    with DefaultScope.overwrite_default_scope('fsat'):
-        torch.manual_seed(0)
-        model = MODELS.build(
-            dict(
-                type='ToyPairDistiller',
-                student=_student(),
-                student_modality='depth',
-                teachers=dict(
-                    rgb=dict(model=tiny_resnet3d(base_channels=4),
-                             modality='rgb')),
-                taps=dict(student=dict(feat=POOLED), rgb=dict(feat=POOLED)),
-                distill_losses=dict(
-                    loss_cos=dict(
-                        type='CosineDistanceLoss',
-                        inputs=dict(feat_s='student.feat',
-                                    feat_t='rgb.feat')))))
-        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
-        model.train_step(paired_batch(SHAPES), optim)
-    torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()),
-               str(path))
+    model = trained_toy_distiller(str(path))
     return model.student.state_dict(), path
 
 

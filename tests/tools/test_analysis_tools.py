@@ -15,6 +15,7 @@ from fsat.testing import (
     repo_path,
     run_tool,
     tiny_stgcn,
+    toy_pair_distiller,
     toy_recognizer,
     toy_train_config,
 )
@@ -193,30 +194,13 @@ def test_flops_of_a_recognizer_by_hand():
 
 
 def test_flops_of_a_distiller_by_hand():
-    from fsat.testing import ToyPairDistiller  # noqa: F401  registers it
-    pooled = dict(path='cls_head.fc_cls', source='input')
     with DefaultScope.overwrite_default_scope('fsat'):
         model = MODELS.build(
-            dict(
-                type='ToyPairDistiller',
+            toy_pair_distiller(
                 student=toy_recognizer(),
-                student_modality='depth',
-                teachers=dict(
-                    flow=dict(
-                        model=toy_recognizer(in_channels=2, width=4),
-                        modality='flow')),
-                taps=dict(student=dict(feat=pooled),
-                          flow=dict(feat=pooled)),
-                connectors=dict(
-                    proj=dict(type='LinearConnector', in_channels=8,
-                              out_channels=4)),
-                distill_losses=dict(
-                    loss_cos=dict(
-                        type='CosineDistanceLoss',
-                        inputs=dict(
-                            feat_s=dict(feature='student.feat',
-                                        connector='proj'),
-                            feat_t='flow.feat')))))
+                teacher=toy_recognizer(in_channels=2, width=4),
+                modality='flow',
+                connector=(8, 4)))
     rows = _tool('get_flops').analyse(model, (3, 4, 8, 8))
     assert [r['part'] for r in rows] == [
         'student', 'teacher flow (frozen, forward only)']
