@@ -11,6 +11,12 @@ from mmengine.config import Config
 
 from fsat.testing import run_tool, toy_train_config
 
+#: How the tools name the difference between the 4-class toy model and the
+#: 3-class checkpoint ``other.pth``.
+MISMATCH = ('shape mismatch: cls_head.fc_cls.weight (checkpoint (3, 8), '
+            'model (4, 8)), cls_head.fc_cls.bias (checkpoint (3,), '
+            'model (4,))')
+
 
 def _one_line_error(proc, prog):
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -69,10 +75,8 @@ def test_test_py_refuses_another_models_checkpoint(files):
     line = _one_line_error(
         run_tool('test.py', [str(files / 'toy.py'),
                              str(other)]), 'test')
-    assert line == (
-        f'checkpoint {other} does not match the model (Recognizer3D): shape '
-        'mismatch: cls_head.fc_cls.weight (checkpoint (3, 8), model (4, 8)),'
-        ' cls_head.fc_cls.bias (checkpoint (3,), model (4,))')
+    assert line == (f'checkpoint {other} does not match the model '
+                    f'(Recognizer3D): {MISMATCH}')
 
 
 def test_train_load_from_that_fits_nothing(files):
@@ -104,8 +108,7 @@ def test_train_load_from_with_a_new_classifier_warns_once(files):
     assert len(warnings) == 1
     assert warnings[0].endswith(
         "fits 4 of the model's 6 tensors; the others keep their initial "
-        'values: shape mismatch: cls_head.fc_cls.weight (checkpoint (3, 8), '
-        'model (4, 8)), cls_head.fc_cls.bias (checkpoint (3,), model (4,))')
+        f'values: {MISMATCH}')
 
 
 def test_resume_from_another_models_checkpoint(files):
