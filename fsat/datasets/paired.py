@@ -20,7 +20,7 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS, TRANSFORMS
 
 from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
-from .subsets import pick_labeled_subset
+from .subsets import SUBSETS, check_subset, pick_labeled_subset  # noqa: F401
 from .transforms import (
     SOURCE_DEFAULTS,
     ModalityPipelines,
@@ -28,7 +28,6 @@ from .transforms import (
     count_frames,
 )
 
-SUBSETS = ('all', 'labeled', 'unlabeled')
 ON_MISSING = ('error', 'skip')
 
 
@@ -141,11 +140,7 @@ class PairedModalityDataset(BaseDataset):
         if on_missing not in ON_MISSING:
             raise ValueError(f'on_missing must be one of {ON_MISSING}, got '
                              f'{on_missing!r}')
-        if subset not in SUBSETS:
-            raise ValueError(f'subset must be one of {SUBSETS}, got '
-                             f'{subset!r}')
-        if subset != 'all' and labeled_subset is None:
-            raise ValueError(f"subset={subset!r} needs a labeled_subset")
+        check_subset(subset, labeled_subset)
         self.modality_cfgs = {name: dict(cfg)
                               for name, cfg in modalities.items()}
         self.sources = {name: cfg.get('source') or name

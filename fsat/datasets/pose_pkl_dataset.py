@@ -25,10 +25,8 @@ from mmaction.datasets import PoseDataset
 from fsat.registry import DATASETS
 
 from .ntu.pose_pkl import load_pose_pkl
-from .subsets import pick_labeled_subset
+from .subsets import SUBSETS, check_subset, pick_labeled_subset  # noqa: F401
 from .transforms.sampling import SEQUENCE_PADS, sequence_indices
-
-SUBSETS = ('all', 'labeled', 'unlabeled')
 
 
 @DATASETS.register_module()
@@ -70,11 +68,7 @@ class PosePklDataset(PoseDataset):
         if not str(ann_file).endswith('.pkl'):
             raise ValueError(f'PosePklDataset reads an mmaction2 skeleton '
                              f'annotation .pkl, got ann_file={ann_file!r}')
-        if subset not in SUBSETS:
-            raise ValueError(f'subset must be one of {SUBSETS}, got '
-                             f'{subset!r}')
-        if subset != 'all' and labeled_subset is None:
-            raise ValueError(f'subset={subset!r} needs a labeled_subset')
+        check_subset(subset, labeled_subset)
         self.labeled_subset = (dict(labeled_subset)
                                if labeled_subset is not None else None)
         self.subset = subset

@@ -48,6 +48,19 @@ from mmengine.dist import is_main_process
 
 LABELED_IDS_FILE = 'labeled_ids.json'
 
+#: What a dataset with a ``labeled_subset`` yields: the picks and the rest
+#: (labels hidden), the picks, or the rest.
+SUBSETS = ('all', 'labeled', 'unlabeled')
+
+
+def check_subset(subset: str, labeled_subset: Optional[Mapping]) -> None:
+    """Reject a dataset's ``subset`` that is not one of :data:`SUBSETS`, or
+    that is not ``'all'`` without a ``labeled_subset``."""
+    if subset not in SUBSETS:
+        raise ValueError(f'subset must be one of {SUBSETS}, got {subset!r}')
+    if subset != 'all' and labeled_subset is None:
+        raise ValueError(f'subset={subset!r} needs a labeled_subset')
+
 
 def pick_positions(k: int,
                    skip: int = 0,
