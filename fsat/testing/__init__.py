@@ -15,6 +15,7 @@ from .toys import (
                    ToyClipBackbone,
                    ToyClipDataset,
                    build_toy_model,
+                   toy_depth_rc3d,
                    toy_detection_dataset,
                    toy_rc3d,
                    toy_recognizer,
@@ -23,7 +24,7 @@ from .toys import (
 
 __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
-    'build_toy_model', 'toy_detection_dataset',
+    'build_toy_model', 'toy_depth_rc3d', 'toy_detection_dataset',
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
     'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
     'tiny_stgcn', 'toy_pair_distiller', 'toy_rc3d', 'toy_recognizer',

@@ -136,6 +136,18 @@ def toy_rc3d(num_classes: int = 2, **heads) -> dict:
     return cfg
 
 
+def toy_depth_rc3d(**heads) -> dict:
+    """The :func:`toy_rc3d` of :func:`toy_detection_dataset`: 3 classes,
+    depth normalised from [0, 255] to [-1, 1], every detection kept
+    (``score_thr=0``); ``heads`` update its parts as in :func:`toy_rc3d`.
+    """
+    parts = dict(classifier_head=dict(score_thr=0.0),
+                 data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+    for key, value in heads.items():
+        parts[key] = dict(parts.get(key, {}), **value)
+    return toy_rc3d(num_classes=3, **parts)
+
+
 def toy_detection_dataset(data_root: str) -> dict:
     """The validation split of a synthetic world's PKU-MMD folder
     (``<world>/pku_mmd``, 3 classes, inclusive ends) as a toy R-C3D reads

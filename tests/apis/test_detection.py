@@ -9,7 +9,7 @@ import pytest
 from fsat.apis import detect_video, video_buffers
 from fsat.datasets import PKUMMDDetectionDataset
 from fsat.datasets.synthetic import generate_world
-from fsat.testing import build_toy_model, toy_detection_dataset, toy_rc3d
+from fsat.testing import build_toy_model, toy_depth_rc3d, toy_detection_dataset
 
 
 @pytest.fixture(scope='module')
@@ -22,11 +22,9 @@ def dataset(tmp_path_factory):
 
 
 def _model():
-    cfg = toy_rc3d(
-        num_classes=3,
+    cfg = toy_depth_rc3d(
         proposal_head=dict(feat_channels=8, anchor_scales=(1, 2)),
-        classifier_head=dict(hidden_channels=16, score_thr=0.0),
-        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+        classifier_head=dict(hidden_channels=16))
     return build_toy_model(cfg).eval()
 
 

@@ -18,8 +18,8 @@ from fsat.evaluation.functional import (
 from fsat.testing import (
     build_toy_model,
     run_tool,
+    toy_depth_rc3d,
     toy_detection_dataset,
-    toy_rc3d,
 )
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -48,10 +48,7 @@ def _offline(dump, protocol):
 def test_tools_test_reports_both_protocols(tmp_path):
     world = str(tmp_path / 'tiny')
     generate_world('tiny', world, seed=0, workers=1, progress=False)
-    model = toy_rc3d(
-        num_classes=3,
-        classifier_head=dict(score_thr=0.0),
-        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+    model = toy_depth_rc3d()
     metric = dict(type='TemporalDetectionMAP', num_classes=3, merge_iou=0.3)
     cfg = dict(
         default_scope='fsat',

@@ -11,18 +11,15 @@ from fsat.testing import (
     build_toy_model,
     last_line,
     run_tool,
+    toy_depth_rc3d,
     toy_detection_dataset,
-    toy_rc3d,
 )
 
 
 def test_detect_video_tool(tmp_path):
     world = str(tmp_path / 'tiny')
     generate_world('tiny', world, seed=0, workers=1, progress=False)
-    model = toy_rc3d(
-        num_classes=3,
-        classifier_head=dict(score_thr=0.0),
-        data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+    model = toy_depth_rc3d()
     cfg = dict(
         default_scope='fsat',
         model=model,
