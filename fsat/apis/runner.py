@@ -35,8 +35,8 @@ def load_config(path: str,
     * a missing file or a syntax error is one clear line;
     * the current directory is importable, so ``custom_imports`` finds a
       package next to where the tool is run (as ``python -m`` would);
-    * ``_base_`` entries may name installed configs: ``'fsat::a/b.py'``
-      (:mod:`fsat.utils.config_paths`);
+    * ``path`` and ``_base_`` entries may name installed configs:
+      ``'fsat::a/b.py'`` (:mod:`fsat.utils.config_paths`);
     * ``--cfg-options`` are merged (:func:`merge_cfg_options`): a key that
       names no field of the config is an error unless it starts with ``+``,
       and ``data_root=<folder>`` re-points every dataset of the config;
@@ -60,6 +60,9 @@ def load_config(path: str,
     Returns:
         Config: The loaded config.
     """
+    if config_paths.SEP in path and not osp.exists(path):
+        # an installed config, e.g. tools/train.py fsat::finetune/x.py
+        path = config_paths.package_config_path(path)
     if not osp.isfile(path):
         raise FsatUserError(f'config file does not exist: {path}')
     cwd = os.getcwd()

@@ -204,6 +204,13 @@ def run_cli(main: Callable[[], object], prog: str) -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except BrokenPipeError:
+        # the reader of stdout has gone (``tool | head``): stop quietly, as
+        # Unix tools do; stdout is pointed at devnull so that Python's own
+        # flush at exit does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, what a shell reports for it
     except Exception as exc:  # every error gets a summary line
         message = describe_error(exc)
         debug = bool(os.environ.get('FSAT_DEBUG'))

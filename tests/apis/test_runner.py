@@ -207,3 +207,14 @@ def test_old_cwd_relative_teacher_paths_work_with_a_warning(
     # a model argument called config that is not a file is left alone
     cfg = load_config(FINETUNE, {'+model.cls_head.config': 'small'})
     assert cfg.model.cls_head.config == 'small'
+
+
+def test_an_installed_config_is_loaded_by_its_package_name(tmp_path,
+                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ folder here
+    cfg = load_config('fsat::finetune/depth_r3d18_synth.py')
+    assert osp.samefile(cfg.filename, FINETUNE)
+    assert cfg.model == load_config(FINETUNE).model
+    with pytest.raises(FsatUserError, match="fsat has no config "
+                       "'finetune/depth_r3d18_synt.py'.*Did you mean"):
+        load_config('fsat::finetune/depth_r3d18_synt.py')

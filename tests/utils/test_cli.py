@@ -195,3 +195,31 @@ def test_a_dataset_without_samples_is_named():
     assert describe_error(info.value) == (
         'ValueError: NoSamples (data_root /data/ntu): it has no samples: '
         'check its data_root, ann_file and split')
+
+
+def test_a_closed_stdout_ends_the_tool_quietly(tmp_path):
+    """``tool | head``: the reader goes away; no traceback, exit 141."""
+    import subprocess
+    import sys
+    import textwrap
+    script = tmp_path / 'tool.py'
+    script.write_text(textwrap.dedent('''
+        from fsat.utils.cli import run_cli
+
+        def main():
+            for i in range(100000):
+                print('line', i)
+
+        run_cli(main, prog='demo')
+        '''))
+    proc = subprocess.run(
+        f'{sys.executable} {script} | head -n 1', shell=True,
+        capture_output=True, text=True, timeout=120,
+        executable='/bin/bash')
+    assert proc.stdout == 'line 0\n'
+    assert proc.stderr == ''
+    status = subprocess.run(
+        f'{sys.executable} {script} | head -n 1 >/dev/null; '
+        'echo ${PIPESTATUS[0]}', shell=True, capture_output=True,
+        text=True, timeout=120, executable='/bin/bash')
+    assert status.stdout.strip() == '141'

@@ -47,7 +47,7 @@ def main() -> None:
         raise FsatUserError(
             f'--out must end with .py, .json or .yaml, got {args.out}')
     cfg = load_config(args.config, args.cfg_options)
-    print(f'Config: {osp.abspath(args.config)}')
+    print(f'Config: {osp.abspath(cfg.filename)}')
     print(cfg.pretty_text)
     if args.out:
         folder = osp.dirname(osp.abspath(args.out))
