@@ -1,0 +1,280 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Running a pipeline: each run's training, testing and record.
+
+:func:`run_pipeline` checks every run first (:mod:`.preflight`), runs the
+``prepare`` steps (:func:`prepare_data`), then each run that has no
+``done.json`` with its signature (:func:`execute_run`; an interrupted run
+resumes from its newest complete checkpoint), and rewrites
+``<work_dir>/results.json`` after every run.
+"""
+import gc
+import json
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.dist import barrier, get_rank
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+
+from fsat.apis.checks import (
+    DatasetClassesCheckHook,
+    check_checkpoint_matches,
+)
+from fsat.apis.runner import build_runner, setup_launcher
+from fsat.utils.cli import FsatUserError
+
+from .loading import Pipeline
+from .preflight import check_configs, preflight
+from .spec import Run
+
+#: A finished run's record, in its work dir.
+DONE = 'done.json'
+
+
+def _read_done(run: Run) -> Optional[dict]:
+    path = osp.join(run.work_dir, DONE)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        record = json.load(f)
+    if record.get('signature') != run.signature:
+        return None
+    if run.stage.test_only:
+        return record
+    if not osp.isfile(record.get('checkpoint') or ''):
+        return None
+    return record
+
+
+def _last_checkpoint(work_dir: str) -> Optional[str]:
+    """The run's newest complete checkpoint (``last_checkpoint`` may name a
+    removed file after a kill; see :mod:`fsat.engine.resume`)."""
+    from fsat.engine.resume import find_resume_checkpoint
+    return find_resume_checkpoint(work_dir)
+
+
+def _prepare_work_dir(run: Run) -> bool:
+    """Make the work dir; True when it holds this run's partial training."""
+    stamp = osp.join(run.work_dir, 'signature.txt')
+    if osp.isfile(stamp) and open(stamp).read().strip() == run.signature:
+        return _last_checkpoint(run.work_dir) is not None
+    if get_rank() == 0:
+        if osp.isdir(run.work_dir):
+            shutil.rmtree(run.work_dir)
+        os.makedirs(run.work_dir)
+        with open(stamp, 'w', encoding='utf-8') as f:
+            f.write(run.signature)
+    barrier()
+    return False
+
+
+def _stop_train_workers(runner) -> None:
+    """Stop the worker processes of an iteration-based train loader now.
+
+    Its endless iterator is never exhausted; left to the garbage collector,
+    each worker's shutdown waits for a 5 s timeout, which adds ~10 s to
+    every run of a sweep. (MMEngine's and torch's private attributes; a
+    loop without them is left alone.)
+    """
+    loop = getattr(runner, '_train_loop', None)
+    iterator = getattr(loop, 'dataloader_iterator', None)
+    # fsat's prefetching loops wrap MMEngine's iterator
+    iterator = getattr(iterator, 'source', iterator)
+    iterator = getattr(iterator, '_iterator', None)
+    if hasattr(iterator, '_shutdown_workers'):
+        iterator._shutdown_workers()
+
+
+class _MetricsRecorder(Hook):
+    """Keeps the metrics of the last validation and its iteration."""
+
+    def __init__(self) -> None:
+        self.val: Dict[str, float] = {}
+        self.val_iter = -1
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self.val = dict(metrics or {})
+        self.val_iter = runner.iter
+
+
+def _train_and_test(cfg, run: Run, resume: bool) -> Tuple[dict, dict]:
+    """Build the runner, check it as ``tools/train.py`` / ``tools/test.py``
+    do, train (unless test-only), validate and test; the metrics."""
+    runner = build_runner(cfg)
+    if cfg.get('load_from'):
+        # MMEngine loads non-strictly: a checkpoint of another model would
+        # leave every weight as initialised without a word; resuming and
+        # testing need every key, a fine-tuning load_from may replace the
+        # classifier (tools/train.py, tools/test.py)
+        strict = resume or run.stage.test_only
+        check_checkpoint_matches(
+            runner.model,
+            cfg.load_from,
+            strict=strict,
+            what='resume checkpoint' if resume else 'load_from')
+    # labels that do not fit the classifier, before any loop starts
+    runner.register_hook(DatasetClassesCheckHook())
+    recorder = _MetricsRecorder()
+    runner.register_hook(recorder, priority='LOWEST')
+    if not run.stage.test_only:
+        runner.train()
+    val = {}
+    if cfg.get('val_dataloader'):
+        # the validation that ended training, else one now
+        val = recorder.val if recorder.val_iter == runner.iter else (
+            runner.val())
+    test = {}
+    if cfg.get('test_dataloader'):
+        same_split = (cfg.get('val_dataloader') == cfg.test_dataloader
+                      and cfg.get('val_evaluator') == cfg.test_evaluator)
+        test = dict(val) if same_split and val else runner.test()
+    _stop_train_workers(runner)
+    del runner
+    gc.collect()
+    return val, test
+
+
+def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
+    """Train, validate and test one run; write and return its record.
+
+    The run gets the checks of ``tools/train.py`` and ``tools/test.py``: a
+    ``load_from`` that fits no weight of the model (any mismatch when
+    resuming or testing) and a dataset whose classes do not fit the
+    classifier end it with one line naming the pipeline and the run,
+    before training.
+    """
+    cfg = pipeline.resolve(run)
+    setup_launcher(cfg, launcher)
+    resume = _prepare_work_dir(run)
+    cfg.resume = resume
+    if resume:  # by path: MMEngine's last_checkpoint may be stale
+        cfg.load_from = _last_checkpoint(run.work_dir)
+    cfg.experiment_name = f'{run.stage.name}-{run.tag}-{os.getpid()}'
+    if run.stage.test_only and cfg.get('default_hooks'):
+        # a test-only run saves nothing (and MMEngine's CheckpointHook
+        # cannot save a best checkpoint without having trained)
+        cfg.default_hooks['checkpoint'] = None
+    start = time.time()
+    try:
+        val, test = _train_and_test(cfg, run, resume)
+    except FsatUserError as e:
+        raise FsatUserError(
+            f'{pipeline.filename}: run {run.label}: {e}') from e
+    checkpoint = (None if run.stage.test_only else
+                  _last_checkpoint(run.work_dir))
+    record = dict(
+        stage=run.stage.name,
+        method=run.stage.method,
+        values=run.values,
+        recipe=None if run.recipe is None else run.recipe['name'],
+        grid=run.grid,
+        val={k: float(v) for k, v in (val or {}).items()},
+        test={k: float(v) for k, v in (test or {}).items()},
+        wall_time=time.time() - start,
+        checkpoint=checkpoint,
+        signature=run.signature,
+        resumed=resume)
+    if get_rank() == 0:
+        with open(osp.join(run.work_dir, DONE), 'w', encoding='utf-8') as f:
+            json.dump(record, f, indent=2)
+    barrier()
+    return record
+
+
+def prepare_data(pipeline: Pipeline) -> None:
+    """Run the pipeline's ``prepare`` steps (rank 0; the others wait)."""
+    for i, step in enumerate(pipeline.prepare, 1):
+        if get_rank() == 0:
+            args = ', '.join(f'{k}={v!r}' for k, v in step['kwargs'].items())
+            print_log(
+                f"prepare [{i}/{len(pipeline.prepare)}] {step['type']}"
+                f'({args})',
+                logger='current')
+            try:
+                step['fn'](**step['kwargs'])
+            except (ValueError, OSError) as e:
+                # bad arguments, missing input, a folder holding other data
+                raise FsatUserError(f"{pipeline.filename}: prepare step "
+                                    f"{step['type']!r}: {e}") from e
+        barrier()
+
+
+def run_pipeline(pipeline: Pipeline,
+                 launcher: str = 'none',
+                 check_data: bool = True,
+                 prepare: bool = True) -> List[dict]:
+    """Run every stage that is not finished; return all records.
+
+    Every run's config is resolved and checked first (:func:`check_configs`,
+    before any data is prepared); then the ``prepare`` steps run (unless
+    ``prepare=False``, for a caller that ran :func:`prepare_data` itself)
+    and every distinct training set is built (:func:`preflight`). Results
+    are written to ``<work_dir>/results.json`` after every run, so an
+    interrupted pipeline keeps what it finished.
+    """
+    runs = pipeline.plan()
+    configs = check_configs(pipeline, runs)
+    if prepare:
+        prepare_data(pipeline)
+    preflight(pipeline, runs, check_data=check_data, configs=configs)
+    records: List[dict] = []
+    print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
+              logger='current')
+    seconds: Dict[str, List[float]] = {}  # stage -> wall times this call
+    for i, run in enumerate(runs, 1):
+        if run.deferred:
+            pipeline.select_for(run, records)
+        record = _read_done(run)
+        if record is not None:
+            print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '
+                      'skipped', logger='current')
+        else:
+            print_log(
+                f'[{i}/{len(runs)}] {run.label}: running' +
+                _eta(runs[i - 1:], seconds), logger='current')
+            start = time.time()
+            record = execute_run(pipeline, run, launcher)
+            seconds.setdefault(run.stage.name, []).append(time.time() -
+                                                          start)
+        run.record = record
+        records.append(record)
+        _write_results(pipeline, records)
+    return records
+
+
+def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
+    """Time left for the remaining runs of stages already timed in this
+    call (mean wall time per stage), and how many runs are not timed."""
+    timed = [r for r in remaining if r.stage.name in seconds]
+    if not timed:
+        return ''
+    left = sum(
+        sum(seconds[r.stage.name]) / len(seconds[r.stage.name])
+        for r in timed)
+    untimed = len(remaining) - len(timed)
+    more = f' + {untimed} runs of stages not timed yet' if untimed else ''
+    return f', about {left / 60:.0f} min left{more}'
+
+
+def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
+    if get_rank() != 0:
+        return
+    os.makedirs(pipeline.work_dir, exist_ok=True)
+    payload = dict(
+        pipeline=pipeline.filename,
+        report_metric=pipeline.report_metric,
+        budget_format=pipeline.budget_format,
+        budget_label=pipeline.budget_label,
+        select_metric=pipeline.select_metric,
+        select_seeds=pipeline.select_seeds,
+        sweeps=pipeline.sweeps,
+        recipe_grid=pipeline.recipes,
+        runs=records)
+    path = osp.join(pipeline.work_dir, 'results.json')
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(payload, f, indent=2)
+    os.replace(tmp, path)
