@@ -23,6 +23,7 @@ from fsat.apis import (
     require_file,
     setup_launcher,
 )
+from fsat.engine.checkpoint import verify_checkpoint
 from fsat.engine.launch import LAUNCHERS, finalize_dist
 from fsat.utils.cli import FsatUserError, run_cli
 
@@ -71,6 +72,7 @@ def merge_args(cfg, args) -> None:
                             'not a checkpoint file')
     else:
         cfg.load_from = require_file(args.checkpoint, 'checkpoint')
+        verify_checkpoint(cfg.load_from, check_crc=False)  # also --check-only
     check_required_fields(cfg, args.config, 'test')
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):

@@ -24,6 +24,7 @@ from fsat.apis import (
     require_file,
     setup_launcher,
 )
+from fsat.engine.checkpoint import verify_checkpoint
 from fsat.engine.launch import LAUNCHERS, finalize_dist
 from fsat.engine.resume import find_resume_checkpoint
 from fsat.utils.cli import FsatUserError, run_cli
@@ -93,6 +94,7 @@ def merge_args(cfg, args) -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = require_file(args.resume, 'resume checkpoint')
+        verify_checkpoint(cfg.load_from, check_crc=False)  # also --check-only
     if args.amp:
         import torch
         if torch.cuda.is_available():

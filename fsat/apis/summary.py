@@ -18,6 +18,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from fsat.utils.cli import FsatUserError
+
 BUDGET = 'budget'
 #: How a budget value is shown (``results.json``'s ``budget_format`` and
 #: ``budget_label``, from the pipeline config, override them).
@@ -242,6 +244,31 @@ def plot(results: dict, path: str) -> None:
     plt.close(fig)
 
 
+#: Fields every results.json of :func:`fsat.apis.run_pipeline` has.
+RESULT_FIELDS = ('pipeline', 'report_metric', 'select_metric', 'runs')
+
+
+def read_results(results_json: str) -> dict:
+    """Read a pipeline's ``results.json``; anything else is one line naming
+    the file and what is wrong."""
+    if not osp.isfile(results_json):
+        raise FsatUserError(f'results file does not exist: {results_json}')
+    try:
+        with open(results_json, encoding='utf-8') as f:
+            results = json.load(f)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise FsatUserError(
+            f'{results_json} is not JSON ({e}); give the results.json a '
+            'pipeline wrote') from None
+    missing = [k for k in RESULT_FIELDS
+               if not isinstance(results, dict) or k not in results]
+    if missing:
+        raise FsatUserError(
+            f'{results_json} is not a pipeline results.json: it lacks '
+            f'{", ".join(missing)}')
+    return results
+
+
 def summarize(results_json: str,
               out_dir: Optional[str] = None) -> Dict[str, str]:
     """Write ``results.md`` and ``results.png`` next to the JSON.
@@ -249,8 +276,7 @@ def summarize(results_json: str,
     Returns:
         dict: Paths written, the console table and the results read.
     """
-    with open(results_json, encoding='utf-8') as f:
-        results = json.load(f)
+    results = read_results(results_json)
     out_dir = out_dir or osp.dirname(osp.abspath(results_json))
     os.makedirs(out_dir, exist_ok=True)
     md_path = osp.join(out_dir, 'results.md')

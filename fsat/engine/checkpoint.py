@@ -44,7 +44,7 @@ def verify_checkpoint(filename: str, check_crc: bool = True) -> None:
     ``check_crc``, that every member matches its CRC-32 (this reads the
     whole file, about as long as loading it; without it only the end of the
     file is read). Files in torch's legacy (pre-1.6, not zip) format pass
-    unchecked: they are checked when unpickled.
+    unchecked: they are checked when unpickled; any other file is refused.
 
     Args:
         filename (str): Path of the checkpoint.
@@ -62,9 +62,13 @@ def verify_checkpoint(filename: str, check_crc: bool = True) -> None:
     if osp.getsize(filename) == 0:
         raise CheckpointError(f'checkpoint {filename} is empty (0 bytes)')
     with open(filename, 'rb') as f:
-        is_zip = f.read(4) == b'PK\x03\x04'
-    if not is_zip:
+        head = f.read(4)
+    if head[:1] == b'\x80':  # torch's legacy format opens with a pickle
         return
+    if head != b'PK\x03\x04':
+        raise CheckpointError(
+            f'checkpoint {filename} is not a PyTorch checkpoint (neither '
+            "torch.save's zip format nor its legacy pickle format)")
     try:
         with zipfile.ZipFile(filename) as archive:
             bad = archive.testzip() if check_crc else None

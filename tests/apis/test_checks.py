@@ -355,7 +355,7 @@ def test_damaged_checkpoints_name_the_file(recognizer, tmp_path, damage):
         'truncated': f'checkpoint {bad} is cut short or damaged: its zip '
         'directory cannot be read',
         'flipped': f'checkpoint {bad} is damaged: member',
-        'text': f'cannot read checkpoint {bad}: UnpicklingError',
+        'text': f'checkpoint {bad} is not a PyTorch checkpoint',
         'directory': f'checkpoint {bad} is a directory, not a checkpoint',
     }[damage]
     # the tools' loader (test.py, load_from, --resume) ...

@@ -162,3 +162,18 @@ def test_export_to_a_folder_that_cannot_be_made(files, tmp_path):
                                        str(out)]), 'export_student')
     assert line.startswith(f'cannot write {out}: ')
     assert [p.name for p in tmp_path.iterdir()] == ['file']
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_check_only_refuses_a_file_that_is_no_checkpoint(files, tool):
+    """``--check-only`` (what dist_*.sh run first) already reads the
+    checkpoint's header, so a wrong file is found before torchrun starts."""
+    text = files / 'notes.txt'
+    text.write_text('model = dict()\n')
+    if tool == 'train.py':
+        argv = [str(files / 'toy.py'), '--resume', str(text), '--check-only']
+    else:
+        argv = [str(files / 'toy.py'), str(text), '--check-only']
+    line = _one_line_error(run_tool(tool, argv), tool[:-3])
+    assert line == (f'checkpoint {text} is not a PyTorch checkpoint (neither '
+                    "torch.save's zip format nor its legacy pickle format)")
