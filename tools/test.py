@@ -13,11 +13,10 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from fsat.apis import (
-    DatasetClassesCheckHook,
     build_runner,
-    check_checkpoint_matches,
     check_config_path,
     check_required_fields,
+    check_runner,
     default_work_dir,
     load_config,
     require_file,
@@ -94,11 +93,7 @@ def main() -> None:
         return
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
-    if cfg.load_from:
-        # MMEngine loads non-strictly: another model's checkpoint would be
-        # tested with this model's initial weights
-        check_checkpoint_matches(runner.model, cfg.load_from, strict=True)
-    runner.register_hook(DatasetClassesCheckHook())
+    check_runner(runner, cfg, 'test')
     runner.test()
     finalize_dist()
 

@@ -14,11 +14,10 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 from fsat.apis import (
-    DatasetClassesCheckHook,
     build_runner,
-    check_checkpoint_matches,
     check_config_path,
     check_required_fields,
+    check_runner,
     default_work_dir,
     load_config,
     require_file,
@@ -130,16 +129,7 @@ def main() -> None:
         return
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
-    if cfg.get('load_from'):
-        # MMEngine loads non-strictly: a checkpoint of another model would
-        # leave every weight as initialised without a word
-        resume = bool(cfg.get('resume'))
-        check_checkpoint_matches(
-            runner.model,
-            cfg.load_from,
-            strict=resume,
-            what='resume checkpoint' if resume else 'load_from')
-    runner.register_hook(DatasetClassesCheckHook())
+    check_runner(runner, cfg, 'train')
     runner.train()
     finalize_dist()
 

@@ -8,6 +8,7 @@ from .checks import (
                      check_config_path,
                      check_dataset_classes,
                      check_required_fields,
+                     check_runner,
 )
 from .detection import detect_video, video_buffers
 from .inference import inference_student, init_student
@@ -20,9 +21,9 @@ from .runner import (
 )
 
 __all__ = [
-    'DatasetClassesCheckHook', 'check_checkpoint_matches',
+    'DatasetClassesCheckHook', 'build_runner', 'check_checkpoint_matches',
     'check_config_path', 'check_dataset_classes', 'check_required_fields',
-    'build_runner', 'default_work_dir', 'detect_video', 'inference_student',
-    'init_student', 'load_config',
-    'require_file', 'setup_launcher', 'video_buffers'
+    'check_runner', 'default_work_dir', 'detect_video', 'inference_student',
+    'init_student', 'load_config', 'require_file', 'setup_launcher',
+    'video_buffers'
 ]

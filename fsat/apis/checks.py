@@ -35,7 +35,7 @@ from mmengine.model import is_model_wrapper
 from fsat.utils.cli import FsatUserError
 
 __all__ = [
-    'DatasetClassesCheckHook', 'check_checkpoint_matches',
+    'DatasetClassesCheckHook', 'check_checkpoint_matches', 'check_runner',
     'check_config_path', 'check_dataset_classes', 'check_required_fields',
     'classifier_classes'
 ]
@@ -490,3 +490,35 @@ class DatasetClassesCheckHook(Hook):
 
     def before_test(self, runner) -> None:
         self._check(runner, runner.test_loop, 'test_dataloader', False)
+
+
+def check_runner(runner: Any, cfg: Any, mode: str) -> None:
+    """The checks every fsat tool makes on a built runner before its loops
+    start (``tools/train.py``, ``tools/test.py`` and each pipeline run).
+
+    * ``cfg.load_from`` must fit the model (:func:`check_checkpoint_matches`):
+      MMEngine loads non-strictly, so another model's checkpoint would leave
+      every weight as initialised without a word. Testing and resuming need
+      every key; a fine-tuning ``load_from`` may leave out or resize the
+      classifier (one warning line), and only one that fits no weight is an
+      error;
+    * every dataset's labels must fit the classifier
+      (:class:`DatasetClassesCheckHook`, run when each loop starts).
+
+    Args:
+        runner (Runner): The built runner.
+        cfg (Config): Its config.
+        mode (str): ``'train'`` or ``'test'``.
+    """
+    if mode not in ('train', 'test'):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if cfg.get('load_from'):
+        resume = mode == 'train' and bool(cfg.get('resume'))
+        what = ('checkpoint' if mode == 'test' else
+                'resume checkpoint' if resume else 'load_from')
+        check_checkpoint_matches(
+            runner.model,
+            cfg.load_from,
+            strict=mode == 'test' or resume,
+            what=what)
+    runner.register_hook(DatasetClassesCheckHook())

@@ -68,7 +68,7 @@ def test_test_only_stage_with_another_models_checkpoint_fails(tmp_path):
         run_pipeline(pipeline)
     message = str(info.value)
     checkpoint = pipeline.plan()[0].work_dir
-    assert message.startswith(f'{pipe}: run evaluate [single]: load_from '
+    assert message.startswith(f'{pipe}: run evaluate [single]: checkpoint '
                               f'{checkpoint}'), message
     assert 'does not match the model' in message
     assert 'cls_head' in message

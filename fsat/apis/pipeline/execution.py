@@ -19,10 +19,7 @@ from mmengine.dist import barrier, get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from fsat.apis.checks import (
-    DatasetClassesCheckHook,
-    check_checkpoint_matches,
-)
+from fsat.apis.checks import check_runner
 from fsat.apis.runner import build_runner, setup_launcher
 from fsat.utils.cli import FsatUserError
 
@@ -100,23 +97,12 @@ class _MetricsRecorder(Hook):
         self.val_iter = runner.iter
 
 
-def _train_and_test(cfg, run: Run, resume: bool) -> Tuple[dict, dict]:
+def _train_and_test(cfg, run: Run) -> Tuple[dict, dict]:
     """Build the runner, check it as ``tools/train.py`` / ``tools/test.py``
     do, train (unless test-only), validate and test; the metrics."""
     runner = build_runner(cfg)
-    if cfg.get('load_from'):
-        # MMEngine loads non-strictly: a checkpoint of another model would
-        # leave every weight as initialised without a word; resuming and
-        # testing need every key, a fine-tuning load_from may replace the
-        # classifier (tools/train.py, tools/test.py)
-        strict = resume or run.stage.test_only
-        check_checkpoint_matches(
-            runner.model,
-            cfg.load_from,
-            strict=strict,
-            what='resume checkpoint' if resume else 'load_from')
-    # labels that do not fit the classifier, before any loop starts
-    runner.register_hook(DatasetClassesCheckHook())
+    # the checks of tools/train.py and tools/test.py
+    check_runner(runner, cfg, 'test' if run.stage.test_only else 'train')
     recorder = _MetricsRecorder()
     runner.register_hook(recorder, priority='LOWEST')
     if not run.stage.test_only:
@@ -159,7 +145,7 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         cfg.default_hooks['checkpoint'] = None
     start = time.time()
     try:
-        val, test = _train_and_test(cfg, run, resume)
+        val, test = _train_and_test(cfg, run)
     except FsatUserError as e:
         raise FsatUserError(
             f'{pipeline.filename}: run {run.label}: {e}') from e
