@@ -136,7 +136,9 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     if osp.isfile(marker):
         with open(marker, encoding='utf-8') as f:
             named = f.read().strip() or None
-        if named and osp.dirname(named) not in folders:
+        # MMEngine writes it absolute; the work dir may be relative
+        if named and osp.realpath(osp.dirname(named)) != osp.realpath(
+                work_dir):
             folders.append(osp.dirname(named))
     candidates = []
     for folder in folders:
@@ -144,9 +146,14 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     if named and not _NUMBERED.match(osp.basename(named)):
         candidates.insert(0, named)  # e.g. a renamed or best checkpoint
     candidates.sort(key=_order, reverse=True)
-    for path in dict.fromkeys(candidates):  # unique, order kept
+    seen = set()
+    for path in candidates:
+        real = osp.realpath(path)
+        if real in seen:  # one file named two ways
+            continue
+        seen.add(real)
         if checkpoint_is_complete(path):
-            if path != named:
+            if named is None or real != osp.realpath(named):
                 print_log(
                     f'resume: last_checkpoint names '
                     f'{named or "nothing"}, which is missing or incomplete; '

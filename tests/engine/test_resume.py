@@ -404,6 +404,30 @@ def test_find_resume_checkpoint_in_every_kill_window(tmp_path):
     assert find_resume_checkpoint(str(tmp_path)).endswith('iter_100.pth')
 
 
+def test_a_relative_work_dir_finds_the_named_checkpoint_quietly(
+        tmp_path, monkeypatch):
+    """MMEngine writes last_checkpoint as an absolute path; a run started
+    with a relative work dir (``work_dirs/x``, the default) must resume from
+    that file without reporting it as missing."""
+    work_dir = tmp_path / 'work_dirs' / 'x'
+    work_dir.mkdir(parents=True)
+    _save(work_dir / 'iter_10.pth', 10)
+    _save(work_dir / 'iter_20.pth', 20)
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_20.pth'))
+    monkeypatch.chdir(tmp_path)
+    logged = []
+    monkeypatch.setattr('fsat.engine.resume.print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    found = find_resume_checkpoint(osp.join('work_dirs', 'x'))
+    assert osp.samefile(found, work_dir / 'iter_20.pth')
+    assert logged == []
+    # a named file that is gone is still reported, by its own name
+    (work_dir / 'iter_20.pth').unlink()
+    found = find_resume_checkpoint(osp.join('work_dirs', 'x'))
+    assert osp.samefile(found, work_dir / 'iter_10.pth')
+    assert len(logged) == 1 and 'iter_20.pth, which is missing' in logged[0]
+
+
 def test_checkpoints_are_written_atomically_and_removed_after(tmp_path,
                                                              monkeypatch):
     """A kill while the second checkpoint is written (here: the rename
