@@ -55,6 +55,7 @@ from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.logging import print_log
 from mmengine.runner import BaseLoop
 
+from fsat.engine.checkpoint import CheckpointError, verify_checkpoint
 from fsat.registry import HOOKS
 
 __all__ = [
@@ -82,18 +83,19 @@ def checkpoint_is_complete(path: str) -> bool:
     """Whether ``path`` holds a checkpoint written to its end.
 
     ``torch.save`` writes a zip archive whose central directory comes last,
-    so a file cut short by a kill has none; a complete archive also holds
-    the pickle (``data.pkl``). Files in torch's legacy (non-zip) format are
-    loaded to decide.
+    so a file cut short by a kill has none
+    (:func:`fsat.engine.checkpoint.verify_checkpoint`, which also refuses
+    empty and non-torch files); a complete archive also holds the pickle
+    (``data.pkl``). Files in torch's legacy (non-zip) format are loaded to
+    decide.
     """
-    if not osp.isfile(path) or osp.getsize(path) == 0:
+    try:
+        verify_checkpoint(path, check_crc=False)
+    except (CheckpointError, OSError):
         return False
     if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return False
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
         return any(name.endswith('/data.pkl') or name == 'data.pkl'
                    for name in names)
     try:
