@@ -44,15 +44,32 @@ def _is_grid(run: dict) -> bool:
     return run.get('grid', run['recipe'] is not None)
 
 
+def _recipe_order(results: dict) -> List[str]:
+    """Recipe names in the order tried: the ``recipe_grid``'s, then as they
+    first appear among the runs (a product of ``recipe_axes`` in its own
+    order, then extensions beyond an edge)."""
+    order = [r['name'] for r in results.get('recipe_grid') or []]
+    for run in results['runs']:
+        if run.get('recipe') is not None and run['recipe'] not in order:
+            order.append(run['recipe'])
+    return order
+
+
 def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
     """Per method and budget: the selected recipe and every recipe's score.
 
     Returns:
         dict: ``method -> str(budget) -> dict(selected=name,
-        val={recipe: mean validation metric})``.
+        val={recipe: mean validation metric}, edges=[notes])``; ``edges``
+        says when the selected value of a numeric axis of ``recipe_axes``
+        is the smallest or largest tried
+        (:func:`fsat.apis.pipeline.recipes.edge_notes`).
     """
+    from fsat.apis.pipeline.recipes import edge_notes
     metric = results['select_metric']
-    order = [r['name'] for r in results.get('recipe_grid', [])]
+    order = _recipe_order(results)
+    axes = results.get('recipe_axes') or {}
+    values: Dict[Tuple[str, str], Dict[str, dict]] = defaultdict(dict)
     scores: Dict[Tuple[str, str], Dict[str, list]] = defaultdict(
         lambda: defaultdict(list))
     for run in results['runs']:
@@ -64,29 +81,37 @@ def select_recipes(results: dict) -> Dict[str, Dict[str, dict]]:
                 f"run {run['stage']} {run['values']} {run['recipe']} has no "
                 f'validation metric {metric!r} to select a recipe with '
                 f"(it has {sorted(run['val'])})")
-        scores[(run['method'], str(_budget(run)))][run['recipe']].append(
-            value)
+        key = (run['method'], str(_budget(run)))
+        scores[key][run['recipe']].append(value)
+        if run.get('recipe_values') is not None:
+            values[key][run['recipe']] = dict(name=run['recipe'],
+                                              values=run['recipe_values'])
     selection: Dict[str, Dict[str, dict]] = defaultdict(dict)
     for (method, budget), per_recipe in scores.items():
         means = {r: float(np.mean(v)) for r, v in per_recipe.items()}
+        chosen = choose_recipe(per_recipe, order)
+        tried = values[(method, budget)]
+        edges = (edge_notes(axes, list(tried.values()), tried[chosen])
+                 if axes and chosen in tried else [])
         selection[method][budget] = dict(
-            selected=choose_recipe(per_recipe, order), val=means)
+            selected=chosen, val=means, edges=edges)
     return dict(selection)
 
 
-def table_cells(results: dict) -> Tuple[List[str], List, Dict]:
-    """Methods, budgets and ``(method, budget) -> list of test values``."""
+def selected_runs(results: dict) -> Tuple[List[str], List, Dict]:
+    """Methods, budgets and ``(method, budget) -> runs`` of the selected
+    recipe (every run of a stage without a recipe grid), in run order."""
     metric = results['report_metric']
     selection = select_recipes(results)
     methods: List[str] = []
     budgets: List = []
-    cells: Dict[Tuple[str, object], List[float]] = defaultdict(list)
+    cells: Dict[Tuple[str, object], List[dict]] = defaultdict(list)
     for run in results['runs']:
         method = run['method']
         if method is None:
             continue
         budget = _budget(run)
-        if run['recipe'] is not None:
+        if run['recipe'] is not None and method in selection:
             chosen = selection[method][str(budget)]['selected']
             if run['recipe'] != chosen:
                 continue
@@ -98,8 +123,19 @@ def table_cells(results: dict) -> Tuple[List[str], List, Dict]:
             methods.append(method)
         if budget not in budgets:
             budgets.append(budget)
-        cells[(method, budget)].append(100 * run['test'][metric])
+        cells[(method, budget)].append(run)
     return methods, budgets, dict(cells)
+
+
+def table_cells(results: dict) -> Tuple[List[str], List, Dict]:
+    """Methods, budgets and ``(method, budget) -> list of test values``
+    (percent) of the selected recipe."""
+    metric = results['report_metric']
+    methods, budgets, runs = selected_runs(results)
+    return methods, budgets, {
+        key: [100 * run['test'][metric] for run in cell]
+        for key, cell in runs.items()
+    }
 
 
 def _cell(values: Optional[List[float]]) -> str:
@@ -145,19 +181,42 @@ def render_results(results: dict) -> str:
         seeds = results.get('select_seeds')
         over = (f"seed(s) {', '.join(map(str, seeds))}" if seeds else
                 'all seeds')
+        axes = results.get('recipe_axes') or {}
+        extend = results.get('extend_edges') or 0
         lines += [
             '', f"Recipes chosen on validation {results['select_metric']} "
-            f'(mean over {over}; the same grid for every method):', '',
-            '| method | budget | selected | validation scores |',
-            '|---|---|---|---|'
+            f'(mean over {over}; the same grid for every method where it '
+            'applies; ties go to the recipe tried first):', ''
+        ]
+        if axes:
+            lines += [
+                'Grid: ' + '; '.join(
+                    f"{name} ({spec['key']}) "
+                    f"{', '.join(map(str, spec['values']))}"
+                    for name, spec in axes.items()) +
+                (f'; up to {extend} more value(s) tried beyond an edge.'
+                 if extend else '; no extension beyond an edge.'), ''
+            ]
+        # the edge column only where the grid has axes to be on the edge of
+        lines += [
+            '| method | budget | selected |' + (' edge |' if axes else '') +
+            ' validation scores |', '|---|---|---|' + ('---|' if axes else '')
+            + '---|'
         ]
         for method, per_budget in selection.items():
             for budget, info in per_budget.items():
                 scores = ', '.join(f'{r}: {100 * v:.2f}'
                                    for r, v in info['val'].items())
+                edge = ('**' + '; '.join(info['edges']) + '**'
+                        if info.get('edges') else '-')
                 lines.append(
-                    f"| {method} | {budget} | {info['selected']} | "
-                    f'{scores} |')
+                    f"| {method} | {budget} | {info['selected']} | " +
+                    (f'{edge} | ' if axes else '') + f'{scores} |')
+    lines += _render_lengths(results)
+    from fsat.apis.statistics import render_paired  # imports this module
+    paired = render_paired(results)
+    if paired:
+        lines += ['', paired.strip('\n')]
     others = [r for r in results['runs'] if r['method'] is None and r['test']]
     if others:
         lines += [
@@ -169,8 +228,41 @@ def render_results(results: dict) -> str:
             metrics = ', '.join(f'{k}: {100 * v:.2f}'
                                 for k, v in run['test'].items())
             lines.append(f"| {run['stage']} | {values or '-'} | {metrics} |")
+    from fsat.utils.environment import render_environment
+    environment = render_environment(results)
+    if environment:
+        lines += ['', environment.strip('\n')]
     lines += ['', f"{len(results['runs'])} runs in results.json.", '']
     return '\n'.join(lines)
+
+
+def _render_lengths(results: dict) -> List[str]:
+    """The training length each selected run chose on validation."""
+    methods, budgets, runs = selected_runs(results)
+    rows, intervals = [], set()
+    for method in methods:
+        for budget in budgets:
+            chosen = [r['length'] for r in runs.get((method, budget), [])
+                      if r.get('length')]
+            if not chosen:
+                continue
+            intervals.update(c['val_interval'] for c in chosen)
+            iters = ', '.join(str(c['best_iter']) for c in chosen)
+            top = max(c['max_iters'] for c in chosen)
+            edge = sum(c['best_iter'] == c['max_iters'] for c in chosen)
+            note = (f' (**{edge} at the maximum**: longer might be better)'
+                    if edge else '')
+            rows.append(f'| {method} | {budget} | {iters}{note} | {top} |')
+    if not rows:
+        return []
+    every = ' / '.join(map(str, sorted(intervals)))
+    return [
+        '', 'Training lengths chosen on validation (each run validates '
+        f'every {every} iterations and tests its best checkpoint; one '
+        'value per seed, in seed order):', '',
+        '| method | budget | iterations chosen | of at most |',
+        '|---|---|---|---|'
+    ] + rows
 
 
 DOC_BEGIN = '<!-- results: {name} (tools/analysis/summarize_pipeline.py) -->'
@@ -213,7 +305,8 @@ def render_console(results: dict) -> str:
 
 
 def plot(results: dict, path: str) -> None:
-    """Grouped bars of the metric per budget and method, std error bars."""
+    """Grouped bars of the metric per budget and method (mean, std error
+    bars) with one dot per seed."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -225,8 +318,14 @@ def plot(results: dict, path: str) -> None:
         values = [cells.get((method, b), []) for b in budgets]
         means = [np.mean(v) if v else np.nan for v in values]
         stds = [np.std(v, ddof=1) if len(v) > 1 else 0 for v in values]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width,
-               yerr=stds, capsize=3, label=method)
+        offset = x + (i - (len(methods) - 1) / 2) * width
+        bars = ax.bar(offset, means, width, yerr=stds, capsize=3,
+                      label=method, alpha=0.75)
+        # every seed's value, not only the mean
+        for j, v in enumerate(values):
+            ax.plot([offset[j]] * len(v), v, 'o', ms=3,
+                    color=bars.patches[0].get_facecolor(), mec='black',
+                    mew=0.5, alpha=1.0)
     ax.set_xticks(x)
     fmt = results.get('budget_format') or '{}'
     ax.set_xticklabels([
@@ -242,6 +341,48 @@ def plot(results: dict, path: str) -> None:
     # fixed metadata so the same results give the same bytes
     fig.savefig(path, dpi=120, metadata={'Software': None})
     plt.close(fig)
+
+
+def plot_curves(results: dict, path: str) -> bool:
+    """Validation curves of the selected runs that chose their length:
+    the selecting metric against the iteration, mean over seeds, one panel
+    per budget. False (nothing written) when no run chose its length."""
+    methods, budgets, runs = selected_runs(results)
+    panels = [b for b in budgets if any(
+        r.get('length') for m in methods for r in runs.get((m, b), []))]
+    if not panels:
+        return False
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(panels), squeeze=False,
+                             figsize=(0.4 + 3.4 * len(panels), 3.2))
+    fmt = results.get('budget_format') or BUDGET_FORMAT
+    for ax, budget in zip(axes[0], panels):
+        for method in methods:
+            curves = [dict(r['length']['curve'])
+                      for r in runs.get((method, budget), [])
+                      if r.get('length')]
+            if not curves:
+                continue
+            iters = sorted(set.intersection(*(set(c) for c in curves)))
+            mean = [100 * np.mean([c[i] for c in curves]) for i in iters]
+            line, = ax.plot(iters, mean, label=method)
+            for c in curves:  # the iteration each seed chose
+                best = max(c, key=lambda i: (c[i], -i))
+                ax.plot(best, 100 * c[best], 'v', ms=4,
+                        color=line.get_color())
+        ax.set_title(fmt.format(budget) if isinstance(budget, (int, float))
+                     else str(budget), fontsize=9)
+        ax.set_xlabel('iteration')
+        ax.set_ylim(0, 100)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(f"validation {results['select_metric']} (%)")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, metadata={'Software': None})
+    plt.close(fig)
+    return True
 
 
 #: Fields every results.json of :func:`fsat.apis.run_pipeline` has.
@@ -284,5 +425,9 @@ def summarize(results_json: str,
     with open(md_path, 'w', encoding='utf-8') as f:
         f.write(render_markdown(results))
     plot(results, png_path)
-    return dict(markdown=md_path, plot=png_path,
-                table=render_console(results), results=results)
+    out = dict(markdown=md_path, plot=png_path,
+               table=render_console(results), results=results)
+    curves_path = osp.join(out_dir, 'results_curves.png')
+    if plot_curves(results, curves_path):
+        out['curves'] = curves_path
+    return out

@@ -2,7 +2,8 @@
 """MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
 local checkpoint loader, the teacher-feature cache and weight hooks,
 training loops that receive the next batch during the current step, and
-exact, crash-safe resumption."""
+exact, crash-safe resumption, and the validation curve that chooses a
+run's length."""
 from .checkpoint import load_local_checkpoint
 from .hooks import PretrainedWeightsHook, TeacherFeatureCacheHook
 from .launch import check_nproc, find_free_port, init_dist
@@ -19,6 +20,7 @@ from .resume import (
                      find_resume_checkpoint,
                      restore_rng_state,
 )
+from .selection import ValidationCurveHook, best_point, read_curve
 from .weights import adapt_conv_input, load_prefixed_weights
 
 __all__ = [
@@ -27,5 +29,6 @@ __all__ = [
     'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
     'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
     'load_local_checkpoint', 'load_prefixed_weights', 'capture_rng_state',
-    'checkpoint_is_complete', 'find_resume_checkpoint', 'restore_rng_state'
+    'checkpoint_is_complete', 'find_resume_checkpoint', 'restore_rng_state',
+    'ValidationCurveHook', 'best_point', 'read_curve'
 ]

@@ -6,12 +6,13 @@ Examples:
     python tools/analysis/summarize_pipeline.py work_dirs/x/results.json
     # also fill the block "x" of a docs page and write its picture
     python tools/analysis/summarize_pipeline.py work_dirs/x/results.json \
-        --doc docs/reproducing.md --doc-image docs/images/x.png
+        --doc docs/reproducing.md --doc-image docs/images/x.png \
+        --doc-curves docs/images/x_curves.png
 """
 import argparse
 import os.path as osp
 
-from fsat.apis.summary import plot, summarize, update_doc
+from fsat.apis.summary import plot, plot_curves, summarize, update_doc
 from fsat.utils.cli import FsatUserError, run_cli
 
 
@@ -29,12 +30,18 @@ def main() -> None:
         '--doc-block',
         help='NAME of the block (default: the pipeline config name)')
     parser.add_argument('--doc-image', help='also write the plot here')
+    parser.add_argument(
+        '--doc-curves',
+        help='also write the validation curves of the runs that chose '
+        'their length here')
     args = parser.parse_args()
     if not osp.isfile(args.results):
         raise FsatUserError(f'results file does not exist: {args.results}')
     out = summarize(args.results, args.out_dir)
     print(out['table'])
     print(f"results: {out['markdown']}\nplot: {out['plot']}")
+    if 'curves' in out:
+        print(f"validation curves: {out['curves']}")
     results = out['results']
     if args.doc:
         name = args.doc_block or osp.splitext(
@@ -48,6 +55,12 @@ def main() -> None:
     if args.doc_image:
         plot(results, args.doc_image)
         print(f'picture: {args.doc_image}')
+    if args.doc_curves:
+        if not plot_curves(results, args.doc_curves):
+            raise FsatUserError(
+                f'{args.results}: no run chose its length on validation, so '
+                'there are no validation curves to draw')
+        print(f'curves: {args.doc_curves}')
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ resumes from its newest complete checkpoint), and rewrites
 """
 import gc
 import json
+import logging
 import os
 import os.path as osp
 import shutil
@@ -22,6 +23,7 @@ from mmengine.logging import print_log
 from fsat.apis.checks import check_runner
 from fsat.apis.runner import build_runner, setup_launcher
 from fsat.utils.cli import FsatUserError
+from fsat.utils.environment import collect_environment
 
 from .loading import Pipeline
 from .preflight import check_configs, preflight
@@ -97,9 +99,39 @@ class _MetricsRecorder(Hook):
         self.val_iter = runner.iter
 
 
-def _train_and_test(cfg, run: Run) -> Tuple[dict, dict]:
+def _load_best(runner, run: Run, metric: str) -> dict:
+    """Load the weights of the run's best validation into the runner's
+    model; what the record says about the chosen length."""
+    from fsat.engine.selection import selected
+    curve, best, path = selected(run.work_dir, metric)
+    if best is None or path is None:
+        raise FsatUserError(
+            f'{run.work_dir}: the run validated no {metric!r} (or kept no '
+            'best weights), so its length cannot be chosen: does its '
+            'config have a val_dataloader and val_evaluator?')
+    runner.load_checkpoint(path)
+    print_log(
+        f"{run.label}: iteration {best['iter']} is the best on validation "
+        f"{metric} ({100 * best['metrics'][metric]:.2f}); testing it",
+        logger='current')
+    loop = runner.train_loop
+    return dict(
+        best_iter=best['iter'],
+        max_iters=loop.max_iters,
+        val_interval=loop.val_interval,
+        checkpoint=path,
+        val=best['metrics'],
+        curve=[[p['iter'], p['metrics'][metric]] for p in curve
+               if metric in p['metrics']])
+
+
+def _train_and_test(cfg, run: Run,
+                    length_metric: Optional[str] = None
+                    ) -> Tuple[dict, dict, Optional[dict]]:
     """Build the runner, check it as ``tools/train.py`` / ``tools/test.py``
-    do, train (unless test-only), validate and test; the metrics."""
+    do, train (unless test-only), validate and test; the metrics and, for
+    a run that chooses its length (``length_metric``), the choice (the
+    best validation's weights are the ones tested)."""
     runner = build_runner(cfg)
     # the checks of tools/train.py and tools/test.py
     check_runner(runner, cfg, 'test' if run.stage.test_only else 'train')
@@ -108,7 +140,11 @@ def _train_and_test(cfg, run: Run) -> Tuple[dict, dict]:
     if not run.stage.test_only:
         runner.train()
     val = {}
-    if cfg.get('val_dataloader'):
+    length = None
+    if length_metric is not None:
+        length = _load_best(runner, run, length_metric)
+        val = length.pop('val')
+    elif cfg.get('val_dataloader'):
         # the validation that ended training, else one now
         val = recorder.val if recorder.val_iter == runner.iter else (
             runner.val())
@@ -120,7 +156,7 @@ def _train_and_test(cfg, run: Run) -> Tuple[dict, dict]:
     _stop_train_workers(runner)
     del runner
     gc.collect()
-    return val, test
+    return val, test, length
 
 
 def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
@@ -144,25 +180,33 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         # cannot save a best checkpoint without having trained)
         cfg.default_hooks['checkpoint'] = None
     start = time.time()
+    length_metric = (pipeline.select_metric
+                     if pipeline.selects_length(run.stage) else None)
     try:
-        val, test = _train_and_test(cfg, run)
+        val, test, length = _train_and_test(cfg, run, length_metric)
     except FsatUserError as e:
         raise FsatUserError(
             f'{pipeline.filename}: run {run.label}: {e}') from e
     checkpoint = (None if run.stage.test_only else
                   _last_checkpoint(run.work_dir))
+    if length is not None:  # the best validation's weights were tested
+        checkpoint = length.pop('checkpoint')
     record = dict(
         stage=run.stage.name,
         method=run.stage.method,
         values=run.values,
         recipe=None if run.recipe is None else run.recipe['name'],
+        recipe_values=None if run.recipe is None else run.recipe.get(
+            'values'),
         grid=run.grid,
+        length=length,
         val={k: float(v) for k, v in (val or {}).items()},
         test={k: float(v) for k, v in (test or {}).items()},
         wall_time=time.time() - start,
         checkpoint=checkpoint,
         signature=run.signature,
-        resumed=resume)
+        resumed=resume,
+        environment=collect_environment())
     if get_rank() == 0:
         with open(osp.join(run.work_dir, DONE), 'w', encoding='utf-8') as f:
             json.dump(record, f, indent=2)
@@ -210,7 +254,10 @@ def run_pipeline(pipeline: Pipeline,
     print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
               logger='current')
     seconds: Dict[str, List[float]] = {}  # stage -> wall times this call
-    for i, run in enumerate(runs, 1):
+    i = 0
+    while i < len(runs):
+        run = runs[i]
+        i += 1
         if run.deferred:
             pipeline.select_for(run, records)
         record = _read_done(run)
@@ -228,7 +275,54 @@ def run_pipeline(pipeline: Pipeline,
         run.record = record
         records.append(record)
         _write_results(pipeline, records)
+        if run.grid and _group_done(run, runs[i:]):
+            runs[i:i] = _close_group(pipeline, run, runs[:i], records)
     return records
+
+
+def _group_key(run: Run) -> tuple:
+    return (run.stage.name,
+            tuple(sorted((k, repr(v)) for k, v in run.values.items()
+                         if k != 'seed')))
+
+
+def _group_done(run: Run, later: Sequence[Run]) -> bool:
+    """Whether ``run`` is the last grid run of its stage and sweep point."""
+    key = _group_key(run)
+    return not any(r.grid and _group_key(r) == key for r in later)
+
+
+def _close_group(pipeline: Pipeline, run: Run, done: Sequence[Run],
+                 records: List[dict]) -> List[Run]:
+    """After the last grid run of a stage and sweep point: the runs of the
+    next recipe beyond an edge (``extend_edges``), or none, logging the
+    choice when it still lies on an edge."""
+    from .recipes import edge_notes
+    key = _group_key(run)
+    group = [r for r in done if r.grid and _group_key(r) == key]
+    new = pipeline.extension_runs(group, records)
+    if new:
+        print_log(
+            f'{run.stage.name} {dict(key[1])}: the choice '
+            f"lies on an edge of the grid; trying {new[0].recipe['name']}",
+            logger='current')
+        return new
+    if pipeline.axes:
+        selected = pipeline.selected_recipe(run, records)
+        tried = {r['recipe'] for r in records
+                 if r['stage'] == run.stage.name and r.get('grid')}
+        notes = edge_notes(
+            pipeline.axes,
+            [r for r in pipeline.recipes_for(run.stage)
+             if r['name'] in tried], selected)
+        if notes:
+            limit = (f'extend_edges={pipeline.extend_edges} reached'
+                     if pipeline.extend_edges else 'extend_edges=0')
+            print_log(
+                f"{run.stage.name} {', '.join(f'{k}={v}' for k, v in key[1])}"
+                f": {selected['name']} selected, but {'; '.join(notes)} "
+                f'({limit})', logger='current', level=logging.WARNING)
+    return []
 
 
 def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
@@ -258,6 +352,11 @@ def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
         select_seeds=pipeline.select_seeds,
         sweeps=pipeline.sweeps,
         recipe_grid=pipeline.recipes,
+        recipe_axes=pipeline.axes,
+        extend_edges=pipeline.extend_edges,
+        length_selection=pipeline.length_selection,
+        reference_method=pipeline.reference_method,
+        environment=collect_environment(),
         runs=records)
     path = osp.join(pipeline.work_dir, 'results.json')
     tmp = path + '.tmp'

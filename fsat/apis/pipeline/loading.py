@@ -27,6 +27,7 @@ from fsat.utils.config_paths import (
     resolve_config_reference,
 )
 
+from .recipes import expand, extension, parse_axes
 from .spec import (
     PIPELINE_FIELDS,
     Run,
@@ -62,6 +63,17 @@ class Pipeline:
         self.recipes: List[dict] = [
             dict(r) for r in (cfg.get('recipe_grid') or [])
         ]
+        try:
+            self.axes: Dict[str, dict] = parse_axes(
+                dict(cfg.get('recipe_axes') or {}), filename)
+        except ValueError as e:
+            raise FsatUserError(str(e)) from None
+        self.extend_edges: int = cfg.get('extend_edges', 0)
+        self.length_selection: Optional[dict] = self._parse_length(
+            cfg.get('length_selection'))
+        self.reference_method: Optional[str] = cfg.get('reference_method')
+        # stage -> every recipe it has tried or will try (grid, extensions)
+        self.stage_recipes: Dict[str, List[dict]] = {}
         select_seeds = cfg.get('select_seeds')
         self.select_seeds = (None if select_seeds is None else
                              list(select_seeds))
@@ -100,7 +112,17 @@ class Pipeline:
             if not isinstance(stage, dict):
                 fail(f'stages[{i}] must be a dict(name=..., config=...), got '
                      f'{stage!r:.80}')
+        if cfg.get('recipe_grid') and cfg.get('recipe_axes'):
+            fail('give recipe_grid (a list of recipes) or recipe_axes (the '
+                 'axes of a grid), not both')
+        extend = cfg.get('extend_edges', 0)
+        if not isinstance(extend, int) or isinstance(extend, bool) or (
+                extend < 0):
+            fail('extend_edges must be how many values to try beyond each '
+                 f'end of a recipe axis (an int >= 0), got {extend!r}')
         for field_name, kind in (('sweeps', dict), ('templates', dict),
+                                 ('recipe_axes', dict),
+                                 ('length_selection', dict),
                                  ('recipe_grid', (list, tuple)),
                                  ('prepare', (list, tuple)),
                                  ('select_seeds', (list, tuple))):
@@ -132,10 +154,41 @@ class Pipeline:
             if not isinstance(step, dict):
                 fail(f'prepare[{i}] must be dict(type=..., ...), got '
                      f'{step!r:.80}')
-        for field_name in ('report_metric', 'select_metric'):
+        for field_name in ('report_metric', 'select_metric',
+                           'reference_method'):
             value = cfg.get(field_name)
             if value is not None and not isinstance(value, str):
                 fail(f'{field_name} must be a metric name, got {value!r}')
+
+    def _parse_length(self, spec: Optional[dict]) -> Optional[dict]:
+        """``length_selection``: validate every ``val_interval`` iterations
+        up to ``max_iters`` and test the best checkpoint on validation."""
+        if spec is None:
+            return None
+        spec = dict(spec)
+        where = f'{self.filename}: length_selection'
+        unknown = set(spec) - {'max_iters', 'val_interval', 'param_scheduler'}
+        if unknown:
+            raise FsatUserError(f'{where} has unknown fields '
+                                f'{sorted(unknown)} (it takes max_iters, '
+                                'val_interval, param_scheduler)')
+        for key in ('max_iters', 'val_interval'):
+            value = spec.get(key)
+            if not isinstance(value, int) or isinstance(value, bool) or (
+                    value < 1):
+                raise FsatUserError(
+                    f'{where}.{key} must be a positive int, got {value!r}')
+        if spec['max_iters'] % spec['val_interval']:
+            raise FsatUserError(
+                f"{where}: val_interval {spec['val_interval']} does not "
+                f"divide max_iters {spec['max_iters']}")
+        scheduler = spec.get('param_scheduler', [])
+        if not isinstance(scheduler, (list, tuple)):
+            raise FsatUserError(
+                f'{where}.param_scheduler must be a list of schedulers '
+                f'([] for a constant learning rate), got {scheduler!r:.80}')
+        spec['param_scheduler'] = [dict(s) for s in scheduler]
+        return spec
 
     def _apply_template(self, spec: dict) -> dict:
         """Fill a stage from its ``template`` (a name or a list of names,
@@ -231,6 +284,20 @@ class Pipeline:
             raise FsatUserError(
                 f'{self.filename}: stage {name!r}: cfg_options must be a '
                 f"dict, got {spec['cfg_options']!r:.80}")
+        axes = spec.get('recipe_axes')
+        if axes is not None:
+            if isinstance(axes, str) or not isinstance(
+                    axes, (list, tuple)) or not all(
+                        isinstance(a, str) for a in axes):
+                raise FsatUserError(
+                    f'{self.filename}: stage {name!r}: recipe_axes must be '
+                    f"a list of the pipeline's recipe axes, got {axes!r}")
+            spec['recipe_axes'] = tuple(axes)
+        if spec.get('select_length') is not None and not isinstance(
+                spec['select_length'], bool):
+            raise FsatUserError(
+                f'{self.filename}: stage {name!r}: select_length must be '
+                f"True or False, got {spec['select_length']!r}")
         for flag in ('select_recipe', 'test_only'):
             if not isinstance(spec.get(flag, False), bool):
                 raise FsatUserError(
@@ -293,10 +360,30 @@ class Pipeline:
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} is test_only and cannot '
                     'select a training recipe')
-            if stage.select_recipe and not self.recipes:
+            if stage.select_recipe and not (self.recipes or self.axes):
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} selects a recipe but '
-                    'the pipeline has no recipe_grid')
+                    'the pipeline has no recipe_grid or recipe_axes')
+            if stage.recipe_axes is not None:
+                unknown = [a for a in stage.recipe_axes if a not in self.axes]
+                if unknown or not stage.recipe_axes:
+                    raise FsatUserError(
+                        f'{where}: stage {stage.name!r}: recipe_axes '
+                        f'{list(stage.recipe_axes)} must name axes of the '
+                        f'pipeline\'s recipe_axes {list(self.axes)}')
+                if not stage.select_recipe:
+                    raise FsatUserError(
+                        f'{where}: stage {stage.name!r} names recipe_axes '
+                        'but does not select a recipe (select_recipe=True)')
+            if stage.select_length and self.length_selection is None:
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r} selects its length but '
+                    'the pipeline has no length_selection=dict(max_iters='
+                    '..., val_interval=...)')
+            if stage.select_length and stage.test_only:
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r} is test_only and '
+                    'cannot select a training length')
             for bad in _bad_placeholders(stage.cfg_options):
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r}: {bad} is not a '
@@ -351,7 +438,8 @@ class Pipeline:
                 elif self._selects(values):
                     stage_runs += [
                         self._new_run(stage, values, recipe, by_stage,
-                                      grid=True) for recipe in self.recipes
+                                      grid=True)
+                        for recipe in self.recipes_for(stage)
                     ]
                 else:
                     run = Run(stage, values, None, '', deferred=True)
@@ -361,6 +449,22 @@ class Pipeline:
             by_stage[stage.name] = stage_runs
             runs.extend(stage_runs)
         return runs
+
+    def recipes_for(self, stage: Stage) -> List[dict]:
+        """The recipes a stage has tried or will try: its grid (the
+        ``recipe_grid``, or the product of the ``recipe_axes`` it
+        searches) and any extensions beyond an edge, in that order."""
+        if stage.name not in self.stage_recipes:
+            grid = (expand(self.axes, stage.recipe_axes)
+                    if self.axes else [dict(r) for r in self.recipes])
+            self.stage_recipes[stage.name] = grid
+        return self.stage_recipes[stage.name]
+
+    def selects_length(self, stage: Stage) -> bool:
+        """Whether the stage's runs choose their length on validation."""
+        if stage.select_length is not None:
+            return stage.select_length
+        return stage.select_recipe and self.length_selection is not None
 
     def _selects(self, values: Dict[str, Any]) -> bool:
         """Whether a sweep point runs the whole recipe grid."""
@@ -394,7 +498,22 @@ class Pipeline:
         validation metric of the grid runs of the same stage and sweep
         values (other than the seed).
         """
+        run.recipe = self.selected_recipe(run, records)
+        run.deferred = False
+        self._place(run)
+
+    def selected_recipe(self, run: Run, records: List[dict]) -> dict:
+        """The recipe with the best mean validation metric over the grid
+        runs of ``run``'s stage and sweep values (other than the seed);
+        ties go to the recipe tried first (:func:`choose_recipe`)."""
         from fsat.apis.summary import choose_recipe
+        scores = self._group_scores(run, records)
+        recipes = self.recipes_for(run.stage)
+        name = choose_recipe(scores, [r['name'] for r in recipes])
+        return next(r for r in recipes if r['name'] == name)
+
+    def _group_scores(self, run: Run,
+                      records: List[dict]) -> Dict[str, List[float]]:
         others = {k: v for k, v in run.values.items() if k != 'seed'}
         scores: Dict[str, List[float]] = {}
         for record in records:
@@ -403,10 +522,40 @@ class Pipeline:
                             for k, v in others.items())):
                 scores.setdefault(record['recipe'], []).append(
                     record['val'][self.select_metric])
-        name = choose_recipe(scores, [r['name'] for r in self.recipes])
-        run.recipe = next(r for r in self.recipes if r['name'] == name)
-        run.deferred = False
-        self._place(run)
+        return scores
+
+    def extension_runs(self, group: List[Run],
+                       records: List[dict]) -> List[Run]:
+        """Runs of the next recipe beyond an edge of the grid, or none.
+
+        ``group`` holds the finished grid runs of one stage and sweep point
+        (one per recipe and selection seed). With ``extend_edges`` > 0 and
+        the selected recipe on the edge of a numeric axis, the next value
+        in that direction (:func:`fsat.apis.pipeline.recipes.extension`)
+        runs for every selection seed of the group.
+        """
+        if not self.axes or not self.extend_edges or not group:
+            return []
+        stage = group[0].stage
+        selected = self.selected_recipe(group[0], records)
+        tried = [r for r in self.recipes_for(stage)
+                 if r['name'] in self._group_scores(group[0], records)]
+        new = extension(self.axes, tried, selected, self.extend_edges)
+        if new is None:
+            return []
+        known = {r['name'] for r in self.recipes_for(stage)}
+        if new['name'] not in known:
+            self.stage_recipes[stage.name].append(new)
+        runs, seen = [], []
+        for member in group:
+            if member.values in seen:
+                continue
+            seen.append(member.values)
+            run = Run(stage, dict(member.values), new, '', grid=True)
+            run.upstream = dict(member.upstream)
+            self._place(run)
+            runs.append(run)
+        return runs
 
     @staticmethod
     def _match(candidates: List[Run], values: Dict[str, Any]) -> Run:
@@ -427,8 +576,30 @@ class Pipeline:
             upstream={k: u.signature for k, u in run.upstream.items()})
         if run.stage.init_from is not None:
             payload['init_from'] = run.stage.init_from
+        if self.selects_length(run.stage):
+            payload['length_selection'] = dict(self.length_selection,
+                                               metric=self.select_metric)
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]
+
+    def _select_length(self, cfg: Config) -> None:
+        """Train up to ``max_iters`` with the ``length_selection``'s
+        schedule, validating every ``val_interval`` iterations; a
+        :class:`~fsat.engine.selection.ValidationCurveHook` keeps the best
+        validation's weights (the ones the run tests)."""
+        length = self.length_selection
+        cfg.train_cfg.max_iters = length['max_iters']
+        cfg.train_cfg.val_interval = length['val_interval']
+        cfg.param_scheduler = [dict(s) for s in length['param_scheduler']]
+        checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+        if checkpoint:
+            # a regular checkpoint at every validation: a resume keeps the
+            # validations up to it (fsat.engine.selection)
+            checkpoint['interval'] = length['val_interval']
+            checkpoint['save_best'] = None
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='ValidationCurveHook', metric=self.select_metric)
+        ]
 
     def resolve(self, run: Run, dry: bool = False) -> Config:
         """The run's config with every placeholder filled in.
@@ -449,6 +620,8 @@ class Pipeline:
         if run.recipe is not None:
             options.update(run.recipe.get('cfg_options', {}))
         cfg = load_config(run.stage.config, options)
+        if self.selects_length(run.stage):
+            self._select_length(cfg)
         init = run.stage.init_from
         if init is not None:
             hook = dict(

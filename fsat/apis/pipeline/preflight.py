@@ -41,7 +41,8 @@ def check_configs(pipeline: Pipeline, runs: Sequence[Run]) -> List[Config]:
     """
     configs = []
     for run in runs:
-        recipes = pipeline.recipes if run.deferred else [run.recipe]
+        recipes = (pipeline.recipes_for(run.stage) if run.deferred else
+                   [run.recipe])
         resolved = []
         for recipe in recipes:
             trial = dataclasses.replace(run, recipe=recipe, deferred=False)

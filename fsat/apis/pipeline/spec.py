@@ -16,9 +16,11 @@ from typing import Any, Dict, List, Optional, Tuple
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
 #: The fields a pipeline config may have (other names are its own
 #: variables, e.g. ``_finetune``; one close to a field is a typo).
-PIPELINE_FIELDS = ('stages', 'sweeps', 'recipe_grid', 'templates', 'prepare',
-                   'report_metric', 'select_metric', 'select_seeds',
-                   'budget_format', 'budget_label', 'work_dir')
+PIPELINE_FIELDS = ('stages', 'sweeps', 'recipe_grid', 'recipe_axes',
+                   'extend_edges', 'length_selection', 'templates',
+                   'prepare', 'report_metric', 'select_metric',
+                   'select_seeds', 'reference_method', 'budget_format',
+                   'budget_label', 'work_dir')
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Stage:
     method: Optional[str] = None
     sweep: Tuple[str, ...] = ()
     select_recipe: bool = False
+    # the pipeline's recipe_axes this stage searches (None: all of them)
+    recipe_axes: Optional[Tuple[str, ...]] = None
+    # choose the training length on validation (None: when it selects a
+    # recipe and the pipeline has a length_selection)
+    select_length: Optional[bool] = None
     test_only: bool = False
     cfg_options: Dict[str, Any] = field(default_factory=dict)
     init_from: Optional[Dict[str, Any]] = None

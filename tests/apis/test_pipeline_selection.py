@@ -1,0 +1,327 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Fair recipe selection in pipelines: grids with several axes, the
+training length chosen on validation (the best checkpoint is the one
+tested), edges flagged and extended, and the report of both."""
+import json
+import logging
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.runner import Runner
+
+from fsat.apis.pipeline import execution, load_pipeline, run_pipeline
+from fsat.apis.pipeline.recipes import (
+    edge_notes,
+    expand,
+    extension,
+    parse_axes,
+)
+from fsat.apis.summary import render_markdown, select_recipes
+from fsat.engine.selection import best_point, read_curve
+from fsat.testing import toy_train_config
+from fsat.utils.cli import FsatUserError
+
+
+def _stage_config(path, max_iters=4):
+    cfg = toy_train_config('unused', batch_size=4, max_iters=max_iters,
+                           num_samples=16, checkpoint_interval=max_iters)
+    cfg['val_dataloader']['dataset'] = dict(
+        cfg['val_dataloader']['dataset'], seed=1)
+    cfg['test_dataloader']['dataset'] = dict(
+        cfg['test_dataloader']['dataset'], seed=2)
+    cfg['default_hooks']['logger']['interval'] = 10
+    Config(cfg).dump(str(path))
+    return str(path)
+
+
+PIPELINE = '''
+sweeps = dict(budget=[8], seed=[0, 1])
+select_seeds = [0]
+recipe_axes = dict(
+    lr=dict(key='optim_wrapper.optimizer.lr', values=[0.05, 0.5]),
+    momentum=dict(key='optim_wrapper.optimizer.momentum', values=[0.9, 0.0],
+                  scale='choice'))
+length_selection = dict(max_iters=8, val_interval=2)
+stages = [
+    dict(name='finetune', config='{finetune}', method='tuned',
+         sweep=['budget', 'seed'], select_recipe=True,
+         cfg_options={{
+             'train_dataloader.dataset.num_samples': '{{budget}}',
+             'randomness.seed': '{{seed}}'}}),
+    dict(name='plain', config='{finetune}', method='lr only',
+         sweep=['budget', 'seed'], select_recipe=True, recipe_axes=['lr'],
+         cfg_options={{'randomness.seed': '{{seed}}'}}),
+]
+'''
+
+
+@pytest.fixture(scope='module')
+def selected_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp('selection')
+    path = root / 'pipe.py'
+    path.write_text(PIPELINE.format(finetune=_stage_config(root / 'f.py')))
+    pipeline = load_pipeline(str(path), str(root / 'work'))
+    records = run_pipeline(pipeline)
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    return pipeline, records, results
+
+
+def test_the_grid_is_the_product_of_the_axes_a_stage_searches(selected_run):
+    pipeline, records, _ = selected_run
+    tuned = [r for r in records if r['stage'] == 'finetune' and r['grid']]
+    assert [r['recipe'] for r in tuned] == [
+        'lr0.05_momentum0.9', 'lr0.05_momentum0', 'lr0.5_momentum0.9',
+        'lr0.5_momentum0']
+    assert tuned[1]['recipe_values'] == dict(lr=0.05, momentum=0.0)
+    plain = [r for r in records if r['stage'] == 'plain' and r['grid']]
+    assert [r['recipe'] for r in plain] == ['lr0.05', 'lr0.5']
+    # seed 1 runs the recipe seed 0's validation chose
+    for stage in ('finetune', 'plain'):
+        grid = {r['recipe']: r['val']['acc/top1'] for r in records
+                if r['stage'] == stage and r['grid']}
+        order = list(grid)
+        chosen = max(grid, key=lambda k: (grid[k], -order.index(k)))
+        deferred = [r for r in records
+                    if r['stage'] == stage and not r['grid']]
+        assert [(r['values']['seed'], r['recipe']) for r in deferred] == [
+            (1, chosen)]
+
+
+def test_each_run_tests_its_best_validation_checkpoint(selected_run):
+    pipeline, records, _ = selected_run
+    for record in records:
+        length = record['length']
+        work_dir = osp.dirname(record['checkpoint'])
+        curve = read_curve(work_dir)
+        assert [p['iter'] for p in curve] == [2, 4, 6, 8]
+        best = best_point(curve, 'acc/top1')
+        assert length['best_iter'] == best['iter']
+        assert length['max_iters'] == 8 and length['val_interval'] == 2
+        assert length['curve'] == [[p['iter'], p['metrics']['acc/top1']]
+                                   for p in curve]
+        assert record['val'] == best['metrics']
+        assert osp.basename(record['checkpoint']) == (
+            f"best_iter_{best['iter']}.pth")
+    # the test metrics are those of that checkpoint: test it anew
+    # (one that stopped early, when there is one)
+    record = min(records, key=lambda r: r['length']['best_iter'])
+    run = next(r for r in pipeline.plan()
+               if r.stage.name == record['stage'] and r.grid
+               and r.recipe['name'] == record['recipe']
+               and r.values == record['values'])
+    cfg = pipeline.resolve(run)
+    cfg.work_dir = osp.join(osp.dirname(record['checkpoint']), 'retest')
+    cfg.load_from = record['checkpoint']
+    cfg.custom_hooks = []
+    cfg.experiment_name = 'retest'
+    metrics = Runner.from_cfg(cfg).test()
+    assert metrics == pytest.approx(record['test'])
+
+
+def test_the_schedule_is_constant_and_the_length_is_reported(selected_run):
+    pipeline, records, results = selected_run
+    run = pipeline.plan()[0]
+    cfg = pipeline.resolve(run)
+    assert cfg.param_scheduler == []
+    assert cfg.train_cfg.max_iters == 8 and cfg.train_cfg.val_interval == 2
+    assert cfg.default_hooks.checkpoint.interval == 2
+    md = render_markdown(results)
+    assert 'Training lengths chosen on validation' in md
+    chosen = [r['length']['best_iter'] for r in records
+              if r['stage'] == 'plain'
+              and r['recipe'] == select_recipes(results)['lr only']['8'][
+                  'selected']]
+    assert f"| lr only | 8 | {', '.join(map(str, chosen))}" in md
+    assert results['environment']['torch']
+    assert 'Environment of the runs' in md
+
+
+def test_axes_expand_flag_edges_and_extend():
+    axes = parse_axes(
+        dict(lr=dict(key='o.lr', values=[0.01, 0.03, 0.1]),
+             wd=dict(key='o.wd', values=[1e-4, 1e-3]),
+             frozen=dict(key='m.f', values=[3, -1], scale='choice'),
+             steps=dict(key='s', values=[2, 4, 6], min=1,
+                        scale='linear')), 'p.py')
+    assert axes['lr']['scale'] == 'log' and axes['frozen']['scale'] == 'choice'
+    grid = expand(axes, ['lr', 'frozen'])
+    assert [r['name'] for r in grid] == [
+        'lr0.01_frozen3', 'lr0.01_frozen-1', 'lr0.03_frozen3',
+        'lr0.03_frozen-1', 'lr0.1_frozen3', 'lr0.1_frozen-1']
+    assert grid[1]['cfg_options'] == {'o.lr': 0.01, 'm.f': -1}
+    # the choice axis is never an edge; lr at its smallest is
+    assert edge_notes(axes, grid, grid[1]) == [
+        'lr 0.01 is the smallest value tried']
+    assert edge_notes(axes, grid, grid[3]) == []
+    assert edge_notes(axes, grid, grid[5]) == [
+        'lr 0.1 is the largest value tried']
+    # one step of the axis's own spacing, the other axes held
+    new = extension(axes, grid, grid[1], limit=2)
+    assert new['values'] == dict(lr=0.00333333, frozen=-1)
+    tried = grid + [new]
+    newer = extension(axes, tried, new, limit=2)
+    assert newer['values']['lr'] == pytest.approx(0.00111111)
+    assert extension(axes, tried + [newer], newer, limit=2) is None
+    assert extension(axes, grid, grid[1], limit=0) is None
+    # linear integer axis, bounded by min
+    steps = expand(axes, ['steps'])
+    assert extension(axes, steps, steps[0], limit=5) is None  # 0 < min 1
+    assert extension(axes, steps, steps[2], limit=5)['values'] == dict(
+        steps=8)
+
+
+@pytest.mark.parametrize('axes, message', [
+    ("dict(lr=dict(values=[1]))", r"must be dict\(key="),
+    ("dict(lr=dict(key='a', values=[1, 1]))", 'lists a value twice'),
+    ("dict(lr=dict(key='a', values=[0.1, -1], scale='log'))",
+     'positive values'),
+    ("dict(lr=dict(key='a', values=['x', 'y'], scale='linear'))",
+     'needs numbers'),
+    ("dict(lr=dict(key='a', values=[1], step=2))", 'unknown fields'),
+])
+def test_bad_axes_are_one_line(tmp_path, axes, message):
+    stage = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(f'recipe_axes = {axes}\n'
+                    f"stages = [dict(name='a', config='{stage}', "
+                    "select_recipe=True)]\n")
+    with pytest.raises(FsatUserError, match=message):
+        load_pipeline(str(path))
+
+
+@pytest.mark.parametrize('fields, stage, message', [
+    ("recipe_grid = [dict(name='a', cfg_options={})]\n"
+     "recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n", '',
+     'not both'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n",
+     ", recipe_axes=['wd']", "must name axes of the pipeline"),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "length_selection = dict(max_iters=10, val_interval=3)\n", '',
+     'does not divide'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "length_selection = dict(max_iters=10)\n", '',
+     'val_interval must be a positive int'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "extend_edges = -1\n", '', 'extend_edges must be'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n",
+     ', select_length=True', 'has no length_selection'),
+])
+def test_bad_selection_fields_are_one_line(tmp_path, fields, stage,
+                                           message):
+    config = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(fields + f"stages = [dict(name='a', config='{config}', "
+                    f'select_recipe=True{stage})]\n')
+    with pytest.raises(FsatUserError, match=message):
+        load_pipeline(str(path))
+
+
+# ----------------------------------------------------------------------
+# extension beyond an edge, with runs replaced by a known validation score
+# ----------------------------------------------------------------------
+EXTEND = '''
+sweeps = dict(seed=[0, 1])
+select_seeds = [0]
+recipe_axes = dict(
+    lr=dict(key='optim_wrapper.optimizer.lr', values=[0.1, 0.2, 0.4]),
+    momentum=dict(key='optim_wrapper.optimizer.momentum', values=[0.0, 0.9],
+                  scale='choice'))
+extend_edges = {extend}
+stages = [dict(name='tune', config='{config}', method='m', sweep=['seed'],
+               select_recipe=True,
+               cfg_options={{'randomness.seed': '{{seed}}'}})]
+'''
+
+
+def _fake_execute(best_lr):
+    """Records whose validation score peaks at ``best_lr`` (and prefers
+    momentum 0.9), with no training."""
+    def execute(pipeline, run, launcher='none'):
+        values = run.recipe['values']
+        score = 0.9 - abs(values['lr'] - best_lr) - (
+            0.0 if values['momentum'] == 0.9 else 0.05)
+        return dict(stage=run.stage.name, method=run.stage.method,
+                    values=run.values, recipe=run.recipe['name'],
+                    recipe_values=values, grid=run.grid,
+                    val={'acc/top1': score}, test={'acc/top1': score},
+                    checkpoint=None, signature=run.signature, length=None)
+    return execute
+
+
+def _extend(tmp_path, monkeypatch, best_lr, extend):
+    config = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(EXTEND.format(config=config, extend=extend))
+    monkeypatch.setattr(execution, 'execute_run', _fake_execute(best_lr))
+    monkeypatch.setattr(execution, 'preflight', lambda *a, **k: None)
+    pipeline = load_pipeline(str(path), str(tmp_path / 'work'))
+    logger = MMLogger.get_current_instance()
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        records = run_pipeline(pipeline)
+    finally:
+        logger.removeHandler(handler)
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    return records, results, '\n'.join(messages)
+
+
+def test_an_edge_choice_is_extended_until_interior(tmp_path, monkeypatch):
+    records, results, log = _extend(tmp_path, monkeypatch, 1.0, 3)
+    grid = [r['recipe'] for r in records if r['grid']]
+    # 0.4 wins (largest), then 0.8 (largest), then 1.6 (worse): interior
+    assert grid == [
+        'lr0.1_momentum0', 'lr0.1_momentum0.9', 'lr0.2_momentum0',
+        'lr0.2_momentum0.9', 'lr0.4_momentum0', 'lr0.4_momentum0.9',
+        'lr0.8_momentum0.9', 'lr1.6_momentum0.9']
+    assert 'trying lr0.8_momentum0.9' in log
+    assert [r['recipe'] for r in records if not r['grid']] == [
+        'lr0.8_momentum0.9']
+    info = select_recipes(results)['m']['all']
+    assert info['selected'] == 'lr0.8_momentum0.9' and info['edges'] == []
+    assert '| m | all | lr0.8_momentum0.9 | - |' in render_markdown(results)
+
+
+def test_an_edge_choice_is_flagged_when_not_extended(tmp_path,
+                                                     monkeypatch):
+    records, results, log = _extend(tmp_path, monkeypatch, 0.01, 0)
+    assert len([r for r in records if r['grid']]) == 6
+    assert ('lr0.1_momentum0.9 selected, but lr 0.1 is the smallest value '
+            'tried (extend_edges=0)') in log
+    info = select_recipes(results)['m']['all']
+    assert info['edges'] == ['lr 0.1 is the smallest value tried']
+    md = render_markdown(results)
+    assert '**lr 0.1 is the smallest value tried**' in md
+
+
+def test_the_extension_limit_is_flagged(tmp_path, monkeypatch):
+    records, results, log = _extend(tmp_path, monkeypatch, 0.001, 1)
+    assert [r['recipe'] for r in records if r['grid']][-1] == (
+        'lr0.05_momentum0.9')
+    assert 'lr 0.05 is the smallest value tried (extend_edges=1 reached)' in (
+        log)
+    assert select_recipes(results)['m']['all']['edges'] == [
+        'lr 0.05 is the smallest value tried']
+
+
+def test_a_rerun_finds_the_extension_runs_finished(tmp_path, monkeypatch):
+    """Extension runs are planned from finished runs, so a second call
+    plans the same ones (and finds them done)."""
+    from fsat.apis.pipeline import execution as ex
+    first, _, _ = _extend(tmp_path, monkeypatch, 1.0, 3)
+    seen = []
+    monkeypatch.setattr(ex, '_read_done',
+                        lambda run: seen.append(run.recipe['name']) or
+                        next(r for r in first
+                             if r['recipe'] == run.recipe['name']
+                             and r['values'] == run.values))
+    pipeline = load_pipeline(str(tmp_path / 'pipe.py'),
+                             str(tmp_path / 'work'))
+    again = run_pipeline(pipeline)
+    assert [r['recipe'] for r in again] == [r['recipe'] for r in first]
