@@ -10,13 +10,12 @@ interval over the seeds both methods ran, using the run of the *selected*
 recipe only (as :func:`fsat.apis.summary.table_cells` does).
 """
 import math
-from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from scipy import stats
 
-from fsat.apis.summary import _budget, select_recipes
+from fsat.apis.summary import selected_runs
 
 
 def paired_difference(a: Sequence[float],
@@ -61,30 +60,25 @@ def paired_difference(a: Sequence[float],
 
 def _selected_values(results: dict) -> Dict[tuple, Dict[object, float]]:
     """``(method, budget) -> {seed: test value in percent}``, selected
-    recipe only, methods and budgets in order of first appearance."""
+    recipe only (:func:`fsat.apis.summary.selected_runs`), methods and
+    budgets in order of first appearance."""
     metric = results['report_metric']
-    selection = select_recipes(results)
-    values: Dict[tuple, Dict[object, float]] = defaultdict(dict)
-    for run in results['runs']:
-        method = run['method']
-        if method is None:
-            continue
-        budget = _budget(run)
-        if (run['recipe'] is not None and
-                run['recipe'] != selection[method][str(budget)]['selected']):
-            continue
-        if metric not in run['test']:
-            raise ValueError(
-                f"run {run['stage']} {run['values']} has no test metric "
-                f"{metric!r} (it has {sorted(run['test'])})")
-        seed = run['values'].get('seed')
-        per_seed = values[(method, budget)]
-        if seed in per_seed:
-            raise ValueError(
-                f'method {method!r} budget {budget} has more than one run '
-                f'of the selected recipe with seed {seed}: cannot pair it')
-        per_seed[seed] = 100 * run['test'][metric]
-    return dict(values)
+    methods, budgets, runs = selected_runs(results)
+    values: Dict[tuple, Dict[object, float]] = {}
+    for method in methods:
+        for budget in budgets:
+            if (method, budget) not in runs:
+                continue
+            per_seed = values.setdefault((method, budget), {})
+            for run in runs[(method, budget)]:
+                seed = run['values'].get('seed')
+                if seed in per_seed:
+                    raise ValueError(
+                        f'method {method!r} budget {budget} has more than '
+                        'one run of the selected recipe with seed '
+                        f'{seed}: cannot pair it')
+                per_seed[seed] = 100 * run['test'][metric]
+    return values
 
 
 def paired_table(results: dict,

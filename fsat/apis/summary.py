@@ -115,6 +115,11 @@ def selected_runs(results: dict) -> Tuple[List[str], List, Dict]:
             chosen = selection[method][str(budget)]['selected']
             if run['recipe'] != chosen:
                 continue
+        if run.get('tested') is False:
+            raise ValueError(
+                f"run {run['stage']} {run['values']} {run['recipe']} was "
+                'selected on validation but not tested yet (the pipeline '
+                'stopped before): run the pipeline again to test it')
         if metric not in run['test']:
             raise ValueError(
                 f"run {run['stage']} {run['values']} has no test metric "

@@ -78,8 +78,17 @@ def test_runs_every_stage_sweep_point_and_recipe(first_run):
                                    for lr in ('lr0.01', 'lr0.5')}
     teacher_ckpt = records[0]['checkpoint']
     assert osp.isfile(teacher_ckpt)
+    # the test split sees only the recipe the validation selected
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        selection = select_recipes(json.load(f))['pretrained']
     for r in records:
-        assert 'acc/top1' in r['test'] and 0 <= r['test']['acc/top1'] <= 1
+        selected = r['recipe'] is None or r['recipe'] == selection[str(
+            r['values']['budget'])]['selected']
+        assert r['tested'] is selected
+        if selected:
+            assert 0 <= r['test']['acc/top1'] <= 1
+        else:
+            assert r['test'] == {}
         assert osp.isfile(r['checkpoint'])
     # the handed-over checkpoint really was loaded by the fine-tuning runs
     log_dir = osp.dirname(finetune[0]['checkpoint'])

@@ -2,6 +2,7 @@
 """Fair recipe selection in pipelines: grids with several axes, the
 training length chosen on validation (the best checkpoint is the one
 tested), edges flagged and extended, and the report of both."""
+import dataclasses
 import json
 import logging
 import os.path as osp
@@ -91,7 +92,7 @@ def test_the_grid_is_the_product_of_the_axes_a_stage_searches(selected_run):
 
 
 def test_each_run_tests_its_best_validation_checkpoint(selected_run):
-    pipeline, records, _ = selected_run
+    pipeline, records, results = selected_run
     for record in records:
         length = record['length']
         work_dir = osp.dirname(record['checkpoint'])
@@ -106,12 +107,20 @@ def test_each_run_tests_its_best_validation_checkpoint(selected_run):
         assert osp.basename(record['checkpoint']) == (
             f"best_iter_{best['iter']}.pth")
     # the test metrics are those of that checkpoint: test it anew
-    # (one that stopped early, when there is one)
-    record = min(records, key=lambda r: r['length']['best_iter'])
-    run = next(r for r in pipeline.plan()
-               if r.stage.name == record['stage'] and r.grid
-               and r.recipe['name'] == record['recipe']
-               and r.values == record['values'])
+    # (one that stopped early, when there is one); only the selected
+    # recipe's grid runs were tested
+    tested = [r for r in records if r['tested']]
+    assert all(r['test'] == {} for r in records if not r['tested'])
+    selection = select_recipes(results)
+    assert {(r['method'], r['recipe']) for r in tested if r['grid']} == {
+        (m, info['8']['selected']) for m, info in selection.items()}
+    record = min(tested, key=lambda r: r['length']['best_iter'])
+    planned = next(r for r in pipeline.plan()
+                   if r.stage.name == record['stage']
+                   and r.values == record['values'])
+    recipe = next(x for x in pipeline.recipes_for(planned.stage)
+                  if x['name'] == record['recipe'])
+    run = dataclasses.replace(planned, recipe=recipe, deferred=False)
     cfg = pipeline.resolve(run)
     cfg.work_dir = osp.join(osp.dirname(record['checkpoint']), 'retest')
     cfg.load_from = record['checkpoint']

@@ -131,7 +131,9 @@ def _train_and_test(cfg, run: Run,
     """Build the runner, check it as ``tools/train.py`` / ``tools/test.py``
     do, train (unless test-only), validate and test; the metrics and, for
     a run that chooses its length (``length_metric``), the choice (the
-    best validation's weights are the ones tested)."""
+    best validation's weights are the ones tested). A recipe-grid run is
+    not tested here: only the recipe its validation selects is, once the
+    grid is finished (:func:`_test_selected`)."""
     runner = build_runner(cfg)
     # the checks of tools/train.py and tools/test.py
     check_runner(runner, cfg, 'test' if run.stage.test_only else 'train')
@@ -149,7 +151,7 @@ def _train_and_test(cfg, run: Run,
         val = recorder.val if recorder.val_iter == runner.iter else (
             runner.val())
     test = {}
-    if cfg.get('test_dataloader'):
+    if cfg.get('test_dataloader') and not run.grid:
         same_split = (cfg.get('val_dataloader') == cfg.test_dataloader
                       and cfg.get('val_evaluator') == cfg.test_evaluator)
         test = dict(val) if same_split and val else runner.test()
@@ -206,6 +208,7 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         checkpoint=checkpoint,
         signature=run.signature,
         resumed=resume,
+        tested=not run.grid,
         environment=collect_environment())
     if get_rank() == 0:
         with open(osp.join(run.work_dir, DONE), 'w', encoding='utf-8') as f:
@@ -276,7 +279,10 @@ def run_pipeline(pipeline: Pipeline,
         records.append(record)
         _write_results(pipeline, records)
         if run.grid and _group_done(run, runs[i:]):
-            runs[i:i] = _close_group(pipeline, run, runs[:i], records)
+            more = _close_group(pipeline, run, runs[:i], records)
+            runs[i:i] = more
+            if not more:
+                _test_selected(pipeline, run, runs[:i], records, launcher)
     return records
 
 
@@ -323,6 +329,52 @@ def _close_group(pipeline: Pipeline, run: Run, done: Sequence[Run],
                 f": {selected['name']} selected, but {'; '.join(notes)} "
                 f'({limit})', logger='current', level=logging.WARNING)
     return []
+
+
+def _test_selected(pipeline: Pipeline, run: Run, done: Sequence[Run],
+                   records: List[dict], launcher: str) -> None:
+    """Test the grid runs of the recipe a finished grid selected (one per
+    selection seed), from the checkpoint each run handed over (its best
+    validation's, when it chose its length); the other recipes are never
+    tested. Their records and ``done.json`` get the test metrics."""
+    key = _group_key(run)
+    selected = pipeline.selected_recipe(run, records)['name']
+    for member in done:
+        if not (member.grid and _group_key(member) == key
+                and member.recipe['name'] == selected):
+            continue
+        record = member.record
+        if record.get('tested', True):
+            continue
+        print_log(f'{member.label}: selected on validation; testing it',
+                  logger='current')
+        cfg = pipeline.resolve(member)
+        setup_launcher(cfg, launcher)
+        cfg.resume = False
+        cfg.load_from = record['checkpoint']
+        cfg.experiment_name = f'{member.stage.name}-{member.tag}-test-' + (
+            str(os.getpid()))
+        if cfg.get('default_hooks'):
+            cfg.default_hooks['checkpoint'] = None  # trains nothing
+        start = time.time()
+        try:
+            runner = build_runner(cfg)
+            check_runner(runner, cfg, 'test')
+            test = runner.test()
+        except FsatUserError as e:
+            raise FsatUserError(
+                f'{pipeline.filename}: run {member.label}: {e}') from e
+        del runner
+        gc.collect()
+        record['test'] = {k: float(v) for k, v in (test or {}).items()}
+        record['tested'] = True
+        record['wall_time'] += time.time() - start
+        if get_rank() == 0:
+            with open(osp.join(member.work_dir, DONE), 'w',
+                      encoding='utf-8') as f:
+                json.dump(record, f, indent=2)
+        barrier()
+        _write_results(pipeline, records)
 
 
 def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
