@@ -19,6 +19,7 @@ from .toys import (
                    toy_detection_dataset,
                    toy_rc3d,
                    toy_recognizer,
+                   toy_stage_config,
                    toy_train_config,
 )
 
@@ -28,5 +29,5 @@ __all__ = [
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
     'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
     'tiny_stgcn', 'toy_pair_distiller', 'toy_rc3d', 'toy_recognizer',
-    'toy_train_config', 'trained_toy_distiller'
+    'toy_stage_config', 'toy_train_config', 'trained_toy_distiller'
 ]

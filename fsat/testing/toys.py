@@ -261,3 +261,18 @@ def toy_train_config(work_dir: str,
             type='ActionVisualizer',
             vis_backends=[dict(type='LocalVisBackend')]),
         launcher='none')
+
+
+def toy_stage_config(path: str, max_iters: int = 4) -> str:
+    """Write a toy config for a pipeline stage (validation and test sets
+    drawn with other seeds than the training set's) to ``path``."""
+    from mmengine.config import Config
+    cfg = toy_train_config('unused', batch_size=4, max_iters=max_iters,
+                           num_samples=16, checkpoint_interval=max_iters)
+    cfg['val_dataloader']['dataset'] = dict(
+        cfg['val_dataloader']['dataset'], seed=1)
+    cfg['test_dataloader']['dataset'] = dict(
+        cfg['test_dataloader']['dataset'], seed=2)
+    cfg['default_hooks']['logger']['interval'] = 10
+    Config(cfg).dump(str(path))
+    return str(path)

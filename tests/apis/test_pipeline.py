@@ -9,20 +9,10 @@ from mmengine.config import Config
 
 from fsat.apis.pipeline import load_pipeline, run_pipeline
 from fsat.apis.summary import render_markdown, select_recipes, summarize
-from fsat.testing import run_tool, toy_train_config
+from fsat.testing import run_tool, toy_stage_config
 from fsat.utils.cli import FsatUserError
 
-
-def _stage_config(path, max_iters=4):
-    cfg = toy_train_config('unused', batch_size=4, max_iters=max_iters,
-                           num_samples=16, checkpoint_interval=max_iters)
-    cfg['val_dataloader']['dataset'] = dict(
-        cfg['val_dataloader']['dataset'], seed=1)
-    cfg['test_dataloader']['dataset'] = dict(
-        cfg['test_dataloader']['dataset'], seed=2)
-    cfg['default_hooks']['logger']['interval'] = 10
-    Config(cfg).dump(str(path))
-    return str(path)
+_stage_config = toy_stage_config
 
 
 PIPELINE = '''

@@ -8,7 +8,6 @@ import logging
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
@@ -21,20 +20,10 @@ from fsat.apis.pipeline.recipes import (
 )
 from fsat.apis.summary import render_markdown, select_recipes
 from fsat.engine.selection import best_point, read_curve
-from fsat.testing import toy_train_config
+from fsat.testing import toy_stage_config
 from fsat.utils.cli import FsatUserError
 
-
-def _stage_config(path, max_iters=4):
-    cfg = toy_train_config('unused', batch_size=4, max_iters=max_iters,
-                           num_samples=16, checkpoint_interval=max_iters)
-    cfg['val_dataloader']['dataset'] = dict(
-        cfg['val_dataloader']['dataset'], seed=1)
-    cfg['test_dataloader']['dataset'] = dict(
-        cfg['test_dataloader']['dataset'], seed=2)
-    cfg['default_hooks']['logger']['interval'] = 10
-    Config(cfg).dump(str(path))
-    return str(path)
+_stage_config = toy_stage_config
 
 
 PIPELINE = '''

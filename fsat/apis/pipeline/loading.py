@@ -274,9 +274,7 @@ class Pipeline:
         if osp.isfile(config):
             spec['config'] = config
         sweep = spec.get('sweep', ())
-        if isinstance(sweep, str) or not isinstance(
-                sweep, (list, tuple)) or not all(
-                    isinstance(a, str) for a in sweep):
+        if not _is_name_list(sweep):
             raise FsatUserError(
                 f'{self.filename}: stage {name!r}: sweep must be a list of '
                 f"sweep names, e.g. ['budget', 'seed'], got {sweep!r}")
@@ -286,9 +284,7 @@ class Pipeline:
                 f"dict, got {spec['cfg_options']!r:.80}")
         axes = spec.get('recipe_axes')
         if axes is not None:
-            if isinstance(axes, str) or not isinstance(
-                    axes, (list, tuple)) or not all(
-                        isinstance(a, str) for a in axes):
+            if not _is_name_list(axes):
                 raise FsatUserError(
                     f'{self.filename}: stage {name!r}: recipe_axes must be '
                     f"a list of the pipeline's recipe axes, got {axes!r}")
@@ -632,6 +628,12 @@ class Pipeline:
             cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
         cfg.work_dir = run.work_dir
         return cfg
+
+
+def _is_name_list(value: Any) -> bool:
+    """A list or tuple of strings (not one string)."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(a, str) for a in value)
 
 
 def _base_digests(path: str) -> List[str]:
