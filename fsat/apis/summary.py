@@ -244,7 +244,7 @@ def render_results(results: dict) -> str:
 def _render_lengths(results: dict) -> List[str]:
     """The training length each selected run chose on validation."""
     methods, budgets, runs = selected_runs(results)
-    rows, intervals = [], set()
+    rows, intervals, sizes = [], set(), set()
     for method in methods:
         for budget in budgets:
             chosen = [r['length'] for r in runs.get((method, budget), [])
@@ -252,6 +252,7 @@ def _render_lengths(results: dict) -> List[str]:
             if not chosen:
                 continue
             intervals.update(c['val_interval'] for c in chosen)
+            sizes.update(c['val_size'] for c in chosen if 'val_size' in c)
             iters = ', '.join(str(c['best_iter']) for c in chosen)
             top = max(c['max_iters'] for c in chosen)
             edge = sum(c['best_iter'] == c['max_iters'] for c in chosen)
@@ -261,10 +262,12 @@ def _render_lengths(results: dict) -> List[str]:
     if not rows:
         return []
     every = ' / '.join(map(str, sorted(intervals)))
+    size = (f" on {' / '.join(map(str, sorted(sizes)))} validation samples"
+            if sizes else '')
     return [
         '', 'Training lengths chosen on validation (each run validates '
-        f'every {every} iterations and tests its best checkpoint; one '
-        'value per seed, in seed order):', '',
+        f'every {every} iterations{size} and tests its best checkpoint; '
+        'one value per seed, in seed order):', '',
         '| method | budget | iterations chosen | of at most |',
         '|---|---|---|---|'
     ] + rows

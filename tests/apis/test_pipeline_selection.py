@@ -90,6 +90,7 @@ def test_each_run_tests_its_best_validation_checkpoint(selected_run):
         best = best_point(curve, 'acc/top1')
         assert length['best_iter'] == best['iter']
         assert length['max_iters'] == 8 and length['val_interval'] == 2
+        assert length['val_size'] == 16  # the toy validation set
         assert length['curve'] == [[p['iter'], p['metrics']['acc/top1']]
                                    for p in curve]
         assert record['val'] == best['metrics']
@@ -127,7 +128,8 @@ def test_the_schedule_is_constant_and_the_length_is_reported(selected_run):
     assert cfg.train_cfg.max_iters == 8 and cfg.train_cfg.val_interval == 2
     assert cfg.default_hooks.checkpoint.interval == 2
     md = render_markdown(results)
-    assert 'Training lengths chosen on validation' in md
+    assert ('Training lengths chosen on validation (each run validates '
+            'every 2 iterations on 16 validation samples') in md
     chosen = [r['length']['best_iter'] for r in records
               if r['stage'] == 'plain'
               and r['recipe'] == select_recipes(results)['lr only']['8'][

@@ -31,6 +31,9 @@ from .spec import Run
 
 #: A finished run's record, in its work dir.
 DONE = 'done.json'
+#: Fewer validation samples than this make one sample weigh more than 2 %
+#: of a choice made on them (a warning when a run chooses its length).
+MIN_VAL_SIZE = 50
 
 
 def _read_done(run: Run) -> Optional[dict]:
@@ -115,7 +118,16 @@ def _load_best(runner, run: Run, metric: str) -> dict:
         f"{metric} ({100 * best['metrics'][metric]:.2f}); testing it",
         logger='current')
     loop = runner.train_loop
+    val_size = len(runner.val_dataloader.dataset)
+    if val_size < MIN_VAL_SIZE:
+        print_log(
+            f'{run.label}: the validation set has {val_size} samples, so '
+            f'one is more than {100 / MIN_VAL_SIZE:g} % of it and the '
+            'choices it makes are coarse: enlarge it (e.g. val_per_class '
+            'of the synthetic fine-tuning configs)',
+            logger='current', level=logging.WARNING)
     return dict(
+        val_size=val_size,
         best_iter=best['iter'],
         max_iters=loop.max_iters,
         val_interval=loop.val_interval,
@@ -292,6 +304,12 @@ def _group_key(run: Run) -> tuple:
                          if k != 'seed')))
 
 
+def _group_name(key: tuple) -> str:
+    """``'fsat [budget=5]'``: a stage and the sweep values of its group."""
+    values = ', '.join(f'{k}={v}' for k, v in key[1])
+    return f'{key[0]} [{values}]' if values else key[0]
+
+
 def _group_done(run: Run, later: Sequence[Run]) -> bool:
     """Whether ``run`` is the last grid run of its stage and sweep point."""
     key = _group_key(run)
@@ -309,14 +327,13 @@ def _close_group(pipeline: Pipeline, run: Run, done: Sequence[Run],
     new = pipeline.extension_runs(group, records)
     if new:
         print_log(
-            f'{run.stage.name} {dict(key[1])}: the choice '
+            f'{_group_name(key)}: the choice '
             f"lies on an edge of the grid; trying {new[0].recipe['name']}",
             logger='current')
         return new
     if pipeline.axes:
         selected = pipeline.selected_recipe(run, records)
-        tried = {r['recipe'] for r in records
-                 if r['stage'] == run.stage.name and r.get('grid')}
+        tried = pipeline.group_scores(run, records)  # this group's
         notes = edge_notes(
             pipeline.axes,
             [r for r in pipeline.recipes_for(run.stage)
@@ -325,7 +342,7 @@ def _close_group(pipeline: Pipeline, run: Run, done: Sequence[Run],
             limit = (f'extend_edges={pipeline.extend_edges} reached'
                      if pipeline.extend_edges else 'extend_edges=0')
             print_log(
-                f"{run.stage.name} {', '.join(f'{k}={v}' for k, v in key[1])}"
+                f'{_group_name(key)}'
                 f": {selected['name']} selected, but {'; '.join(notes)} "
                 f'({limit})', logger='current', level=logging.WARNING)
     return []

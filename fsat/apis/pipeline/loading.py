@@ -503,13 +503,15 @@ class Pipeline:
         runs of ``run``'s stage and sweep values (other than the seed);
         ties go to the recipe tried first (:func:`choose_recipe`)."""
         from fsat.apis.summary import choose_recipe
-        scores = self._group_scores(run, records)
+        scores = self.group_scores(run, records)
         recipes = self.recipes_for(run.stage)
         name = choose_recipe(scores, [r['name'] for r in recipes])
         return next(r for r in recipes if r['name'] == name)
 
-    def _group_scores(self, run: Run,
-                      records: List[dict]) -> Dict[str, List[float]]:
+    def group_scores(self, run: Run,
+                     records: List[dict]) -> Dict[str, List[float]]:
+        """``recipe -> validation scores`` of the grid runs of ``run``'s
+        stage and sweep values other than the seed."""
         others = {k: v for k, v in run.values.items() if k != 'seed'}
         scores: Dict[str, List[float]] = {}
         for record in records:
@@ -535,7 +537,7 @@ class Pipeline:
         stage = group[0].stage
         selected = self.selected_recipe(group[0], records)
         tried = [r for r in self.recipes_for(stage)
-                 if r['name'] in self._group_scores(group[0], records)]
+                 if r['name'] in self.group_scores(group[0], records)]
         new = extension(self.axes, tried, selected, self.extend_edges)
         if new is None:
             return []
