@@ -49,8 +49,10 @@ def main() -> None:
     _banner(3, 3, 'results')
     out = summarize(osp.join(pipeline.work_dir, 'results.json'))
     print(out['table'])
-    print(f"table: {out['markdown']}\nplot:  {out['plot']}\n"
-          f'demo finished in {(time.time() - start) / 60:.1f} min')
+    print(f"table: {out['markdown']}\nplot:  {out['plot']}")
+    if 'curves' in out:
+        print(f"validation curves: {out['curves']}")
+    print(f'demo finished in {(time.time() - start) / 60:.1f} min')
 
 
 if __name__ == '__main__':
