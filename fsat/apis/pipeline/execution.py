@@ -115,7 +115,9 @@ def _load_best(runner, run: Run, metric: str) -> dict:
     runner.load_checkpoint(path)
     print_log(
         f"{run.label}: iteration {best['iter']} is the best on validation "
-        f"{metric} ({100 * best['metrics'][metric]:.2f}); testing it",
+        f"{metric} ({100 * best['metrics'][metric]:.2f})" +
+        ('; testing its weights' if not run.grid else
+         '; its weights are kept (tested if the grid selects the recipe)'),
         logger='current')
     loop = runner.train_loop
     val_size = len(runner.val_dataloader.dataset)
