@@ -219,6 +219,53 @@ def test_bad_selection_fields_are_one_line(tmp_path, fields, stage,
         load_pipeline(str(path))
 
 
+def test_a_length_cap_per_budget(tmp_path):
+    """``max_iters`` / ``val_interval`` keyed by budget: each run gets its
+    budget's (e.g. the same passes over a larger labeled set)."""
+    config = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(
+        'sweeps = dict(budget=[8, 16], seed=[0])\n'
+        "recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr', "
+        'values=[0.1]))\n'
+        'length_selection = dict(max_iters={8: 4, 16: 8}, '
+        'val_interval={8: 2, 16: 4})\n'
+        f"stages = [dict(name='a', config='{config}', method='m', "
+        "select_recipe=True, sweep=['budget', 'seed'])]\n")
+    pipeline = load_pipeline(str(path))
+    got = {}
+    for run in pipeline.plan():
+        cfg = pipeline.resolve(run)
+        got[run.values['budget']] = (cfg.train_cfg.max_iters,
+                                     cfg.train_cfg.val_interval,
+                                     cfg.default_hooks.checkpoint.interval)
+    assert got == {8: (4, 2, 2), 16: (8, 4, 4)}
+
+
+@pytest.mark.parametrize('length, sweep, message', [
+    ('max_iters={8: 4}, val_interval=2', "['budget', 'seed']",
+     r'lacks the budget\(s\) \[16\]'),
+    ('max_iters={8: 4, 16: 6}, val_interval=4', "['budget', 'seed']",
+     r'does not divide max_iters 6 \(budget 16\)'),
+    ('max_iters={8: 4, 16: 8}, val_interval=2', "['seed']",
+     'does not sweep the budget'),
+    ("max_iters={8: 'x', 16: 8}, val_interval=2", "['budget', 'seed']",
+     'must be a positive int'),
+])
+def test_bad_length_per_budget(tmp_path, length, sweep, message):
+    config = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(
+        'sweeps = dict(budget=[8, 16], seed=[0])\n'
+        "recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr', "
+        'values=[0.1]))\n'
+        f'length_selection = dict({length})\n'
+        f"stages = [dict(name='a', config='{config}', select_recipe=True, "
+        f'sweep={sweep})]\n')
+    with pytest.raises(FsatUserError, match=message):
+        load_pipeline(str(path))
+
+
 # ----------------------------------------------------------------------
 # extension beyond an edge, with runs replaced by a known validation score
 # ----------------------------------------------------------------------

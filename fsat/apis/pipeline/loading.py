@@ -172,16 +172,29 @@ class Pipeline:
             raise FsatUserError(f'{where} has unknown fields '
                                 f'{sorted(unknown)} (it takes max_iters, '
                                 'val_interval, param_scheduler)')
+        budgets = self.sweeps.get('budget')
         for key in ('max_iters', 'val_interval'):
             value = spec.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or (
-                    value < 1):
+            per_budget = isinstance(value, dict)
+            if per_budget:  # {budget: iterations}, e.g. {5: 300, 20: 1200}
+                missing = [b for b in budgets or [] if b not in value]
+                if budgets is None or missing:
+                    raise FsatUserError(
+                        f'{where}.{key} is a dict of budgets, but '
+                        + ('the pipeline sweeps no budget' if budgets is None
+                           else f'lacks the budget(s) {missing}'))
+            for v in (value.values() if per_budget else [value]):
+                if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                    raise FsatUserError(
+                        f'{where}.{key} must be a positive int (or a dict '
+                        f'of them per budget), got {value!r}')
+        for budget in (budgets or [None]):
+            max_iters, val_interval = self._length(spec, budget)
+            if max_iters % val_interval:
+                at = '' if budget is None else f' (budget {budget})'
                 raise FsatUserError(
-                    f'{where}.{key} must be a positive int, got {value!r}')
-        if spec['max_iters'] % spec['val_interval']:
-            raise FsatUserError(
-                f"{where}: val_interval {spec['val_interval']} does not "
-                f"divide max_iters {spec['max_iters']}")
+                    f'{where}: val_interval {val_interval} does not '
+                    f'divide max_iters {max_iters}{at}')
         scheduler = spec.get('param_scheduler', [])
         if not isinstance(scheduler, (list, tuple)):
             raise FsatUserError(
@@ -189,6 +202,14 @@ class Pipeline:
                 f'([] for a constant learning rate), got {scheduler!r:.80}')
         spec['param_scheduler'] = [dict(s) for s in scheduler]
         return spec
+
+    @staticmethod
+    def _length(spec: dict, budget: Any) -> tuple:
+        """``(max_iters, val_interval)`` of a ``length_selection`` for a
+        budget (each field an int, or a dict keyed by budget)."""
+        return tuple(
+            spec[k][budget] if isinstance(spec[k], dict) else spec[k]
+            for k in ('max_iters', 'val_interval'))
 
     def _apply_template(self, spec: dict) -> dict:
         """Fill a stage from its ``template`` (a name or a list of names,
@@ -376,6 +397,15 @@ class Pipeline:
                     f'{where}: stage {stage.name!r} selects its length but '
                     'the pipeline has no length_selection=dict(max_iters='
                     '..., val_interval=...)')
+            per_budget = self.length_selection is not None and any(
+                isinstance(self.length_selection[k], dict)
+                for k in ('max_iters', 'val_interval'))
+            if (per_budget and self.selects_length(stage)
+                    and 'budget' not in stage.sweep):
+                raise FsatUserError(
+                    f'{where}: stage {stage.name!r} chooses its length with '
+                    'a length_selection per budget but does not sweep the '
+                    'budget')
             if stage.select_length and stage.test_only:
                 raise FsatUserError(
                     f'{where}: stage {stage.name!r} is test_only and '
@@ -580,20 +610,23 @@ class Pipeline:
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]
 
-    def _select_length(self, cfg: Config) -> None:
-        """Train up to ``max_iters`` with the ``length_selection``'s
-        schedule, validating every ``val_interval`` iterations; a
+    def _select_length(self, cfg: Config, run: Run) -> None:
+        """Train up to ``max_iters`` (of the run's budget, when it is a
+        dict) with the ``length_selection``'s schedule, validating every
+        ``val_interval`` iterations; a
         :class:`~fsat.engine.selection.ValidationCurveHook` keeps the best
         validation's weights (the ones the run tests)."""
         length = self.length_selection
-        cfg.train_cfg.max_iters = length['max_iters']
-        cfg.train_cfg.val_interval = length['val_interval']
+        max_iters, val_interval = self._length(length,
+                                               run.values.get('budget'))
+        cfg.train_cfg.max_iters = max_iters
+        cfg.train_cfg.val_interval = val_interval
         cfg.param_scheduler = [dict(s) for s in length['param_scheduler']]
         checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
         if checkpoint:
             # a regular checkpoint at every validation: a resume keeps the
             # validations up to it (fsat.engine.selection)
-            checkpoint['interval'] = length['val_interval']
+            checkpoint['interval'] = val_interval
             checkpoint['save_best'] = None
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='ValidationCurveHook', metric=self.select_metric)
@@ -619,7 +652,7 @@ class Pipeline:
             options.update(run.recipe.get('cfg_options', {}))
         cfg = load_config(run.stage.config, options)
         if self.selects_length(run.stage):
-            self._select_length(cfg)
+            self._select_length(cfg, run)
         init = run.stage.init_from
         if init is not None:
             hook = dict(
