@@ -219,20 +219,27 @@ def test_bad_selection_fields_are_one_line(tmp_path, fields, stage,
         load_pipeline(str(path))
 
 
-def test_a_length_cap_per_budget(tmp_path):
-    """``max_iters`` / ``val_interval`` keyed by budget: each run gets its
-    budget's (e.g. the same passes over a larger labeled set)."""
+def _budget_pipeline(tmp_path, length, sweep):
+    """A one-stage pipeline over budgets 8 and 16 with ``length_selection
+    = dict(<length>)`` and the stage's ``sweep``."""
     config = _stage_config(tmp_path / 'f.py')
     path = tmp_path / 'pipe.py'
     path.write_text(
         'sweeps = dict(budget=[8, 16], seed=[0])\n'
         "recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr', "
         'values=[0.1]))\n'
-        'length_selection = dict(max_iters={8: 4, 16: 8}, '
-        'val_interval={8: 2, 16: 4})\n'
+        f'length_selection = dict({length})\n'
         f"stages = [dict(name='a', config='{config}', method='m', "
-        "select_recipe=True, sweep=['budget', 'seed'])]\n")
-    pipeline = load_pipeline(str(path))
+        f'select_recipe=True, sweep={sweep})]\n')
+    return str(path)
+
+
+def test_a_length_cap_per_budget(tmp_path):
+    """``max_iters`` / ``val_interval`` keyed by budget: each run gets its
+    budget's (e.g. the same passes over a larger labeled set)."""
+    pipeline = load_pipeline(_budget_pipeline(
+        tmp_path, 'max_iters={8: 4, 16: 8}, val_interval={8: 2, 16: 4}',
+        "['budget', 'seed']"))
     got = {}
     for run in pipeline.plan():
         cfg = pipeline.resolve(run)
@@ -253,17 +260,8 @@ def test_a_length_cap_per_budget(tmp_path):
      'must be a positive int'),
 ])
 def test_bad_length_per_budget(tmp_path, length, sweep, message):
-    config = _stage_config(tmp_path / 'f.py')
-    path = tmp_path / 'pipe.py'
-    path.write_text(
-        'sweeps = dict(budget=[8, 16], seed=[0])\n'
-        "recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr', "
-        'values=[0.1]))\n'
-        f'length_selection = dict({length})\n'
-        f"stages = [dict(name='a', config='{config}', select_recipe=True, "
-        f'sweep={sweep})]\n')
     with pytest.raises(FsatUserError, match=message):
-        load_pipeline(str(path))
+        load_pipeline(_budget_pipeline(tmp_path, length, sweep))
 
 
 # ----------------------------------------------------------------------
