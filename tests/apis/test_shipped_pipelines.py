@@ -45,13 +45,16 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
 
 
 @pytest.mark.parametrize('name,stages,runs', [
+    # 3 seeded teachers and transfers; seed 0 runs the grid of each budget
+    # (scratch: 2 learning rates; the others x 2 trained-layer choices)
     ('fsat_synth_demo', ['teacher', 'transfer', 'scratch', 'pretrain',
-                         'fsat'], None),
+                         'fsat'], 6 + (2 * 2 + 4) + 2 * (2 * 4 + 4)),
     ('ablation_synth_granularity', ['teacher'] + [
         f'{kind}_{v}' for kind in ('transfer', 'ft')
         for v in ('c2c', 'v2c', 'vc', 'v2c_mse')], 1 + 4 + 4 * 6),
+    # per method: a 2 x 2 grid at each budget on seed 0, then seeds 1, 2
     ('ablation_synth_skeleton', ['teacher', 'transfer', 'scratch', 'fsat'],
-     2 + 2 * 6),
+     2 + 2 * (2 * 4 + 2 * 2)),
     ('fsat_synth_detection', ['teacher', 'transfer', 'scratch', 'pretrain',
                               'fsat'], 2 + 3 * 3 * 3),
     ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
