@@ -224,11 +224,16 @@ def execute_run(pipeline: Pipeline, run: Run, launcher: str = 'none') -> dict:
         resumed=resume,
         tested=not run.grid,
         environment=collect_environment())
+    _write_done(run, record)
+    return record
+
+
+def _write_done(run: Run, record: dict) -> None:
+    """Write a run's record to its ``done.json`` (rank 0; all wait)."""
     if get_rank() == 0:
         with open(osp.join(run.work_dir, DONE), 'w', encoding='utf-8') as f:
             json.dump(record, f, indent=2)
     barrier()
-    return record
 
 
 def prepare_data(pipeline: Pipeline) -> None:
@@ -335,11 +340,8 @@ def _close_group(pipeline: Pipeline, run: Run, done: Sequence[Run],
         return new
     if pipeline.axes:
         selected = pipeline.selected_recipe(run, records)
-        tried = pipeline.group_scores(run, records)  # this group's
-        notes = edge_notes(
-            pipeline.axes,
-            [r for r in pipeline.recipes_for(run.stage)
-             if r['name'] in tried], selected)
+        notes = edge_notes(pipeline.axes,
+                           pipeline.tried_recipes(run, records), selected)
         if notes:
             limit = (f'extend_edges={pipeline.extend_edges} reached'
                      if pipeline.extend_edges else 'extend_edges=0')
@@ -388,11 +390,7 @@ def _test_selected(pipeline: Pipeline, run: Run, done: Sequence[Run],
         record['test'] = {k: float(v) for k, v in (test or {}).items()}
         record['tested'] = True
         record['wall_time'] += time.time() - start
-        if get_rank() == 0:
-            with open(osp.join(member.work_dir, DONE), 'w',
-                      encoding='utf-8') as f:
-                json.dump(record, f, indent=2)
-        barrier()
+        _write_done(member, record)
         _write_results(pipeline, records)
 
 

@@ -552,6 +552,12 @@ class Pipeline:
                     record['val'][self.select_metric])
         return scores
 
+    def tried_recipes(self, run: Run, records: List[dict]) -> List[dict]:
+        """The recipes the grid runs of ``run``'s stage and sweep values
+        (other than the seed) have tried, in the order tried."""
+        tried = self.group_scores(run, records)
+        return [r for r in self.recipes_for(run.stage) if r['name'] in tried]
+
     def extension_runs(self, group: List[Run],
                        records: List[dict]) -> List[Run]:
         """Runs of the next recipe beyond an edge of the grid, or none.
@@ -566,9 +572,8 @@ class Pipeline:
             return []
         stage = group[0].stage
         selected = self.selected_recipe(group[0], records)
-        tried = [r for r in self.recipes_for(stage)
-                 if r['name'] in self.group_scores(group[0], records)]
-        new = extension(self.axes, tried, selected, self.extend_edges)
+        new = extension(self.axes, self.tried_recipes(group[0], records),
+                        selected, self.extend_edges)
         if new is None:
             return []
         known = {r['name'] for r in self.recipes_for(stage)}
