@@ -11,12 +11,13 @@
 #         result of this pipeline was seen.
 # Each teacher initialises a depth student (pretraining) and teaches one
 # (video+clip transfer on the demo world's unlabeled TARGET pairs); all are
-# fine-tuned with k labels per class x 3 seeds with one fixed recipe (lr
-# 0.01, as in the other ablations), against the same student from scratch.
+# fine-tuned with k labels per class x 3 seeds, against the same student
+# from scratch; every fine-tuning searches the same grid where it applies
+# and chooses its length on validation (_base_/synthetic_depth_ablation.py).
 # Two test-only stages measure the domain gap itself: each teacher tested
 # on the other world's SOURCE validation split.
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_domain.py
-# k labels per class, one fixed recipe (the demo world is prepared below)
+# k labels per class, the fair protocol (the demo world is prepared below)
 _base_ = ['./_base_/synthetic_depth_ablation.py']
 _far = 'data/synthetic_far'
 prepare = [
@@ -44,13 +45,14 @@ prepare = [
 ]
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
+reference_method = 'from scratch'
 
 _teacher = 'configs/teachers/flow_r3d18_synth.py'
 _far_data = {
     f'{split}_dataloader.dataset.data_root': f'{_far}/ntu'
     for split in ('train', 'val', 'test')
 }
-_finetune = ['few_labels', 'depth_fixed_recipe']
+_finetune = ['few_labels', 'depth_finetune']
 
 
 stages = [
@@ -78,25 +80,28 @@ stages = [
         name='transfer_far',
         config='configs/distill/flow2depth_vc_synth.py',
         cfg_options={'model.teacher.checkpoint': '{teacher_far.checkpoint}'}),
-    dict(name='scratch', method='from scratch', template=_finetune),
+    dict(
+        name='scratch',
+        method='from scratch',
+        template=_finetune + ['scratch_axes']),
     dict(
         name='pretrain_near',
         method='pretraining, near source',
-        template=_finetune + ['last_stage'],
+        template=_finetune,
         init_from=dict(stage='teacher_near', adapt_input_channels=True)),
     dict(
         name='pretrain_far',
         method='pretraining, far source',
-        template=_finetune + ['last_stage'],
+        template=_finetune,
         init_from=dict(stage='teacher_far', adapt_input_channels=True)),
     dict(
         name='fsat_near',
         method='feature-supervised, near source',
-        template=_finetune + ['last_stage'],
+        template=_finetune,
         init_from=dict(stage='transfer_near', prefix='student.')),
     dict(
         name='fsat_far',
         method='feature-supervised, far source',
-        template=_finetune + ['last_stage'],
+        template=_finetune,
         init_from=dict(stage='transfer_far', prefix='student.')),
 ]

@@ -4,13 +4,14 @@
 # unlabeled TARGET pairs; both students are fine-tuned with k labels per
 # class x 3 seeds, and the two-stream row fuses the two fine-tuned students
 # of the same budget and seed at test time (class scores averaged; a
-# test-only stage). Every fine-tuning gets the same recipe (lr 0.01, as in
-# the granularity ablation): the ablation compares teachers, not recipes.
+# test-only stage). Every fine-tuning searches the same grid and chooses its
+# length on validation, as in the demo (_base_/synthetic_depth_ablation.py).
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_teacher.py
-# the demo world, k labels per class, one fixed recipe
+# the demo world, k labels per class, the fair protocol
 _base_ = ['./_base_/synthetic_depth_ablation.py']
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
+reference_method = 'flow teacher'
 
 
 stages = [
@@ -29,12 +30,12 @@ stages = [
     dict(
         name='ft_rgb',
         method='RGB teacher',
-        template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
+        template=['few_labels', 'depth_finetune'],
         init_from=dict(stage='transfer_rgb', prefix='student.')),
     dict(
         name='ft_flow',
         method='flow teacher',
-        template=['few_labels', 'depth_fixed_recipe', 'last_stage'],
+        template=['few_labels', 'depth_finetune'],
         init_from=dict(stage='transfer_flow', prefix='student.')),
     dict(
         name='two_stream',

@@ -370,3 +370,61 @@ def test_a_rerun_finds_the_extension_runs_finished(tmp_path, monkeypatch):
                              str(tmp_path / 'work'))
     again = run_pipeline(pipeline)
     assert [r['recipe'] for r in again] == [r['recipe'] for r in first]
+
+
+DOWNSTREAM = '''
+sweeps = dict(seed=[0, 1])
+select_seeds = [0]
+recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr',
+                           values=[0.001, 0.5]))
+length_selection = dict(max_iters=4, val_interval=2)
+stages = [
+    dict(name='finetune', config='{config}', method='tuned', sweep=['seed'],
+         select_recipe=True, cfg_options={{'randomness.seed': '{{seed}}'}}),
+    dict(name='evaluate', config='{config}', method='evaluated',
+         sweep=['seed'], test_only=True,
+         cfg_options={{'load_from': '{{finetune.checkpoint}}'}}),
+]
+'''
+
+
+def test_a_later_stage_uses_the_selected_run_of_a_grid(tmp_path,
+                                                        monkeypatch):
+    """A stage that uses the checkpoint of a recipe-grid stage waits for
+    the grid's choice and gets, per seed, the run of the selected recipe
+    (seed 0: the selected grid run; seed 1: its single run)."""
+    path = tmp_path / 'pipe.py'
+    path.write_text(DOWNSTREAM.format(config=_stage_config(tmp_path / 'f.py')))
+    pipeline = load_pipeline(str(path), str(tmp_path / 'work'))
+    planned = pipeline.plan()
+    assert [(r.label, r.deferred) for r in planned if
+            r.stage.name == 'evaluate'] == [('evaluate [seed0]', True),
+                                            ('evaluate [seed1]', True)]
+    loaded = {}
+    resolve = pipeline.resolve
+
+    def spy(run, dry=False):
+        cfg = resolve(run, dry)
+        if run.stage.name == 'evaluate' and not dry:
+            loaded[run.values['seed']] = (cfg.load_from, run.signature)
+        return cfg
+
+    monkeypatch.setattr(pipeline, 'resolve', spy)
+    records = run_pipeline(pipeline)
+    grid = {r['recipe']: r for r in records if r['grid']}
+    chosen = max(grid, key=lambda k: (grid[k]['val']['acc/top1'],
+                                      -list(grid).index(k)))
+    single = next(r for r in records
+                  if r['stage'] == 'finetune' and not r['grid'])
+    assert single['recipe'] == chosen
+    assert loaded[0][0] == grid[chosen]['checkpoint']
+    assert loaded[1][0] == single['checkpoint']
+    # the signature follows the run it was handed (a rerun finds it done)
+    evaluated = [r for r in records if r['stage'] == 'evaluate']
+    assert [r['signature'] for r in evaluated] == [loaded[0][1],
+                                                   loaded[1][1]]
+    assert evaluated[0]['test'] == grid[chosen]['test']
+    assert evaluated[1]['test'] == single['test']
+    again = run_pipeline(load_pipeline(str(path), str(tmp_path / 'work')))
+    assert [r['signature'] for r in again] == [r['signature']
+                                               for r in records]

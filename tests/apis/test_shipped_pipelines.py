@@ -2,6 +2,7 @@
 """The shipped real-data pipelines plan the paper's runs, and every run's
 config resolves and builds (without data or training)."""
 import os
+import os.path as osp
 
 import pytest
 from mmengine.registry import DefaultScope
@@ -49,9 +50,10 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
     # (scratch: 2 learning rates; the others x 2 trained-layer choices)
     ('fsat_synth_demo', ['teacher', 'transfer', 'scratch', 'pretrain',
                          'fsat'], 6 + (2 * 2 + 4) + 2 * (2 * 4 + 4)),
+    # the depth ablations search the demo's grid (scratch: lr only)
     ('ablation_synth_granularity', ['teacher'] + [
         f'{kind}_{v}' for kind in ('transfer', 'ft')
-        for v in ('c2c', 'v2c', 'vc', 'v2c_mse')], 1 + 4 + 4 * 6),
+        for v in ('c2c', 'v2c', 'vc', 'v2c_mse')], 1 + 4 + 4 * (2 * 4 + 4)),
     # per method: a 2 x 2 grid at each budget on seed 0, then seeds 1, 2
     ('ablation_synth_skeleton', ['teacher', 'transfer', 'scratch', 'fsat'],
      2 + 2 * (2 * 4 + 2 * 2)),
@@ -59,12 +61,13 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
                               'fsat'], 2 + 3 * 3 * 3),
     ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
                                 'transfer_rgb', 'transfer_flow', 'ft_rgb',
-                                'ft_flow', 'two_stream'], 4 + 3 * 6),
+                                'ft_flow', 'two_stream'],
+     4 + 2 * (2 * 4 + 4) + 6),
     ('ablation_synth_domain', [
         'teacher_near', 'teacher_far', 'teacher_far_on_near',
         'teacher_near_on_far', 'transfer_near', 'transfer_far', 'scratch',
         'pretrain_near', 'pretrain_far', 'fsat_near', 'fsat_far'
-    ], 6 + 5 * 6),
+    ], 6 + (2 * 2 + 4) + 4 * (2 * 4 + 4)),
 ])
 def test_synthetic_pipelines_plan_and_resolve(tmp_path, monkeypatch, name,
                                               stages, runs):
@@ -121,11 +124,17 @@ def test_domain_ablation_teaches_from_the_second_world(tmp_path,
     assert transfer.train_dataloader.dataset.data_root == near_root
     assert transfer.model.teacher.checkpoint.endswith(
         'teacher_far/single/not-trained-yet.pth')
-    data, cfg = roots('pretrain_far [budget5_seed0]')
+    data, cfg = roots('pretrain_far [budget5_seed0_lr0.01_frozen_stages3]')
     assert set(data.values()) == {near_root}
-    assert cfg.custom_hooks[0].checkpoint.endswith(
+    assert cfg.custom_hooks[-1].checkpoint.endswith(
         'teacher_far/single/not-trained-yet.pth')
     assert cfg.optim_wrapper.optimizer.lr == 0.01
+    assert cfg.model.backbone.frozen_stages == 3
+    # from scratch searches the learning rate only (it trains every layer)
+    assert [r.label for r in runs.values() if r.stage.name == 'scratch'
+            and r.grid and r.values == dict(budget=5, seed=0)] == [
+                'scratch [budget5_seed0_lr0.003]',
+                'scratch [budget5_seed0_lr0.01]']
 
 
 def test_two_stream_stage_fuses_the_students_of_its_budget_and_seed(
@@ -133,14 +142,40 @@ def test_two_stream_stage_fuses_the_students_of_its_budget_and_seed(
     monkeypatch.chdir(repo_path())
     pipeline = load_pipeline('configs/pipelines/ablation_synth_teacher.py',
                              str(tmp_path / 'w'))
-    fused = [r for r in pipeline.plan() if r.stage.name == 'two_stream']
+    planned = pipeline.plan()
+    fused = [r for r in planned if r.stage.name == 'two_stream']
     assert len(fused) == 6 and all(r.stage.test_only for r in fused)
+    # each waits for the recipes the students' grids choose on validation
+    assert all(r.deferred for r in fused)
+    # validation prefers lr 0.01 with the last stage trained for the RGB-
+    # taught student, and all layers for the flow-taught one
+    best = dict(ft_rgb='lr0.01_frozen_stages3',
+                ft_flow='lr0.01_frozen_stages-1')
+    records, done = [], []
+    for run in planned:
+        if run.stage.name == 'two_stream':
+            break
+        if run.deferred:
+            pipeline.select_for(run, records, done)
+        if run.stage.name in best:
+            run.record = dict(
+                stage=run.stage.name, values=run.values, grid=run.grid,
+                recipe=run.recipe['name'], checkpoint=osp.join(
+                    run.work_dir, 'best.pth'),
+                val={'acc/top1': float(run.recipe['name'] ==
+                                       best[run.stage.name])})
+            records.append(run.record)
+        done.append(run)
     for run in fused:
-        cfg = pipeline.resolve(run, dry=True)
+        pipeline.select_for(run, records, done)
+        cfg = pipeline.resolve(run)
         assert cfg.model.type == 'LateFusionRecognizer'
         tag = f"budget{run.values['budget']}_seed{run.values['seed']}"
+        # seed 0: the selected grid runs; seeds 1, 2: the single runs of
+        # the selected recipes
+        tags = {k: f'{tag}_{v}' for k, v in best.items()}
         streams = cfg.model.streams
         assert streams.rgb_taught.checkpoint == str(
-            tmp_path / 'w' / 'ft_rgb' / tag / 'not-trained-yet.pth')
+            tmp_path / 'w' / 'ft_rgb' / tags['ft_rgb'] / 'best.pth')
         assert streams.flow_taught.checkpoint == str(
-            tmp_path / 'w' / 'ft_flow' / tag / 'not-trained-yet.pth')
+            tmp_path / 'w' / 'ft_flow' / tags['ft_flow'] / 'best.pth')

@@ -281,7 +281,7 @@ def run_pipeline(pipeline: Pipeline,
         run = runs[i]
         i += 1
         if run.deferred:
-            pipeline.select_for(run, records)
+            pipeline.select_for(run, records, runs[:i - 1])
         record = _read_done(run)
         if record is not None:
             print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '

@@ -16,7 +16,7 @@ import itertools
 import json
 import os.path as osp
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -427,12 +427,6 @@ class Pipeline:
                             f'{where}: stage {stage.name!r} uses the '
                             f'checkpoint of {name!r}, which is test_only '
                             'and writes none')
-                    if seen[name].select_recipe:
-                        raise FsatUserError(
-                            f'{where}: stage {stage.name!r} uses the '
-                            f'checkpoint of {name!r}, which runs a recipe '
-                            'grid: only a single-recipe stage can hand over '
-                            'a checkpoint')
                     extra = set(seen[name].sweep) - set(stage.sweep)
                     if extra:
                         raise FsatUserError(
@@ -457,8 +451,16 @@ class Pipeline:
             grid = [dict(zip(stage.sweep, combo)) for combo in
                     itertools.product(*(self.sweeps[a] for a in stage.sweep))]
             stage_runs, deferred = [], []
+            # a stage that uses the checkpoint of a recipe-grid stage waits
+            # for that grid's choice (Pipeline.select_for)
+            waits = any(self._stage(name).select_recipe
+                        for name, ckpt in stage.references if ckpt)
             for values in grid:
-                if not stage.select_recipe:
+                if not stage.select_recipe and waits:
+                    run = Run(stage, values, None, '', deferred=True)
+                    run.upstream = self._upstream(stage, values, by_stage)
+                    deferred.append(run)
+                elif not stage.select_recipe:
                     stage_runs.append(self._new_run(stage, values, None,
                                                     by_stage))
                 elif self._selects(values):
@@ -517,16 +519,46 @@ class Pipeline:
         run.work_dir = osp.join(self.work_dir, run.stage.name, run.tag)
         run.signature = self._signature(run)
 
-    def select_for(self, run: Run, records: List[dict]) -> None:
-        """Give a deferred run the recipe its grid runs selected.
+    def select_for(self, run: Run, records: List[dict],
+                   done: Sequence[Run] = ()) -> None:
+        """Give a deferred run the recipe its grid runs selected, and the
+        selected run of every recipe-grid stage whose checkpoint it uses.
 
         The selection is :func:`fsat.apis.summary.choose_recipe` over the
         validation metric of the grid runs of the same stage and sweep
-        values (other than the seed).
+        values (other than the seed). ``done`` holds the finished runs (in
+        which the upstream runs are found).
         """
-        run.recipe = self.selected_recipe(run, records)
+        if run.stage.select_recipe:
+            run.recipe = self.selected_recipe(run, records)
+        for name, ckpt in run.stage.references:
+            if ckpt and self._stage(name).select_recipe:
+                run.upstream[name] = self._selected_run(
+                    [r for r in done if r.stage.name == name], run.values,
+                    records)
         run.deferred = False
         self._place(run)
+
+    def _stage(self, name: str) -> Stage:
+        return next(s for s in self.stages if s.name == name)
+
+    def _selected_run(self, candidates: Sequence[Run],
+                      values: Dict[str, Any], records: List[dict]) -> Run:
+        """Among the finished runs of one recipe-grid stage, the one of
+        ``values``' sweep point that hands over its checkpoint: the run of
+        the selected recipe (a grid run on a selection seed, or the single
+        run of another seed)."""
+        matching = [
+            r for r in candidates
+            if all(values.get(k) == v for k, v in r.values.items())
+        ]
+        if not matching:
+            raise RuntimeError(f'no finished run of {values} to hand over')
+        single = [r for r in matching if not r.grid]
+        if single:
+            return single[0]
+        name = self.selected_recipe(matching[0], records)['name']
+        return next(r for r in matching if r.recipe['name'] == name)
 
     def selected_recipe(self, run: Run, records: List[dict]) -> dict:
         """The recipe with the best mean validation metric over the grid

@@ -41,7 +41,8 @@ def check_configs(pipeline: Pipeline, runs: Sequence[Run]) -> List[Config]:
     """
     configs = []
     for run in runs:
-        recipes = (pipeline.recipes_for(run.stage) if run.deferred else
+        recipes = (pipeline.recipes_for(run.stage)
+                   if run.deferred and run.stage.select_recipe else
                    [run.recipe])
         resolved = []
         for recipe in recipes:
