@@ -36,10 +36,52 @@ from .subsets import fraction_of_videos, save_labeled_ids
 from .transforms import SOURCE_DEFAULTS, build_pipeline, count_frames
 
 MODALITIES = ('depth', 'rgb')
+#: A PKU-MMD video id: ``<sequence>-<view>``, views L, M and R.
+_VIEW_ID = re.compile(r'(.+)-[LMR]')
 SPLITS = ('train', 'val')
 ON_MISSING = ('error', 'skip')
 #: File names of a PKU-MMD depth folder (numbered from 1).
 PKU_DEPTH_TMPL = 'Depth-{:08d}.png'
+
+
+def sequence_of(video_id: str) -> str:
+    """The sequence a PKU-MMD video shows: its id without the view suffix
+    (``'0002-L'`` -> ``'0002'``); an id without one is its own sequence."""
+    match = _VIEW_ID.fullmatch(video_id)
+    return match.group(1) if match else video_id
+
+
+def holdout_videos(video_ids: Sequence[str], holdout: float,
+                   seed: int) -> List[str]:
+    """The videos of a split held out for validation.
+
+    Whole sequences are held out (every view of one, see
+    :func:`sequence_of`), so a held-out sequence is never seen from
+    another camera in training: ``fraction_of_videos(sequences, holdout,
+    seed)`` of the split's sequences, i.e. ``floor(holdout * S + 0.5)``
+    of the ``S`` sequences, at least one.
+
+    Args:
+        video_ids (Sequence[str]): Distinct video ids of the split.
+        holdout (float): Fraction of the sequences held out, in (0, 1).
+        seed (int): Seed of the pick.
+
+    Returns:
+        list[str]: The held-out video ids, in input order.
+
+    Raises:
+        ValueError: When ``holdout`` is out of range or the pick leaves
+            no sequence to train on.
+    """
+    if not 0 < holdout < 1:
+        raise ValueError(f'holdout must be in (0, 1), got {holdout!r}')
+    sequences = sorted({sequence_of(v) for v in video_ids})
+    held = set(fraction_of_videos(sequences, holdout, seed))
+    if len(held) == len(sequences):
+        raise ValueError(
+            f'holdout={holdout!r} holds out all {len(sequences)} sequences '
+            'of the split, leaving none to train on: use a smaller holdout')
+    return [v for v in video_ids if sequence_of(v) in held]
 
 
 def buffer_starts(total_frames: int, buffer_len: int,
@@ -121,6 +163,20 @@ class PKUMMDDetectionDataset(BaseDataset):
     :func:`window_instances`); testing gives every window of every video,
     so streamed inference covers each frame.
 
+    A validation set carved from the training split (the official ``val``
+    split is the test set): ``holdout=h`` holds out a fraction ``h`` of the
+    split's *sequences* with every view of each (:func:`holdout_videos`,
+    seeded by ``holdout_seed`` alone, so it is the same for every
+    ``video_fraction`` and ``subset_seed``). A dataset with
+    ``use_holdout=False`` (training) removes the held-out videos before
+    ``video_fraction`` picks among the rest; one with ``use_holdout=True``
+    (validation) is exactly the held-out videos. The two are disjoint by
+    construction and together make up the split; the same
+    ``holdout``/``holdout_seed`` must be given to both
+    (:func:`~fsat.datasets.subsets.check_disjoint_subsets` rejects a
+    config whose validation or test set shares videos with its training
+    set).
+
     Item keys given to the pipeline: ``video_id``, ``modality``
     (``'Depth'``/``'RGB'``), ``frame_dir``, ``filename_tmpl`` and
     ``offset`` (depth, for :class:`~fsat.datasets.transforms.
@@ -179,10 +235,19 @@ class PKUMMDDetectionDataset(BaseDataset):
         subset_seed (int): Seed of the ``video_fraction`` pick
             (:func:`~fsat.datasets.subsets.fraction_of_videos`).
             Defaults to 0.
+        holdout (float): Fraction of the split's sequences held out for
+            validation, in [0, 1); 0 holds out nothing. Defaults to 0.0.
+        holdout_seed (int): Seed of the held-out pick, independent of
+            ``subset_seed``. Defaults to 0.
+        use_holdout (bool): This dataset is the held-out part (needs
+            ``holdout > 0`` and ``video_fraction=1``) instead of the rest.
+            Defaults to False.
         subset_out (str, optional): Where to write the used video ids as
-            JSON: a ``.json`` file, or a folder receiving
-            ``labeled_ids.json`` (:func:`~fsat.datasets.subsets.
-            save_labeled_ids`). Defaults to None.
+            JSON, with the pick's settings (``video_fraction``, ``seed``,
+            ``holdout``, ``holdout_seed``, ``use_holdout``, ...): a
+            ``.json`` file, or a folder receiving ``labeled_ids.json``
+            (:func:`~fsat.datasets.subsets.save_labeled_ids`). Defaults to
+            None.
         on_missing (str): ``'error'`` or ``'skip'``, see above. Defaults to
             ``'error'``.
         filename_tmpl (str): File names of a depth folder, numbered from
@@ -211,6 +276,9 @@ class PKUMMDDetectionDataset(BaseDataset):
                  min_overlap: float = 0.5,
                  video_fraction: float = 1.0,
                  subset_seed: int = 0,
+                 holdout: float = 0.0,
+                 holdout_seed: int = 0,
+                 use_holdout: bool = False,
                  subset_out: Optional[str] = None,
                  on_missing: str = 'error',
                  filename_tmpl: str = PKU_DEPTH_TMPL,
@@ -243,6 +311,21 @@ class PKUMMDDetectionDataset(BaseDataset):
         if not 0 < video_fraction <= 1:
             raise ValueError(f'video_fraction must be in (0, 1], got '
                              f'{video_fraction!r}')
+        if isinstance(holdout, bool) or not isinstance(
+                holdout, (int, float)) or not 0 <= holdout < 1:
+            raise ValueError(f'holdout must be a fraction in [0, 1), got '
+                             f'{holdout!r}')
+        if isinstance(holdout_seed, bool) or not isinstance(
+                holdout_seed, int) or holdout_seed < 0:
+            raise ValueError(f'holdout_seed must be an int >= 0, got '
+                             f'{holdout_seed!r}')
+        if use_holdout and not holdout:
+            raise ValueError('use_holdout=True needs holdout > 0 (the '
+                             'fraction of sequences held out)')
+        if use_holdout and video_fraction != 1:
+            raise ValueError(
+                f'use_holdout=True takes every held-out video: '
+                f'video_fraction must be 1, got {video_fraction!r}')
         self.protocol = protocol
         self.split = split
         self.num_classes = num_classes
@@ -256,6 +339,9 @@ class PKUMMDDetectionDataset(BaseDataset):
         self.min_overlap = min_overlap
         self.video_fraction = video_fraction
         self.subset_seed = subset_seed
+        self.holdout = float(holdout)
+        self.holdout_seed = holdout_seed
+        self.use_holdout = use_holdout
         self.subset_out = subset_out
         self.on_missing = on_missing
         self.filename_tmpl = filename_tmpl
@@ -266,6 +352,9 @@ class PKUMMDDetectionDataset(BaseDataset):
         self.videos: List[dict] = []
         #: Ids of the videos skipped by ``on_missing='skip'``.
         self.skipped: List[str] = []
+        #: Ids of the split's held-out videos (``holdout``), in split
+        #: order, set by ``load_data_list``.
+        self.held_out_ids: List[str] = []
 
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         metainfo.setdefault('num_classes', num_classes)
@@ -341,6 +430,9 @@ class PKUMMDDetectionDataset(BaseDataset):
             info = dict(
                 video_fraction=self.video_fraction,
                 seed=self.subset_seed,
+                holdout=self.holdout,
+                holdout_seed=self.holdout_seed,
+                use_holdout=self.use_holdout,
                 protocol=self.protocol,
                 split=self.split,
                 modality=self.modality,
@@ -383,11 +475,21 @@ class PKUMMDDetectionDataset(BaseDataset):
             raise ValueError(f'No labelled {self.protocol} {self.split} '
                              f'videos under the PKU-MMD root '
                              f'{self.data_root!r}')
+        part = ''
+        self.held_out_ids = []
+        if self.holdout:
+            self.held_out_ids = holdout_videos(
+                [video.video_id for video in videos], self.holdout,
+                self.holdout_seed)
+            held = set(self.held_out_ids)
+            videos = [v for v in videos
+                      if (v.video_id in held) == self.use_holdout]
+            part = ' held-out' if self.use_holdout else ' not held-out'
         kept = self._drop_missing(videos)
         if not kept:
-            raise ValueError(f'No {self.protocol} {self.split} video under '
-                             f'{self.data_root!r} has {self.modality} '
-                             'frames')
+            raise ValueError(f'No{part} {self.protocol} {self.split} video '
+                             f'under {self.data_root!r} has '
+                             f'{self.modality} frames')
         chosen = set(self._pick([video.video_id for video, _, _ in kept]))
 
         bad: Dict[str, List[int]] = {}

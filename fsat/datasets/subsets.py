@@ -21,7 +21,12 @@ training picks are the first ``k``); a larger budget goes on after the
 held-out positions instead of into them. :func:`check_disjoint_subsets`
 rejects a config whose validation picks could meet the training picks
 (another seed, or a training budget running into them without a
-``holdout``).
+``holdout``). Temporal detection carves its validation from the training
+videos the same way: whole sequences held out by a seed of their own
+(``PKUMMDDetectionDataset(holdout=..., holdout_seed=...)``), never taken
+by any ``video_fraction``; the validation dataset is that held-out part
+(``use_holdout=True``), and :func:`check_disjoint_subsets` rejects one
+whose held-out settings differ from the training's.
 
 :func:`pick_labeled_subset` applies a dataset's ``labeled_subset``
 config (either pick, the checks, ``save_to``), so every dataset that offers
@@ -227,7 +232,10 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
     pick with the training's seed whose positions
     (:func:`pick_positions`) the training pick never takes, e.g.
     ``skip_per_class`` at least the training budget, or the training's
-    ``holdout`` naming the validation picks.
+    ``holdout`` naming the validation picks. For
+    ``PKUMMDDetectionDataset`` (temporal detection) such a dataset must be
+    the training dataset's held-out part: ``use_holdout=True`` with the
+    training's ``holdout`` (> 0) and ``holdout_seed``.
 
     Args:
         cfg (Mapping): The config (``train_dataloader``,
@@ -238,6 +246,9 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
         ValueError: One line naming the config fields that overlap.
     """
     train, train_where = _inner_dataset(cfg, 'train_dataloader')
+    if train is not None and _is_pku_detection(train):
+        _check_pku_holdout(cfg, train, train_where, path)
+        return
     if train is None or train.get('with_label') is False or not (
             train.get('ntu') or train.get('ann_file')):
         return  # no labels, or not a dataset of NTU splits / split files
@@ -285,6 +296,58 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
                 f'({_describe(train_subset)}): {len(taken & picked)} '
                 'video(s) per class would be both trained on and '
                 f'evaluated; add holdout={fix!r} to {twhere}')
+
+
+#: Defaults of the ``PKUMMDDetectionDataset`` fields the check reads.
+_PKU_DEFAULTS = dict(
+    data_root='', protocol='cross-subject', split='train', holdout=0.0,
+    holdout_seed=0, use_holdout=False)
+
+
+def _is_pku_detection(dataset: Mapping) -> bool:
+    kind = dataset.get('type')
+    return isinstance(kind, str) and kind.split('.')[-1] == (
+        'PKUMMDDetectionDataset')
+
+
+def _check_pku_holdout(cfg: Mapping, train: Mapping, train_where: str,
+                       path: str) -> None:
+    """The part of :func:`check_disjoint_subsets` for temporal detection:
+    a validation (or test) set on the training split must be the held-out
+    part of the training dataset's ``holdout``."""
+
+    def field(dataset: Mapping, key: str):
+        value = dataset.get(key, _PKU_DEFAULTS[key])
+        return _PKU_DEFAULTS[key] if value is None else value
+
+    source = ('data_root', 'protocol', 'split')
+    for loader in ('val_dataloader', 'test_dataloader'):
+        other, where = _inner_dataset(cfg, loader)
+        if other is None or not _is_pku_detection(other) or any(
+                field(other, k) != field(train, k) for k in source):
+            continue
+        head = (f'{path}: {where} draws from the same videos as '
+                f'{train_where} (split {field(train, "split")!r})')
+        if not field(train, 'holdout'):
+            raise ValueError(
+                f'{head}, which holds none of them out: give both the same '
+                f'holdout=<fraction> and holdout_seed and {where} '
+                f'use_holdout=True, or give {where} another split')
+        if field(other, 'use_holdout') == field(train, 'use_holdout'):
+            raise ValueError(
+                f'{head} and takes the same part of them (use_holdout='
+                f"{field(train, 'use_holdout')!r} for both), so it holds "
+                f'videos {train_where} trains on: set {where}.use_holdout='
+                'True (the held-out videos) and leave it False for training')
+        mine = (float(field(other, 'holdout')), field(other, 'holdout_seed'))
+        theirs = (float(field(train, 'holdout')),
+                  field(train, 'holdout_seed'))
+        if mine != theirs:
+            raise ValueError(
+                f'{head} with another held-out pick ({where}.holdout, '
+                f'holdout_seed = {mine[0]!r}, {mine[1]!r}; {train_where}: '
+                f'{theirs[0]!r}, {theirs[1]!r}), so its videos can overlap '
+                'the training videos: use the same holdout and holdout_seed')
 
 
 def fraction_of_videos(ids: Sequence[Hashable], fraction: float,

@@ -57,8 +57,9 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
     # per method: a 2 x 2 grid at each budget on seed 0, then seeds 1, 2
     ('ablation_synth_skeleton', ['teacher', 'transfer', 'scratch', 'fsat'],
      2 + 2 * (2 * 4 + 2 * 2)),
+    # 2 learning rates per method at each budget on seed 0, then seeds 1, 2
     ('fsat_synth_detection', ['teacher', 'transfer', 'scratch', 'pretrain',
-                              'fsat'], 2 + 3 * 3 * 3),
+                              'fsat'], 2 + 3 * (3 * 2 + 3 * 2)),
     ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
                                 'transfer_rgb', 'transfer_flow', 'ft_rgb',
                                 'ft_flow', 'two_stream'],

@@ -9,6 +9,7 @@ holds ``1000 + t`` millimetres everywhere.
 """
 import json
 import logging
+import math
 import os
 import os.path as osp
 
@@ -322,6 +323,168 @@ def test_fraction_out_of_range(pku_root, fraction):
     with pytest.raises(ValueError, match=f'video_fraction .* {fraction}'):
         PKUMMDDetectionDataset(
             data_root=pku_root, video_fraction=fraction, **WORLD)
+
+
+# ---------------------------------------------------------------------------
+# Held-out validation videos
+# ---------------------------------------------------------------------------
+
+#: 10 sequences x 3 views, one 16-frame window each.
+SEQUENCES = [f'{s:04d}' for s in range(2, 12)]
+VIEWS = [f'{s}-{v}' for s in SEQUENCES for v in 'LMR']
+
+
+@pytest.fixture(scope='module')
+def views_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp('pku_views')
+    return write_pku(root, {v: (16, '1,2,9,1\n') for v in VIEWS},
+                     train=VIEWS, val=[], size=(2, 2))
+
+
+def build_views(root, **kwargs):
+    return PKUMMDDetectionDataset(
+        data_root=root, buffer_len=16, num_classes=3, **kwargs)
+
+
+def test_sequence_of_and_holdout_videos():
+    assert pku_detection.sequence_of('0002-L') == '0002'
+    assert pku_detection.sequence_of('0002') == '0002'
+    assert pku_detection.sequence_of('a-b-R') == 'a-b'
+    held = pku_detection.holdout_videos(VIEWS[::-1], 0.2, 0)
+    assert len(held) == 6  # floor(0.2 * 10 + 0.5) sequences x 3 views
+    assert held == [v for v in VIEWS[::-1] if v in held]  # input order
+    sequences = {pku_detection.sequence_of(v) for v in held}
+    assert len(sequences) == 2 and set(held) == {
+        f'{s}-{v}' for s in sequences for v in 'LMR'}
+    # a pick of the set, not of its order
+    assert sorted(pku_detection.holdout_videos(VIEWS, 0.2, 0)) == sorted(
+        held)
+
+
+@pytest.mark.parametrize('holdout', [0.2, 0.5])
+@pytest.mark.parametrize('holdout_seed', [0, 1])
+def test_holdout_is_disjoint_from_every_training_pick(
+        views_root, tmp_path, holdout, holdout_seed):
+    held = build_views(views_root, holdout=holdout,
+                       holdout_seed=holdout_seed, use_holdout=True,
+                       test_mode=True, subset_out=str(tmp_path / 'val'))
+    assert held.video_ids == held.held_out_ids
+    assert len(held.video_ids) == 3 * math.floor(holdout * 10 + 0.5)
+    assert {held.get_data_info(i)['video_id']
+            for i in range(len(held))} == set(held.video_ids)
+    with open(tmp_path / 'val' / 'labeled_ids.json') as f:
+        written = json.load(f)
+    assert written['ids'] == sorted(held.video_ids)
+    assert (written['holdout'], written['holdout_seed'],
+            written['use_holdout']) == (holdout, holdout_seed, True)
+    rest = build_views(views_root, holdout=holdout, holdout_seed=holdout_seed)
+    # the held-out part and the rest make up the split
+    assert sorted(rest.video_ids + held.video_ids) == sorted(VIEWS)
+    for fraction in (0.25, 0.5, 1.0):
+        picks = set()
+        for seed in range(4):
+            train = build_views(
+                views_root, holdout=holdout, holdout_seed=holdout_seed,
+                video_fraction=fraction, subset_seed=seed)
+            assert train.held_out_ids == held.video_ids  # whatever the seed
+            assert not set(train.video_ids) & set(held.video_ids)
+            assert set(train.video_ids) <= set(rest.video_ids)
+            assert len(train.video_ids) == max(
+                1, math.floor(fraction * len(rest.video_ids) + 0.5))
+            assert {train.get_data_info(i)['video_id']
+                    for i in range(len(train))} == set(train.video_ids)
+            picks.add(tuple(train.video_ids))
+        if fraction < 1:
+            assert len(picks) > 1  # the subset seed still draws
+
+
+def test_holdout_is_deterministic_and_seeded(views_root):
+    picks = [
+        build_views(views_root, holdout=0.2, holdout_seed=seed,
+                    use_holdout=True).video_ids for seed in (0, 0, 1, 2, 3)
+    ]
+    assert picks[0] == picks[1]
+    assert len({tuple(p) for p in picks}) > 1
+    # without a holdout nothing is held out
+    assert build_views(views_root).held_out_ids == []
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(holdout=1.0), r'holdout must be a fraction in \[0, 1\), got 1.0'),
+    (dict(holdout=-0.1), 'holdout must be a fraction'),
+    (dict(holdout='0.2'), 'holdout must be a fraction'),
+    (dict(holdout=True), 'holdout must be a fraction'),
+    (dict(holdout=0.2, holdout_seed=-1), 'holdout_seed must be an int >= 0'),
+    (dict(holdout=0.2, holdout_seed=0.5), 'holdout_seed must be an int'),
+    (dict(use_holdout=True), r'use_holdout=True needs holdout > 0'),
+    (dict(holdout=0.2, use_holdout=True, video_fraction=0.5),
+     'video_fraction must be 1, got 0.5'),
+])
+def test_bad_holdout_values(views_root, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_views(views_root, **kwargs)
+
+
+def test_a_holdout_of_every_sequence_is_refused(views_root):
+    # floor(0.96 * 10 + 0.5) = 10 of the 10 sequences
+    with pytest.raises(ValueError, match='holds out all 10 sequences'):
+        build_views(views_root, holdout=0.96)
+    build_views(views_root, holdout=0.94)  # 9: one left to train on
+
+
+def _detection_cfg(**options):
+    from mmengine.config import Config
+
+    from fsat.testing import REPO_ROOT
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/detection/rc3d_r3d18_depth_synth.py')
+    holdout = {
+        'train_dataloader.dataset.holdout': 0.2,
+        'val_dataloader.dataset.holdout': 0.2,
+        'val_dataloader.dataset.use_holdout': True,
+        'val_dataloader.dataset.split': 'train'
+    }
+    holdout.update(options)
+    cfg.merge_from_dict({k: v for k, v in holdout.items() if v != 'unset'})
+    for key, value in holdout.items():
+        if value == 'unset':
+            loader, _, field = key.split('.')
+            cfg[loader]['dataset'].pop(field, None)
+    return cfg
+
+
+def test_a_validation_on_training_videos_must_be_held_out():
+    from fsat.datasets.subsets import check_disjoint_subsets
+    check_disjoint_subsets(_detection_cfg(), 'det.py')
+    # the official split: another set of videos, never compared
+    check_disjoint_subsets(_detection_cfg(**{
+        'val_dataloader.dataset.split': 'val',
+        'val_dataloader.dataset.use_holdout': 'unset',
+        'train_dataloader.dataset.holdout': 'unset'}), 'det.py')
+
+    def error(**options):
+        with pytest.raises(ValueError) as e:
+            check_disjoint_subsets(_detection_cfg(**options), 'det.py')
+        return str(e.value)
+
+    head = ('det.py: val_dataloader.dataset draws from the same videos as '
+            "train_dataloader.dataset (split 'train')")
+    assert error(**{'train_dataloader.dataset.holdout': 'unset'}) == (
+        f'{head}, which holds none of them out: give both the same '
+        'holdout=<fraction> and holdout_seed and val_dataloader.dataset '
+        'use_holdout=True, or give val_dataloader.dataset another split')
+    assert error(**{'val_dataloader.dataset.use_holdout': False}) == (
+        f'{head} and takes the same part of them (use_holdout=False for '
+        'both), so it holds videos train_dataloader.dataset trains on: set '
+        'val_dataloader.dataset.use_holdout=True (the held-out videos) and '
+        'leave it False for training')
+    assert error(**{'val_dataloader.dataset.holdout_seed': 1}) == (
+        f'{head} with another held-out pick (val_dataloader.dataset.'
+        'holdout, holdout_seed = 0.2, 1; train_dataloader.dataset: 0.2, 0),'
+        ' so its videos can overlap the training videos: use the same '
+        'holdout and holdout_seed')
+    assert 'another held-out pick' in error(
+        **{'train_dataloader.dataset.holdout': 0.3})
 
 
 # ---------------------------------------------------------------------------

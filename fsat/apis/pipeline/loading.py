@@ -652,19 +652,34 @@ class Pipeline:
         dict) with the ``length_selection``'s schedule, validating every
         ``val_interval`` iterations; a
         :class:`~fsat.engine.selection.ValidationCurveHook` keeps the best
-        validation's weights (the ones the run tests)."""
+        validation's weights (the ones the run tests).
+
+        An epoch-based config (``train_cfg.max_epochs``) becomes
+        iteration-based (:func:`_to_iteration_based`), so that every
+        validation point is an iteration count whatever the budget's
+        epoch length."""
         length = self.length_selection
         max_iters, val_interval = self._length(length,
                                                run.values.get('budget'))
+        epoch_based = _to_iteration_based(cfg)
         cfg.train_cfg.max_iters = max_iters
         cfg.train_cfg.val_interval = val_interval
         cfg.param_scheduler = [dict(s) for s in length['param_scheduler']]
+        if epoch_based and any(
+                s.get('by_epoch', True) for s in cfg.param_scheduler):
+            raise FsatUserError(
+                f'{self.filename}: length_selection.param_scheduler must '
+                'count iterations (by_epoch=False): the runs of '
+                f'{run.stage.config} train by iterations to choose their '
+                'length')
         checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
         if checkpoint:
             # a regular checkpoint at every validation: a resume keeps the
             # validations up to it (fsat.engine.selection)
             checkpoint['interval'] = val_interval
             checkpoint['save_best'] = None
+            if epoch_based:
+                checkpoint['by_epoch'] = False  # iter_<N>.pth
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='ValidationCurveHook', metric=self.select_metric)
         ]
@@ -700,6 +715,46 @@ class Pipeline:
             cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
         cfg.work_dir = run.work_dir
         return cfg
+
+
+#: The iteration-based loop replacing an epoch-based one (by type name).
+_ITERATION_LOOPS = {
+    'PrefetchEpochBasedTrainLoop': 'PrefetchIterBasedTrainLoop',
+}
+
+
+def _to_iteration_based(cfg: Config) -> bool:
+    """Make an epoch-based config (``train_cfg.max_epochs``, or
+    ``by_epoch=True``) train by iterations, for ``_select_length``.
+
+    ``train_cfg`` becomes ``dict(type='IterBasedTrainLoop')`` (fsat's
+    ``PrefetchIterBasedTrainLoop`` for its epoch-based twin; ``prefetch``
+    is kept; ``max_iters`` and ``val_interval`` are the caller's), the
+    training sampler an endless ``InfiniteSampler`` with the same
+    ``shuffle`` and ``seed`` (MMEngine restarts a ``DefaultSampler`` at
+    every pass, 2 s apart), and the log processor counts iterations. The
+    caller sets the checkpoint hook's ``by_epoch`` and the schedule.
+
+    Returns:
+        bool: Whether the config was epoch-based.
+    """
+    train_cfg = cfg.get('train_cfg') or {}
+    if 'max_epochs' not in train_cfg and not train_cfg.get('by_epoch'):
+        return False
+    kind = str(train_cfg.get('type', 'EpochBasedTrainLoop'))
+    loop = dict(type=_ITERATION_LOOPS.get(kind.split('.')[-1],
+                                          'IterBasedTrainLoop'))
+    if 'prefetch' in train_cfg and loop['type'].startswith('Prefetch'):
+        loop['prefetch'] = train_cfg['prefetch']
+    cfg.train_cfg = loop
+    sampler = (cfg.get('train_dataloader') or {}).get('sampler')
+    if sampler and str(sampler.get('type')).split('.')[-1] == (
+            'DefaultSampler'):
+        cfg.train_dataloader.sampler = dict(
+            sampler, type='InfiniteSampler')
+        cfg.train_dataloader.sampler.pop('round_up', None)
+    cfg.log_processor = dict(cfg.get('log_processor') or {}, by_epoch=False)
+    return True
 
 
 def _is_name_list(value: Any) -> bool:
