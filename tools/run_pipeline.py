@@ -8,6 +8,7 @@ table is printed and results.json / results.md / results.png are written.
 Examples:
     python tools/run_pipeline.py configs/pipelines/fsat_synth_demo.py
     python tools/run_pipeline.py PIPELINE --nproc 2    # torchrun, 2 ranks
+    python tools/run_pipeline.py PIPELINE --jobs 2     # 2 runs at once
 """
 import argparse
 import os
@@ -19,6 +20,7 @@ from mmengine.config import DictAction
 from mmengine.dist import get_rank
 
 from fsat.apis.pipeline import load_pipeline, run_pipeline
+from fsat.apis.pipeline.parallel import check_jobs
 from fsat.apis.summary import summarize
 from fsat.engine.launch import (
     LAUNCHERS,
@@ -50,6 +52,15 @@ def parse_args() -> argparse.Namespace:
         default='1',
         help='processes per run: > 1 re-launches this tool with torchrun')
     parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        metavar='N',
+        help='runs at once: > 1 executes up to N runs whose upstream runs '
+        'have finished in worker processes, each with cpu_count // N '
+        'threads unless OMP_NUM_THREADS is set (same records as 1; not '
+        'with --nproc > 1)')
+    parser.add_argument(
         '--skip-data-check',
         action='store_true',
         help='do not build every training set before the first run')
@@ -77,13 +88,15 @@ def relaunch_with_torchrun(nproc: int) -> None:
 def main() -> None:
     args = parse_args()
     nproc = check_nproc(args.nproc)
+    check_jobs(args.jobs, 'pytorch' if nproc > 1 else args.launcher,
+               'run_pipeline')
     if nproc > 1 and args.launcher == 'none':
         relaunch_with_torchrun(nproc)
     pipeline = load_pipeline(args.config, args.work_dir, args.cfg_options)
     if args.launcher != 'none':
         init_dist(args.launcher)
     run_pipeline(pipeline, args.launcher,
-                 check_data=not args.skip_data_check)
+                 check_data=not args.skip_data_check, jobs=args.jobs)
     if get_rank() == 0:
         out = summarize(osp.join(pipeline.work_dir, 'results.json'))
         print(out['table'])

@@ -65,7 +65,9 @@ One module per concept; every name is importable from
   validation, planning, signatures, resolving a run's config);
 * :mod:`.preflight`: :func:`check_configs`, :func:`preflight`;
 * :mod:`.execution`: :func:`execute_run`, :func:`prepare_data`,
-  :func:`run_pipeline` (``done.json``, resuming, ``results.json``).
+  :func:`run_pipeline` (``done.json``, resuming, ``results.json``);
+* :mod:`.parallel`: :func:`run_parallel`, :func:`check_jobs` (up to
+  ``jobs`` runs at once in worker processes).
 """
 from .execution import DONE, execute_run, prepare_data, run_pipeline
 from .execution import _last_checkpoint as _last_checkpoint
@@ -74,11 +76,12 @@ from .execution import _read_done as _read_done
 from .execution import _stop_train_workers as _stop_train_workers
 from .loading import Pipeline, load_pipeline
 from .loading import _base_digests as _base_digests
+from .parallel import check_jobs, run_parallel
 from .preflight import check_configs, preflight
 from .spec import PIPELINE_FIELDS, Run, Stage
 
 __all__ = [
     'DONE', 'PIPELINE_FIELDS', 'Pipeline', 'Run', 'Stage', 'check_configs',
-    'execute_run', 'load_pipeline', 'preflight', 'prepare_data',
-    'run_pipeline'
+    'check_jobs', 'execute_run', 'load_pipeline', 'preflight',
+    'prepare_data', 'run_parallel', 'run_pipeline'
 ]

@@ -5,7 +5,8 @@
 ``prepare`` steps (:func:`prepare_data`), then each run that has no
 ``done.json`` with its signature (:func:`execute_run`; an interrupted run
 resumes from its newest complete checkpoint), and rewrites
-``<work_dir>/results.json`` after every run.
+``<work_dir>/results.json`` after every run. With ``jobs`` > 1, up to
+``jobs`` runs execute at once in worker processes (:mod:`.parallel`).
 """
 import gc
 import json
@@ -257,7 +258,8 @@ def prepare_data(pipeline: Pipeline) -> None:
 def run_pipeline(pipeline: Pipeline,
                  launcher: str = 'none',
                  check_data: bool = True,
-                 prepare: bool = True) -> List[dict]:
+                 prepare: bool = True,
+                 jobs: int = 1) -> List[dict]:
     """Run every stage that is not finished; return all records.
 
     Every run's config is resolved and checked first (:func:`check_configs`,
@@ -266,7 +268,14 @@ def run_pipeline(pipeline: Pipeline,
     and every distinct training set is built (:func:`preflight`). Results
     are written to ``<work_dir>/results.json`` after every run, so an
     interrupted pipeline keeps what it finished.
+
+    With ``jobs`` > 1 (not with a distributed ``launcher``), up to
+    ``jobs`` runs whose upstream runs have finished execute at once, each
+    in a worker process (:func:`.parallel.run_parallel`); the records, in
+    the order of the plan, are those of ``jobs=1``.
     """
+    from .parallel import check_jobs, run_parallel  # it imports this
+    check_jobs(jobs, launcher, pipeline.filename)
     runs = pipeline.plan()
     configs = check_configs(pipeline, runs)
     if prepare:
@@ -275,6 +284,8 @@ def run_pipeline(pipeline: Pipeline,
     records: List[dict] = []
     print_log(f'pipeline {pipeline.filename}: {len(runs)} runs',
               logger='current')
+    if jobs > 1:
+        return run_parallel(pipeline, runs, jobs, launcher)
     seconds: Dict[str, List[float]] = {}  # stage -> wall times this call
     i = 0
     while i < len(runs):
@@ -394,15 +405,18 @@ def _test_selected(pipeline: Pipeline, run: Run, done: Sequence[Run],
         _write_results(pipeline, records)
 
 
-def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]]) -> str:
+def _eta(remaining: Sequence[Run], seconds: Dict[str, List[float]],
+         jobs: int = 1) -> str:
     """Time left for the remaining runs of stages already timed in this
-    call (mean wall time per stage), and how many runs are not timed."""
+    call (mean wall time per stage, shared by ``jobs`` runs at once), and
+    how many runs are not timed."""
     timed = [r for r in remaining if r.stage.name in seconds]
     if not timed:
         return ''
     left = sum(
         sum(seconds[r.stage.name]) / len(seconds[r.stage.name])
         for r in timed)
+    left /= jobs
     untimed = len(remaining) - len(timed)
     more = f' + {untimed} runs of stages not timed yet' if untimed else ''
     return f', about {left / 60:.0f} min left{more}'

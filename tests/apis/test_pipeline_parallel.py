@@ -1,0 +1,156 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Several runs of a pipeline at once (``run_pipeline(..., jobs=2)``):
+the same runs, choices, signatures and metrics as one at a time, in the
+same order; a rerun finds them finished; a failing run is named; no
+distributed launcher."""
+import json
+import os.path as osp
+
+import pytest
+
+from fsat.apis.pipeline import load_pipeline, parallel, run_pipeline
+from fsat.testing import toy_stage_config
+from fsat.utils.cli import FsatUserError
+
+# a chain (pre -> finetune), a recipe grid on seed 0 extended beyond its
+# edge, seed 1 running the selected recipe, and a test-only stage using
+# the grid stage's checkpoint (the selected run of each seed)
+PIPELINE = '''
+sweeps = dict(seed=[0, 1])
+select_seeds = [0]
+recipe_axes = dict(lr=dict(key='optim_wrapper.optimizer.lr',
+                           values=[0.01, 0.1]))
+extend_edges = 1
+length_selection = dict(max_iters=4, val_interval=2)
+stages = [
+    dict(name='pre', config='{config}', method='pre', sweep=['seed'],
+         cfg_options={{'randomness.seed': '{{seed}}'}}),
+    dict(name='finetune', config='{config}', method='tuned', sweep=['seed'],
+         select_recipe=True,
+         cfg_options={{'load_from': '{{pre.checkpoint}}',
+                      'randomness.seed': '{{seed}}'}}),
+    dict(name='evaluate', config='{config}', method='evaluated',
+         sweep=['seed'], test_only=True,
+         cfg_options={{'load_from': '{{finetune.checkpoint}}'}}),
+]
+'''
+
+# b [seed5]'s classifier does not fit a's checkpoint: it fails when it
+# starts, while b [seed4] runs beside it
+FAILING = '''
+sweeps = dict(seed=[4, 5])
+stages = [
+    dict(name='a', config='{config}', method='a'),
+    dict(name='b', config='{config}', method='b', sweep=['seed'],
+         test_only=True,
+         cfg_options={{'load_from': '{{a.checkpoint}}',
+                      'model.cls_head.num_classes': '{{seed}}'}}),
+]
+'''
+
+
+def _write(root, text):
+    path = root / 'pipe.py'
+    path.write_text(text.format(config=toy_stage_config(root / 'f.py')))
+    return str(path)
+
+
+def _run(path, work_dir, jobs, monkeypatch=None):
+    """Records, results.json and the progress lines of the parallel
+    scheduler (the main process's ``print_log`` calls)."""
+    messages = []
+    if monkeypatch is not None:
+        monkeypatch.setattr(parallel, 'print_log',
+                            lambda msg, **kwargs: messages.append(msg))
+    pipeline = load_pipeline(path, work_dir)
+    records = run_pipeline(pipeline, jobs=jobs)
+    with open(osp.join(work_dir, 'results.json')) as f:
+        results = json.load(f)
+    return records, results, messages
+
+
+def _comparable(record, work_dir):
+    """A record without what differs between two executions (times, the
+    environment, the work dir's root)."""
+    record = {k: v for k, v in record.items()
+              if k not in ('wall_time', 'environment')}
+    if record['checkpoint']:
+        record['checkpoint'] = osp.relpath(record['checkpoint'], work_dir)
+    return record
+
+
+@pytest.fixture(scope='module')
+def both(tmp_path_factory):
+    root = tmp_path_factory.mktemp('parallel')
+    path = _write(root, PIPELINE)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        one = _run(path, str(root / 'one'), 1)
+        two = _run(path, str(root / 'two'), 2, monkeypatch)
+    return path, root, one, two
+
+
+def test_two_at_once_gives_the_records_of_one_at_a_time(both):
+    _, root, (records1, results1, _), (records2, results2, log) = both
+    one = [_comparable(r, str(root / 'one')) for r in records1]
+    two = [_comparable(r, str(root / 'two')) for r in records2]
+    assert [(r['stage'], r['values'], r['recipe']) for r in two] == [
+        (r['stage'], r['values'], r['recipe']) for r in one]
+    # the grid was extended beyond its edge, and seed 1 and the
+    # evaluations took the selected recipe's run
+    grid = [r for r in one if r['grid']]
+    assert len(grid) == 3 and grid[2]['recipe'] not in ('lr0.01', 'lr0.1')
+    assert len(one) == 8
+    assert two == one
+    # results.json lists them in the same (plan) order
+    assert [_comparable(r, str(root / 'two')) for r in results2['runs']] == (
+        [_comparable(r, str(root / 'one')) for r in results1['runs']])
+    # both pre runs were running before the first finished
+    assert log.index('[2/7] pre [seed1]: running') < log.index(
+        '[1/7] pre [seed0]: finished')
+
+
+def test_the_evaluation_uses_the_selected_run(both):
+    _, _, _, (records, _, _) = both
+    by_seed = {}
+    for record in records:
+        if record['stage'] == 'finetune' and (record['tested']
+                                              or not record['grid']):
+            by_seed[record['values']['seed']] = record
+    selected = by_seed[0]['recipe']
+    assert by_seed[1]['recipe'] == selected
+    evaluated = {r['values']['seed']: r for r in records
+                 if r['stage'] == 'evaluate'}
+    for seed in (0, 1):
+        assert evaluated[seed]['test'] == by_seed[seed]['test']
+
+
+def test_a_rerun_finds_every_run_finished(both, monkeypatch):
+    path, root, _, (records, _, _) = both
+    again, _, log = _run(path, str(root / 'two'), 2, monkeypatch)
+    assert again == records
+    assert not [m for m in log if ': running' in m]
+    assert len([m for m in log if 'finished before, skipped' in m]) == 8
+
+
+def test_a_failing_run_is_named_and_the_others_recorded(tmp_path):
+    path = _write(tmp_path, FAILING)
+    work_dir = str(tmp_path / 'work')
+    with pytest.raises(FsatUserError, match=r'run b \[seed5\]') as two:
+        run_pipeline(load_pipeline(path, work_dir), jobs=2)
+    with open(osp.join(work_dir, 'results.json')) as f:
+        runs = json.load(f)['runs']
+    assert [(r['stage'], r['values']) for r in runs] == [
+        ('a', {}), ('b', {'seed': 4})]
+    # one at a time skips what finished and fails the same way
+    with pytest.raises(FsatUserError) as one:
+        run_pipeline(load_pipeline(path, work_dir))
+    assert str(one.value) == str(two.value)
+
+
+def test_jobs_are_not_for_a_distributed_launcher(tmp_path):
+    pipeline = load_pipeline(_write(tmp_path, FAILING))
+    with pytest.raises(FsatUserError, match='cannot be combined with the '
+                       "distributed launcher 'pytorch'"):
+        run_pipeline(pipeline, launcher='pytorch', jobs=2)
+    with pytest.raises(FsatUserError, match='jobs must be a positive int'):
+        run_pipeline(pipeline, jobs=0)
