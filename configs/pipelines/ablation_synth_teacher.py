@@ -6,6 +6,10 @@
 # of the same budget and seed at test time (class scores averaged; a
 # test-only stage). Every fine-tuning searches the same grid and chooses its
 # length on validation, as in the demo (_base_/synthetic_depth_ablation.py).
+# Upstream variance, as in the demo: seed s trains its own two teachers and
+# their transfers, and fine-tuning seed s starts from them, so a row's
+# spread holds the teacher's and the transfer's randomness too (a teacher
+# comparison on one draw of each teacher would compare the draws).
 #   python tools/run_pipeline.py configs/pipelines/ablation_synth_teacher.py
 # the demo world, k labels per class, the fair protocol
 _base_ = ['./_base_/synthetic_depth_ablation.py']
@@ -13,20 +17,32 @@ sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
 report_metric = 'acc/top1'
 reference_method = 'flow teacher'
 
-
+_seeded = {'randomness.seed': '{seed}'}
 stages = [
-    dict(name='teacher_rgb', config='configs/teachers/rgb_r3d18_synth.py'),
-    dict(name='teacher_flow', config='configs/teachers/flow_r3d18_synth.py'),
+    dict(
+        name='teacher_rgb',
+        config='configs/teachers/rgb_r3d18_synth.py',
+        sweep=['seed'],
+        cfg_options=_seeded),
+    dict(
+        name='teacher_flow',
+        config='configs/teachers/flow_r3d18_synth.py',
+        sweep=['seed'],
+        cfg_options=_seeded),
     dict(
         name='transfer_rgb',
         config='configs/distill/rgb2depth_vc_synth.py',
-        cfg_options={'model.teacher.checkpoint': '{teacher_rgb.checkpoint}'}),
+        sweep=['seed'],
+        cfg_options=dict(
+            _seeded,
+            **{'model.teacher.checkpoint': '{teacher_rgb.checkpoint}'})),
     dict(
         name='transfer_flow',
         config='configs/distill/flow2depth_vc_synth.py',
-        cfg_options={
-            'model.teacher.checkpoint': '{teacher_flow.checkpoint}'
-        }),
+        sweep=['seed'],
+        cfg_options=dict(
+            _seeded,
+            **{'model.teacher.checkpoint': '{teacher_flow.checkpoint}'})),
     dict(
         name='ft_rgb',
         method='RGB teacher',

@@ -63,7 +63,7 @@ def test_real_pipelines_plan_budgets_and_seeds(tmp_path, monkeypatch, name,
     ('ablation_synth_teacher', ['teacher_rgb', 'teacher_flow',
                                 'transfer_rgb', 'transfer_flow', 'ft_rgb',
                                 'ft_flow', 'two_stream'],
-     4 + 2 * (2 * 4 + 4) + 6),
+     4 * 3 + 2 * (2 * 4 + 4) + 6),
     ('ablation_synth_domain', [
         'teacher_near', 'teacher_far', 'teacher_far_on_near',
         'teacher_near_on_far', 'transfer_near', 'transfer_far', 'scratch',
