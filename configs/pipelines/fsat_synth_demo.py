@@ -17,18 +17,13 @@
 # value at a time, up to two values in that direction. Each run trains up
 # to 300 iterations at a constant learning rate, validates every 50 and
 # tests its best checkpoint (test split: camera 1, video level).
-# the demo world and its flow (made when missing), the few-label templates
+# the demo world and its flow (made when missing), the few-label templates,
+# the grid and the length selection described above
 _base_ = [
-    './_base_/synthetic_demo_world.py', './_base_/few_labels.py'
+    './_base_/synthetic_demo_world.py', './_base_/few_labels.py',
+    './_base_/fair_depth_finetune.py'
 ]
 sweeps = dict(budget=[5, 20], seed=[0, 1, 2])
-select_seeds = [0]
-recipe_axes = dict(
-    lr=dict(key='optim_wrapper.optimizer.lr', values=[0.003, 0.01]),
-    frozen_stages=dict(
-        key='model.backbone.frozen_stages', values=[3, -1], scale='choice'))
-extend_edges = 2
-length_selection = dict(max_iters=300, val_interval=50, param_scheduler=[])
 report_metric = 'acc/top1'
 select_metric = 'acc/top1'
 reference_method = 'from scratch'
