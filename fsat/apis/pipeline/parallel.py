@@ -31,8 +31,12 @@ import logging
 import multiprocessing
 import os
 import time
-from concurrent.futures import (FIRST_COMPLETED, Future, ProcessPoolExecutor,
-                                wait)
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from typing import Dict, List, Optional, Tuple
 
@@ -40,8 +44,15 @@ from mmengine.logging import print_log
 
 from fsat.utils.cli import FsatUserError
 
-from .execution import (_close_group, _eta, _group_key, _read_done,
-                        _test_selected, _write_results, execute_run)
+from .execution import (
+    _close_group,
+    _eta,
+    _group_key,
+    _read_done,
+    _test_selected,
+    _write_results,
+    execute_run,
+)
 from .loading import Pipeline
 from .spec import Run
 
