@@ -20,6 +20,7 @@ Example::
 
     python benchmarks/pipeline_jobs.py
     python benchmarks/pipeline_jobs.py --jobs 1 2 4 --seeds 4 --repeats 2
+    python benchmarks/pipeline_jobs.py --threads 2  # same numbers as --jobs 1
 """
 import argparse
 import json
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -63,13 +65,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--max-iters', type=int, default=300)
     parser.add_argument('--val-interval', type=int, default=50)
     parser.add_argument('--repeats', type=int, default=1)
+    parser.add_argument(
+        '--threads', type=int,
+        help='torch threads of every run (OMP_NUM_THREADS) whatever --jobs; '
+        'default: --jobs shares the cores out (cpu_count // jobs each), '
+        'while --jobs 1 uses them all')
     return parser.parse_args(argv)
 
 
-def run_once(config: str, work_dir: str, jobs: int) -> dict:
+def run_once(config: str, work_dir: str, jobs: int,
+             threads: Optional[int] = None) -> dict:
     """One fresh pipeline run; its wall time and test scores."""
     env = dict(os.environ)
     env.pop('OMP_NUM_THREADS', None)  # --jobs shares the cores out
+    if threads is not None:
+        env['OMP_NUM_THREADS'] = str(threads)
     start = time.time()
     proc = subprocess.run(
         [sys.executable, 'tools/run_pipeline.py', config, '--work-dir',
@@ -106,7 +116,7 @@ def main(argv=None) -> None:
             order = settings if repeat % 2 == 0 else settings[::-1]
             for jobs in order:
                 work_dir = osp.join(tmp, f'jobs{jobs}_{repeat}')
-                out = run_once(config, work_dir, jobs)
+                out = run_once(config, work_dir, jobs, args.threads)
                 times[jobs].append(out['seconds'])
                 tests[jobs] = out['test']
                 shutil.rmtree(work_dir, ignore_errors=True)
@@ -115,6 +125,7 @@ def main(argv=None) -> None:
     base = statistics.median(times[1])
     print(json.dumps(dict(
         cpu_count=os.cpu_count(),
+        threads=args.threads or 'shared out',
         runs=2 * args.seeds,
         max_iters=args.max_iters,
         seconds={str(k): v for k, v in times.items()},
