@@ -428,3 +428,33 @@ def test_a_later_stage_uses_the_selected_run_of_a_grid(tmp_path,
     again = run_pipeline(load_pipeline(str(path), str(tmp_path / 'work')))
     assert [r['signature'] for r in again] == [r['signature']
                                                for r in records]
+
+
+def test_waiting_for_a_grid_passes_down_and_a_grid_cannot_wait(tmp_path):
+    """A stage using the checkpoint of a stage that waits for a grid's
+    choice waits too (its signature is made once that choice is known); a
+    stage with a grid of its own cannot wait (its grid runs would start
+    from a run chosen before the choice)."""
+    config = _stage_config(tmp_path / 'f.py')
+    chain = DOWNSTREAM.format(config=config).replace(
+        "dict(name='evaluate', config='{}', method='evaluated',\n"
+        "         sweep=['seed'], test_only=True,".format(config),
+        "dict(name='evaluate', config='{}', method='evaluated',\n"
+        "         sweep=['seed'],".format(config))
+    after = chain.rstrip().rstrip(']') + (
+        "    dict(name='again', config='{}', sweep=['seed'],\n"
+        "         cfg_options={{'load_from': '{{evaluate.checkpoint}}'}}),\n"
+        "]\n").format(config)
+    path = tmp_path / 'pipe.py'
+    path.write_text(after)
+    planned = load_pipeline(str(path), str(tmp_path / 'w')).plan()
+    assert [(r.label, r.deferred) for r in planned
+            if r.stage.name == 'again'] == [('again [seed0]', True),
+                                            ('again [seed1]', True)]
+    path.write_text(after.replace(
+        "dict(name='again', config='{}', sweep=['seed'],".format(config),
+        "dict(name='again', config='{}', sweep=['seed'], "
+        "select_recipe=True,".format(config)))
+    with pytest.raises(FsatUserError, match="stage 'again' runs a recipe "
+                       "grid and uses the checkpoint of 'evaluate'"):
+        load_pipeline(str(path), str(tmp_path / 'w'))

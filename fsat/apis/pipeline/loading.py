@@ -427,6 +427,13 @@ class Pipeline:
                             f'{where}: stage {stage.name!r} uses the '
                             f'checkpoint of {name!r}, which is test_only '
                             'and writes none')
+                    if stage.select_recipe and self._waits(seen[name]):
+                        raise FsatUserError(
+                            f'{where}: stage {stage.name!r} runs a recipe '
+                            f'grid and uses the checkpoint of {name!r}, '
+                            'whose runs depend on a recipe chosen on '
+                            'validation: only a stage without a grid of its '
+                            'own can wait for that choice')
                     extra = set(seen[name].sweep) - set(stage.sweep)
                     if extra:
                         raise FsatUserError(
@@ -451,9 +458,10 @@ class Pipeline:
             grid = [dict(zip(stage.sweep, combo)) for combo in
                     itertools.product(*(self.sweeps[a] for a in stage.sweep))]
             stage_runs, deferred = [], []
-            # a stage that uses the checkpoint of a recipe-grid stage waits
-            # for that grid's choice (Pipeline.select_for)
-            waits = any(self._stage(name).select_recipe
+            # a stage that uses the checkpoint of a recipe-grid stage (or of
+            # a stage waiting for one) waits for that grid's choice
+            # (Pipeline.select_for)
+            waits = any(self._waits(self._stage(name))
                         for name, ckpt in stage.references if ckpt)
             for values in grid:
                 if not stage.select_recipe and waits:
@@ -541,6 +549,14 @@ class Pipeline:
 
     def _stage(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
+
+    def _waits(self, stage: Stage) -> bool:
+        """Whether a stage's runs depend on a recipe chosen on validation:
+        it runs a recipe grid, or uses the checkpoint of a stage that
+        does."""
+        return stage.select_recipe or any(
+            self._waits(self._stage(name))
+            for name, ckpt in stage.references if ckpt)
 
     def _selected_run(self, candidates: Sequence[Run],
                       values: Dict[str, Any], records: List[dict]) -> Run:
