@@ -464,23 +464,19 @@ class Pipeline:
             waits = any(self._waits(self._stage(name))
                         for name, ckpt in stage.references if ckpt)
             for values in grid:
-                if not stage.select_recipe and waits:
-                    run = Run(stage, values, None, '', deferred=True)
-                    run.upstream = self._upstream(stage, values, by_stage)
-                    deferred.append(run)
-                elif not stage.select_recipe:
-                    stage_runs.append(self._new_run(stage, values, None,
-                                                    by_stage))
-                elif self._selects(values):
+                if stage.select_recipe and self._selects(values):
                     stage_runs += [
                         self._new_run(stage, values, recipe, by_stage,
                                       grid=True)
                         for recipe in self.recipes_for(stage)
                     ]
-                else:
+                elif stage.select_recipe or waits:
                     run = Run(stage, values, None, '', deferred=True)
                     run.upstream = self._upstream(stage, values, by_stage)
                     deferred.append(run)
+                else:
+                    stage_runs.append(self._new_run(stage, values, None,
+                                                    by_stage))
             stage_runs += deferred
             by_stage[stage.name] = stage_runs
             runs.extend(stage_runs)
@@ -564,10 +560,7 @@ class Pipeline:
         ``values``' sweep point that hands over its checkpoint: the run of
         the selected recipe (a grid run on a selection seed, or the single
         run of another seed)."""
-        matching = [
-            r for r in candidates
-            if all(values.get(k) == v for k, v in r.values.items())
-        ]
+        matching = [r for r in candidates if r.agrees(values)]
         if not matching:
             raise RuntimeError(f'no finished run of {values} to hand over')
         single = [r for r in matching if not r.grid]
@@ -641,9 +634,7 @@ class Pipeline:
     @staticmethod
     def _match(candidates: List[Run], values: Dict[str, Any]) -> Run:
         """The upstream run whose sweep values agree with ``values``."""
-        return next(
-            run for run in candidates
-            if all(values.get(k) == v for k, v in run.values.items()))
+        return next(run for run in candidates if run.agrees(values))
 
     def _signature(self, run: Run) -> str:
         with open(run.stage.config, 'rb') as f:

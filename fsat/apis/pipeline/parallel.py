@@ -144,10 +144,8 @@ class _Scheduler:
         of sweep point ``values`` may be handed has finished, and their
         grids are closed (:meth:`Pipeline.select_for` chooses among
         them)."""
-        matching = [
-            r for r in self.runs if r.stage.name == stage
-            and all(values.get(k) == v for k, v in r.values.items())
-        ]
+        matching = [r for r in self.runs
+                    if r.stage.name == stage and r.agrees(values)]
         return all(r.record is not None and (
             not r.grid or _group_key(r) in self.closed) for r in matching)
 

@@ -75,6 +75,12 @@ class Run:
     def label(self) -> str:
         return f'{self.stage.name} [{self.tag}]'
 
+    def agrees(self, values: Dict[str, Any]) -> bool:
+        """Whether each of the run's sweep values equals that of
+        ``values`` (a run of a stage sweeping fewer axes agrees with every
+        sweep point it serves)."""
+        return all(values.get(k) == v for k, v in self.values.items())
+
 
 def _merge_stage_fields(base: dict, update: dict) -> dict:
     """``update``'s fields over ``base``'s; ``cfg_options`` key by key."""
