@@ -1,7 +1,13 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Distillation losses: plain modules, ``forward(student, teacher)``."""
+from .attention_mse import AttentionMSELoss
 from .cosine_distance import CosineDistanceLoss
+from .crd import CRDLoss
 from .feature_mse import FeatureMSELoss
 from .kd import KDLoss
+from .scd import SCDLoss
 
-__all__ = ['CosineDistanceLoss', 'FeatureMSELoss', 'KDLoss']
+__all__ = [
+    'AttentionMSELoss', 'CosineDistanceLoss', 'CRDLoss', 'FeatureMSELoss',
+    'KDLoss', 'SCDLoss'
+]

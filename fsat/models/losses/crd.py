@@ -1,0 +1,254 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Contrastive representation distillation (CRD), Tian et al., ICLR 2020.
+
+The baseline of VPN++'s Table 1. mmaction2, MMEngine and MMCV have no
+contrastive distillation loss; MMRazor's ``CRDLoss`` splits the method over
+a connector and a loss and ignores its ``loss_weight``. Here the two
+embeddings and the two memory banks live in the loss module, so one
+``distill_losses`` entry is the whole method and the banks are saved in
+checkpoints (they are buffers).
+"""
+import math
+import numbers
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from fsat.registry import MODELS
+
+from .utils import check_loss_weight, flatten_per_sample
+
+__all__ = ['CRDLoss']
+
+
+@MODELS.register_module()
+class CRDLoss(nn.Module):
+    """Contrastive representation distillation with memory banks.
+
+    **Embeddings.** ``g_S(s) = normalize(W_S s + b_S)`` and
+    ``g_T(t) = normalize(W_T t + b_T)``: a linear layer per side
+    (``student_channels`` / ``teacher_channels`` -> ``feat_dim``) then unit
+    L2 norm, both trained with the student.
+
+    **Banks.** ``memory_s`` and ``memory_t``, ``[num_data, feat_dim]``
+    buffers holding one embedding per training sample, addressed by the
+    sample's index in the dataset (``indices``). They start uniform in
+    ``[-a, a]``, ``a = 1 / sqrt(feat_dim / 3)`` (rows of expected unit
+    norm, as in the reference code), and after every training-mode
+    forward the rows of the batch become
+    ``normalize(momentum * row + (1 - momentum) * g(x))`` (no gradient).
+    A module in eval mode leaves them unchanged.
+
+    **Critic and loss** (the paper's NCE form). For an anchor ``u`` (a
+    student embedding) and a bank entry ``w`` (from the teacher's bank)::
+
+        h(u, w) = exp(u.w / T) / (exp(u.w / T) + M) = sigmoid(u.w / T - log M)
+        M       = num_negatives / num_data
+        L_S     = -1/N sum_i [ log h(u_i, w_i) + sum_{k} log(1 - h(u_i, w_k)) ]
+
+    ``w_i`` is the positive (the same sample; ``positive='bank'``: the
+    teacher bank's row ``indices[i]``, read before the update, as in the
+    reference code; ``positive='batch'``: this step's teacher embedding
+    ``g_T(t_i)``), ``w_k`` the ``num_negatives`` negatives, bank rows drawn
+    uniformly with replacement among all rows but ``indices[i]`` (the same
+    draw for both directions). ``L_T`` is the same with a teacher anchor
+    against the student's bank. The returned value is
+    ``loss_weight * (L_S + L_T)``. The reference code's extra
+    normalisation of ``exp(u.w / T)`` by a constant estimated on the first
+    batch is not part of the paper's critic and is not applied.
+
+    **Data parallel.** Each process updates its own banks with its own
+    batch; DDP's default ``broadcast_buffers=True`` then copies rank 0's
+    banks to the others at the next forward, so only rank 0's updates
+    survive. Single-process training is exact.
+
+    Args:
+        student_channels (int): Channels of the student's feature.
+        teacher_channels (int): Channels of the teacher's feature.
+        num_data (int): Size of the training set (rows of each bank, and
+            the ``M`` constant); every ``indices`` value must be below it.
+        feat_dim (int): Embedding size. Defaults to 128.
+        num_negatives (int): Negatives per anchor (``K``). Defaults to
+            16384, the paper's.
+        temperature (float): ``T``. Defaults to 0.07.
+        momentum (float): Bank momentum in ``[0, 1)``. Defaults to 0.5.
+        positive (str): ``'bank'`` or ``'batch'``. Defaults to ``'bank'``.
+        loss_weight (float): Multiplier of the loss (applied, unlike
+            MMRazor's). Defaults to 1.0.
+        seed (int, optional): Seed of a private generator for the draw of
+            negatives; None uses torch's global generator. Defaults to None.
+    """
+
+    # features of two sizes and indices [N] differ in shape by design.
+    same_size_inputs = False
+
+    def __init__(self,
+                 student_channels: int,
+                 teacher_channels: int,
+                 num_data: int,
+                 feat_dim: int = 128,
+                 num_negatives: int = 16384,
+                 temperature: float = 0.07,
+                 momentum: float = 0.5,
+                 positive: str = 'bank',
+                 loss_weight: float = 1.0,
+                 seed: Optional[int] = None) -> None:
+        super().__init__()
+        for name, value in (('student_channels', student_channels),
+                            ('teacher_channels', teacher_channels),
+                            ('num_data', num_data), ('feat_dim', feat_dim),
+                            ('num_negatives', num_negatives)):
+            if (isinstance(value, bool)
+                    or not isinstance(value, numbers.Integral) or value < 1):
+                raise ValueError(
+                    f'CRDLoss: {name} must be a positive int, got {value!r}')
+        if num_data < 2:
+            raise ValueError('CRDLoss: num_data must be at least 2 (the '
+                             f'negatives are other samples), got {num_data}')
+        if not (isinstance(temperature, numbers.Real)
+                and not isinstance(temperature, bool)
+                and math.isfinite(temperature) and temperature > 0):
+            raise ValueError('CRDLoss: temperature must be a positive '
+                             f'number, got {temperature!r}')
+        if not (isinstance(momentum, numbers.Real)
+                and not isinstance(momentum, bool) and 0 <= momentum < 1):
+            raise ValueError(
+                f'CRDLoss: momentum must be in [0, 1), got {momentum!r}')
+        if positive not in ('bank', 'batch'):
+            raise ValueError("CRDLoss: positive must be 'bank' or 'batch', "
+                             f'got {positive!r}')
+        if seed is not None and (isinstance(seed, bool)
+                                 or not isinstance(seed, int)):
+            raise ValueError(f'CRDLoss: seed must be an int, got {seed!r}')
+        self.num_data = num_data
+        self.feat_dim = feat_dim
+        self.num_negatives = num_negatives
+        self.temperature = float(temperature)
+        self.momentum = float(momentum)
+        self.positive = positive
+        self.loss_weight = check_loss_weight(loss_weight)
+        self.generator = None
+        if seed is not None:
+            self.generator = torch.Generator().manual_seed(seed)
+        self.embed_s = nn.Linear(student_channels, feat_dim)
+        self.embed_t = nn.Linear(teacher_channels, feat_dim)
+        bound = 1 / math.sqrt(feat_dim / 3)
+        for name in ('memory_s', 'memory_t'):
+            bank = torch.rand(num_data, feat_dim) * (2 * bound) - bound
+            self.register_buffer(name, bank)
+        #: The last draw: int64 [N, num_negatives], bank rows.
+        self.last_negatives: Optional[torch.Tensor] = None
+
+    @property
+    def noise_constant(self) -> float:
+        """``M = num_negatives / num_data``."""
+        return self.num_negatives / self.num_data
+
+    def draw_negatives(self, indices: torch.Tensor) -> torch.Tensor:
+        """``num_negatives`` bank rows per sample, none its own.
+
+        Args:
+            indices (torch.Tensor): Dataset indices, int64 ``[N]``.
+
+        Returns:
+            torch.Tensor: int64 ``[N, num_negatives]`` on ``indices``'
+            device.
+        """
+        own = indices.detach().cpu()
+        # uniform over the num_data - 1 other rows: skip over the own index
+        draw = torch.randint(
+            0,
+            self.num_data - 1, (own.numel(), self.num_negatives),
+            generator=self.generator)
+        draw += (draw >= own[:, None]).long()
+        return draw.to(indices.device)
+
+    def forward(self, feat_s: torch.Tensor, feat_t: torch.Tensor, *,
+                indices: torch.Tensor) -> torch.Tensor:
+        """Compute the loss (and, in training mode, update the banks).
+
+        Args:
+            feat_s (torch.Tensor): Student feature, ``[N, student_channels]``
+                (``[N, C, ...]`` is flattened).
+            feat_t (torch.Tensor): Teacher feature, ``[N, teacher_channels]``.
+            indices (torch.Tensor): Each sample's index in the training set,
+                int ``[N]`` in ``[0, num_data)``.
+
+        Returns:
+            torch.Tensor: ``loss_weight * (L_S + L_T)``, a scalar.
+        """
+        # [N, C, ...] -> [N, C']
+        feat_s = flatten_per_sample(feat_s)
+        feat_t = flatten_per_sample(feat_t)
+        for name, x, layer in (('feat_s', feat_s, self.embed_s),
+                               ('feat_t', feat_t, self.embed_t)):
+            if x.size(1) != layer.in_features:
+                raise ValueError(
+                    f'CRDLoss: {name} has {x.size(1)} channels per sample '
+                    f'but the loss was built for {layer.in_features} '
+                    f'(shape {tuple(x.shape)})')
+        if feat_s.size(0) != feat_t.size(0):
+            raise ValueError('CRDLoss: feat_s and feat_t must hold the same '
+                             f'samples, got {feat_s.size(0)} and '
+                             f'{feat_t.size(0)}')
+        indices = self._check_indices(indices, feat_s.size(0))
+        indices = indices.to(self.memory_s.device)
+
+        # [N, C'] -> [N, feat_dim], unit norm
+        emb_s = F.normalize(self.embed_s(feat_s), dim=1)
+        emb_t = F.normalize(self.embed_t(feat_t), dim=1)
+        negatives = self.draw_negatives(indices)
+        self.last_negatives = negatives
+        loss_s = self._nce(emb_s, self.memory_t, indices, negatives, emb_t)
+        loss_t = self._nce(emb_t, self.memory_s, indices, negatives, emb_s)
+        if self.training:
+            self._update(self.memory_s, indices, emb_s)
+            self._update(self.memory_t, indices, emb_t)
+        return self.loss_weight * (loss_s + loss_t)
+
+    def _nce(self, anchor: torch.Tensor, memory: torch.Tensor,
+             indices: torch.Tensor, negatives: torch.Tensor,
+             other: torch.Tensor) -> torch.Tensor:
+        """One direction: anchors ``[N, F]`` against the other side's bank.
+        """
+        pos = memory[indices] if self.positive == 'bank' else other
+        log_m = math.log(self.noise_constant)
+        # [N] and [N, K] logits u.w / T - log M
+        logit_pos = (anchor * pos).sum(dim=1) / self.temperature - log_m
+        logit_neg = torch.einsum('nf,nkf->nk', anchor,
+                                 memory[negatives]) / self.temperature - log_m
+        # log h = logsigmoid(logit); log(1 - h) = logsigmoid(-logit)
+        return -(F.logsigmoid(logit_pos).sum() +
+                 F.logsigmoid(-logit_neg).sum()) / anchor.size(0)
+
+    @torch.no_grad()
+    def _update(self, memory: torch.Tensor, indices: torch.Tensor,
+                emb: torch.Tensor) -> None:
+        rows = memory[indices] * self.momentum + emb.detach() * (
+            1 - self.momentum)
+        memory[indices] = F.normalize(rows, dim=1)
+
+    def _check_indices(self, indices, num: int) -> torch.Tensor:
+        """``indices`` as int64 ``[N]`` in range, or a clear error."""
+        if not isinstance(indices, torch.Tensor):
+            raise ValueError('CRDLoss: indices must be a tensor of dataset '
+                             f'indices [N], got {type(indices).__name__}')
+        if indices.dim() == 2 and indices.size(1) == 1:
+            indices = indices.squeeze(1)
+        if indices.dim() != 1 or indices.numel() != num:
+            raise ValueError(
+                f'CRDLoss: indices must be [N] = [{num}] (one dataset index '
+                f'per sample), got shape {tuple(indices.shape)}')
+        if indices.dtype.is_floating_point or indices.dtype == torch.bool:
+            raise ValueError('CRDLoss: indices must be integers, got dtype '
+                             f'{indices.dtype}')
+        if num and (int(indices.min()) < 0
+                    or int(indices.max()) >= self.num_data):
+            raise ValueError(
+                f'CRDLoss: indices must lie in [0, num_data={self.num_data}),'
+                f' got values from {int(indices.min())} to '
+                f'{int(indices.max())}; set num_data to the size of the '
+                'training set')
+        return indices.long()

@@ -1,0 +1,179 @@
+# Copyright (c) fsat contributors. All rights reserved.
+import math
+
+import pytest
+import torch
+
+from fsat.models.losses import CRDLoss
+from fsat.registry import MODELS
+
+BANK_S = [[1., 0.], [0., 1.], [0.6, 0.8], [-1., 0.]]
+BANK_T = [[0., -1.], [0.8, 0.6], [1., 0.], [0., 1.]]
+FEAT_S = [[3., 4.], [0., 2.]]  # identity embedding -> [.6, .8], [0, 1]
+FEAT_T = [[1., 0., 1.], [0., 1., 0.]]  # -> [2, 0], [0, 1] -> [1, 0], [0, 1]
+EMB_S = [[0.6, 0.8], [0., 1.]]
+EMB_T = [[1., 0.], [0., 1.]]
+INDICES = [0, 2]
+
+
+def make_loss(**kwargs):
+    cfg = dict(
+        student_channels=2,
+        teacher_channels=3,
+        num_data=4,
+        feat_dim=2,
+        num_negatives=2,
+        temperature=0.5,
+        momentum=0.5,
+        seed=0)
+    cfg.update(kwargs)
+    loss = CRDLoss(**cfg)
+    with torch.no_grad():
+        loss.embed_s.weight.copy_(torch.eye(2))
+        loss.embed_s.bias.zero_()
+        loss.embed_t.weight.copy_(torch.tensor([[1., 0., 1.], [0., 1., 0.]]))
+        loss.embed_t.bias.zero_()
+        loss.memory_s.copy_(torch.tensor(BANK_S))
+        loss.memory_t.copy_(torch.tensor(BANK_T))
+    return loss
+
+
+def dot(a, b):
+    return sum(x * y for x, y in zip(a, b))
+
+
+def log_sigmoid(x):
+    return -math.log(1 + math.exp(-x))
+
+
+def direction(anchors, bank, positives, negatives, temp, m):
+    """-1/N sum_i [log h(pos) + sum_k log(1 - h(neg_k))], by hand."""
+    total = 0.
+    for u, w_pos, negs in zip(anchors, positives, negatives):
+        total += log_sigmoid(dot(u, w_pos) / temp - math.log(m))
+        for k in negs:
+            # log(1 - h) with h = e^(s/T) / (e^(s/T) + M)
+            e = math.exp(dot(u, bank[k]) / temp)
+            total += math.log(1 - e / (e + m))
+    return -total / len(anchors)
+
+
+@pytest.mark.parametrize('positive', ['bank', 'batch'])
+def test_loss_hand_computed(positive):
+    loss = make_loss(loss_weight=2., positive=positive)
+    assert loss.noise_constant == pytest.approx(2 / 4)  # M = K / n_data
+    value = loss(torch.tensor(FEAT_S), torch.tensor(FEAT_T),
+                 indices=torch.tensor(INDICES))
+    negs = loss.last_negatives.tolist()
+    assert len(negs) == 2 and all(len(n) == 2 for n in negs)
+    m = 0.5
+    if positive == 'bank':
+        pos_t = [BANK_T[i] for i in INDICES]
+        pos_s = [BANK_S[i] for i in INDICES]
+    else:
+        pos_t, pos_s = EMB_T, EMB_S
+    expected = (direction(EMB_S, BANK_T, pos_t, negs, 0.5, m) +
+                direction(EMB_T, BANK_S, pos_s, negs, 0.5, m))
+    assert value.item() == pytest.approx(2 * expected, rel=1e-5)
+
+
+def test_bank_update_with_momentum_on_one_step():
+    loss = make_loss(momentum=0.25)
+    loss(torch.tensor(FEAT_S), torch.tensor(FEAT_T),
+         indices=torch.tensor(INDICES))
+    for bank, old, emb in ((loss.memory_s, BANK_S, EMB_S),
+                           (loss.memory_t, BANK_T, EMB_T)):
+        for row in range(4):
+            if row in INDICES:
+                e = emb[INDICES.index(row)]
+                mixed = [0.25 * a + 0.75 * b for a, b in zip(old[row], e)]
+                norm = math.sqrt(dot(mixed, mixed))
+                want = [x / norm for x in mixed]
+            else:
+                want = old[row]
+            assert bank[row].tolist() == pytest.approx(want, abs=1e-6)
+    # e.g. memory_s[0]: 0.25 [1, 0] + 0.75 [0.6, 0.8] = [0.7, 0.6]
+    assert loss.memory_s[0].tolist() == pytest.approx(
+        [0.7 / math.sqrt(0.85), 0.6 / math.sqrt(0.85)], abs=1e-6)
+
+
+def test_eval_mode_leaves_the_banks_alone():
+    loss = make_loss().eval()
+    loss(torch.tensor(FEAT_S), torch.tensor(FEAT_T),
+         indices=torch.tensor(INDICES))
+    assert torch.equal(loss.memory_s, torch.tensor(BANK_S))
+    assert torch.equal(loss.memory_t, torch.tensor(BANK_T))
+
+
+def test_banks_are_checkpointed_and_initialised_near_unit_norm():
+    loss = CRDLoss(4, 5, num_data=1000, feat_dim=64, num_negatives=8)
+    state = loss.state_dict()
+    assert state['memory_s'].shape == state['memory_t'].shape == (1000, 64)
+    assert 'embed_s.weight' in state and 'embed_t.weight' in state
+    bound = 1 / math.sqrt(64 / 3)
+    assert loss.memory_s.abs().max() <= bound
+    assert loss.memory_s.pow(2).sum(1).mean().item() == pytest.approx(
+        1., abs=0.05)
+    assert not any(b.requires_grad for b in loss.buffers())
+
+
+def test_negatives_never_the_own_index():
+    loss = CRDLoss(3, 3, num_data=5, feat_dim=4, num_negatives=50, seed=2)
+    seen = set()
+    for start in range(5):
+        indices = torch.tensor([start, (start + 2) % 5])
+        neg = loss.draw_negatives(indices)
+        assert neg.shape == (2, 50)
+        assert (neg != indices[:, None]).all()
+        assert ((neg >= 0) & (neg < 5)).all()
+        seen.update(neg[0].tolist())
+    assert seen == set(range(5))
+
+
+def test_gradients_reach_the_student_and_both_embeddings():
+    loss = CRDLoss(3, 4, num_data=10, feat_dim=5, num_negatives=4, seed=0)
+    feat_s = torch.randn(3, 3, requires_grad=True)
+    loss(feat_s, torch.randn(3, 4), indices=torch.tensor([1, 5, 9])).backward()
+    assert feat_s.grad.abs().sum() > 0
+    assert loss.embed_s.weight.grad.abs().sum() > 0
+    assert loss.embed_t.weight.grad.abs().sum() > 0
+
+
+def test_bad_inputs_give_clear_errors():
+    loss = make_loss()
+    s, t = torch.tensor(FEAT_S), torch.tensor(FEAT_T)
+    with pytest.raises(ValueError, match='feat_s has 3 channels'):
+        loss(torch.zeros(2, 3), t, indices=torch.tensor(INDICES))
+    with pytest.raises(ValueError, match='same samples'):
+        loss(s, torch.zeros(3, 3), indices=torch.tensor(INDICES))
+    with pytest.raises(ValueError, match=r'in \[0, num_data=4\)'):
+        loss(s, t, indices=torch.tensor([0, 4]))
+    with pytest.raises(ValueError, match=r'indices must be \[N\] = \[2\]'):
+        loss(s, t, indices=torch.tensor([0]))
+    with pytest.raises(ValueError, match='integers'):
+        loss(s, t, indices=torch.tensor([0., 1.]))
+    with pytest.raises(TypeError):
+        loss(s, t, torch.tensor(INDICES))  # indices is keyword-only
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(num_data=1), 'at least 2'),
+    (dict(num_negatives=0), 'num_negatives'),
+    (dict(temperature=0), 'temperature'),
+    (dict(momentum=1.), 'momentum'),
+    (dict(positive='queue'), 'positive'),
+    (dict(loss_weight=None), 'loss_weight'),
+])
+def test_arguments_are_validated(kwargs, match):
+    cfg = dict(student_channels=2, teacher_channels=2, num_data=10)
+    cfg.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        CRDLoss(**cfg)
+
+
+def test_builds_from_the_registry():
+    loss = MODELS.build(
+        dict(type='CRDLoss', student_channels=8, teacher_channels=16,
+             num_data=50, num_negatives=10))
+    assert isinstance(loss, CRDLoss) and loss.temperature == 0.07
+    assert CRDLoss.same_size_inputs is False
