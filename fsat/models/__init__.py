@@ -5,7 +5,12 @@ backbones, detectors and the plain-torch ops they need.
 Importing this package registers every one of them (it is the location of
 the ``fsat`` ``MODELS`` registry node).
 """
-from .backbones import ResNeXt3d
+from .backbones import (
+    AttentionNonLocal3d,
+    ResNet3dNL,
+    ResNeXt3d,
+    expose_non_local_attention,
+)
 from .connectors import (
     BaseConnector,
     ConvAdaptConnector,
@@ -21,7 +26,12 @@ from .errors import ModelConfigError
 from .heads import ProposalClassifierHead, TemporalProposalHead
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
-from .recognizers import LateFusionRecognizer
+from .recognizers import (
+    AttentionModulation,
+    LateFusionRecognizer,
+    SpatioTemporalCoupler,
+    VPNRecognizer,
+)
 from .taps import Tap, TapManager, TapRecords, unwrap_model
 
 __all__ = [
@@ -32,5 +42,7 @@ __all__ = [
     'TemporalProposalHead',
     'PairedDataPreprocessor', 'ResNeXt3d', 'SequentialConnector', 'Tap',
     'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
-    'build_connector', 'nms_1d', 'unwrap_model'
+    'build_connector', 'nms_1d', 'unwrap_model', 'AttentionModulation',
+    'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',
+    'VPNRecognizer', 'expose_non_local_attention'
 ]

@@ -1,5 +1,13 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Backbones mmaction2 lacks."""
+from .nonlocal_attention import (
+    AttentionNonLocal3d,
+    ResNet3dNL,
+    expose_non_local_attention,
+)
 from .resnext3d import ResNeXt3d
 
-__all__ = ['ResNeXt3d']
+__all__ = [
+    'AttentionNonLocal3d', 'ResNeXt3d', 'ResNet3dNL',
+    'expose_non_local_attention'
+]
