@@ -25,6 +25,13 @@ and ``gaussian`` modes each row is a softmax (sums to 1). With
 before the pairwise function, ``K = T * (H // 2) * (W // 2)``: VPN++'s
 public student (an I3D ``Mixed_5c`` map of 8x7x7) has 392 queries x 72
 keys; without it ``K = Q``.
+
+Sizes on the slim 3D-ResNet-18 (``configs/_base_/models/r3d18_slim.py``)
+with ``sub_sample=True``: a block after ``layer4`` sees a 1x4x4 map for
+16x112x112 clips (``[N, 16, 4]``) and 4x7x7 for 64x224x224
+(``[N, 196, 36]``); for the synthetic world's 16x32x32 clips the
+``layer4`` map is 1x1x1, too small to pool, so place the block after
+``layer3`` there (2x2x2, ``[N, 8, 2]``) or use larger clips.
 """
 from typing import Dict
 

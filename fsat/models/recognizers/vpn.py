@@ -21,17 +21,17 @@ pose-driven attention, so both are written here:
 
 Taps (paths in the recognizer; ``B = N * num_clips``):
 
-=============================  ========  =================================
-path                           source    tensor
-=============================  ========  =================================
-``coupler.attention``          output    ``A``, ``[B, t, m, n]``
-``coupler.spatial_attention``  output    ``s``, ``[B, m, n]``, in (0, 1)
-``coupler.temporal_attention`` output    ``tau``, ``[B, t]``, rows sum to 1
-``coupler``                    input     ``h*``, ``[B, C_pose]``
-``modulation``                 input     ``f``, ``[B, C, t, m, n]``
-``modulation``                 output    ``f'``, ``[B, C, t, m, n]``
-``cls_head.fc_cls``            input     pooled ``f'``, ``[B, C]``
-=============================  ========  =================================
+==============================  ======  ==================================
+path                            source  tensor
+==============================  ======  ==================================
+``coupler.attention``           output  ``A``, ``[B, t, m, n]``
+``coupler.spatial_attention``   output  ``s``, ``[B, m, n]``, in (0, 1)
+``coupler.temporal_attention``  output  ``tau``, ``[B, t]``, rows sum to 1
+``coupler``                     input   ``h*``, ``[B, C_pose]``
+``modulation``                  input   ``f``, ``[B, C, t, m, n]``
+``modulation``                  output  ``f'``, ``[B, C, t, m, n]``
+``cls_head.fc_cls``             input   pooled ``f'``, ``[B, C]``
+==============================  ======  ==================================
 """
 from typing import Sequence, Tuple
 
