@@ -26,3 +26,9 @@ __all__ = [
     'fraction_of_videos', 'k_per_class', 'load_labeled_ids',
     'prepare_synthetic_world', 'save_labeled_ids', 'shared_collate'
 ]
+# Toyota Smarthome: annotations, LCR-Net reader, graph layouts, transforms
+from . import smarthome  # noqa: E402 (registers the graph layouts)
+from .smarthome.dataset import SmarthomeDataset  # noqa: E402
+from .transforms import smarthome as _smarthome_transforms  # noqa: E402,F401
+
+__all__ += ['SmarthomeDataset', 'smarthome']

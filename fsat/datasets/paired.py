@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS, TRANSFORMS
 
 from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
+from .smarthome import build_smarthome_annotations, get_smarthome_protocol
 from .subsets import SUBSETS, check_subset, pick_labeled_subset  # noqa: F401
 from .transforms import (
     SOURCE_DEFAULTS,
@@ -46,6 +47,12 @@ class PairedModalityDataset(BaseDataset):
     * ``ntu=dict(benchmark='ntu60_xview', split='train', split_rule=None,
       classes=None)`` with ``data_root`` the NTU root
       (:func:`fsat.datasets.ntu.build_ntu_annotations`);
+    * ``smarthome=dict(protocol='CS', split='train')`` with ``data_root``
+      the Toyota Smarthome root (``mp4/``, ``skeletonv12/``; protocols
+      ``'CS'``, ``'CV1'``, ``'CV2'``, splits ``'train'``, ``'val'`` (not
+      CS), ``'test'``; :func:`fsat.datasets.smarthome.
+      build_smarthome_annotations`; see also
+      :class:`~fsat.datasets.SmarthomeDataset`);
     * ``ann_file`` ending in ``.txt``: a split file, one sample per line,
       ``<name> [<label>]`` (label: an integer, or a class name of
       ``metainfo['classes']``; none = unlabeled), with the modality paths
@@ -73,6 +80,8 @@ class PairedModalityDataset(BaseDataset):
         ann_file (str): Annotation file, see above. Defaults to ''.
         data_root (str): NTU root, or the root of relative record paths.
         ntu (dict, optional): NTU benchmark settings, see above.
+        smarthome (dict, optional): Toyota Smarthome protocol and split,
+            see above.
         clip_len (int): Frames per clip. Defaults to 16.
         clip_align (str): ``'any'`` or ``'grid'`` (clips start at
             multiples of ``clip_len``, so a clip is exactly its clip slot),
@@ -117,6 +126,7 @@ class PairedModalityDataset(BaseDataset):
                  ann_file: str = '',
                  data_root: str = '',
                  ntu: Optional[Mapping] = None,
+                 smarthome: Optional[Mapping] = None,
                  clip_len: int = 16,
                  clip_align: str = 'any',
                  reference: Optional[str] = None,
@@ -133,9 +143,11 @@ class PairedModalityDataset(BaseDataset):
                              'pipeline=[...]), ...), not pipeline=')
         if not modalities:
             raise ValueError('PairedModalityDataset needs modalities')
-        if (ntu is None) == (not ann_file):
+        if (ntu is not None) + (smarthome is not None) + bool(
+                ann_file) != 1:
             raise ValueError('PairedModalityDataset needs exactly one of '
-                             'ntu=dict(benchmark=..., split=...) and '
+                             'ntu=dict(benchmark=..., split=...), '
+                             'smarthome=dict(protocol=..., split=...) and '
                              'ann_file')
         if on_missing not in ON_MISSING:
             raise ValueError(f'on_missing must be one of {ON_MISSING}, got '
@@ -150,6 +162,7 @@ class PairedModalityDataset(BaseDataset):
             raise ValueError(f'Unknown sources {sorted(unknown) or reference}'
                              f': expected some of {list(SOURCE_DEFAULTS)}')
         self.ntu = dict(ntu) if ntu is not None else None
+        self.smarthome = dict(smarthome) if smarthome is not None else None
         self.clip_len = clip_len
         self.reference = reference
         self.with_label = with_label
@@ -243,6 +256,22 @@ class PairedModalityDataset(BaseDataset):
                              f'the NTU root {self.data_root!r}')
         return records
 
+    def _load_smarthome(self) -> List[dict]:
+        cfg = dict(self.smarthome)
+        protocol, split = cfg.pop('protocol', 'CS'), cfg.pop('split', 'train')
+        if cfg:
+            raise ValueError(f'Unknown smarthome keys {sorted(cfg)}: '
+                             'expected protocol, split')
+        proto = get_smarthome_protocol(protocol)
+        self._metainfo.setdefault('classes', proto.classes)
+        records = build_smarthome_annotations(
+            proto.name, split, root=self.data_root,
+            sources=self.required_sources)
+        if not records:
+            raise ValueError(f'No Toyota Smarthome {proto.name} {split} '
+                             f'samples found under {self.data_root!r}')
+        return records
+
     def _check_ann_file(self) -> None:
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(
@@ -332,7 +361,7 @@ class PairedModalityDataset(BaseDataset):
     def _pick_labeled(self, records: List[dict]) -> set:
         ids = pick_labeled_subset(
             records, self.labeled_subset, self._metainfo.get('classes'),
-            ann=self.ann_file or self.ntu)
+            ann=self.ann_file or self.ntu or self.smarthome)
         self.labeled_ids = sorted(ids)
         return set(ids)
 
@@ -340,6 +369,8 @@ class PairedModalityDataset(BaseDataset):
         """Load, check and label the samples of the split."""
         if self.ntu is not None:
             records = self._load_ntu()
+        elif self.smarthome is not None:
+            records = self._load_smarthome()
         elif self.ann_file.endswith('.txt'):
             records = self._load_split_file()
         else:

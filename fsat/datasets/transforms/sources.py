@@ -4,7 +4,8 @@
 A modality is stored as a file (an RGB video, a skeleton text file) or as a
 folder of numbered frames (RGB frames, flow x/y JPEGs, masked depth PNGs).
 Counting never decodes pixels: folders are listed, videos are asked for
-their frame count, NTU ``.skeleton`` files are read up to their first line.
+their frame count, NTU ``.skeleton`` files are read up to their first line
+(Toyota Smarthome's JSON skeletons are parsed: JSON has no header).
 """
 import fnmatch
 import os
@@ -77,8 +78,10 @@ def count_skeleton_frames(path: str) -> int:
     """Frames of a skeleton file without parsing its joints.
 
     ``.skeleton`` (NTU): the first line; ``.txt`` (PKU-MMD): the non-blank
-    lines; ``.npy``: axis 1 of an (M, T, V, C) array. An empty or binary
-    text file is a ValueError naming the file.
+    lines; ``.npy``: axis 1 of an (M, T, V, C) array; ``.json`` (Toyota
+    Smarthome LCR-Net poses): the entries of ``frames``, empty frames
+    included (the file is parsed). An empty or binary text file is a
+    ValueError naming the file.
     """
     if path.endswith('.skeleton'):
         try:
@@ -93,6 +96,9 @@ def count_skeleton_frames(path: str) -> int:
             raise ValueError(f'Malformed NTU skeleton file {path!r}, line 1: '
                              f'expected the frame count, got {got}')
         return int(first)
+    if path.endswith('.json'):
+        from ..smarthome.skeleton_io import count_lcrnet_frames
+        return count_lcrnet_frames(path)
     if path.endswith('.npy'):
         import numpy as np
         return int(np.load(path, mmap_mode='r').shape[1])
