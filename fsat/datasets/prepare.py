@@ -35,11 +35,14 @@ def prepare_synthetic_world(out: str,
     The same as ``tools/data/synthesize.py --preset PRESET --out OUT --seed
     SEED --set K=V ...`` followed by ``tools/data/extract_flow.py`` of its
     NTU-layout videos into ``OUT/ntu/nturgb+d_flow`` (flow of finished
-    videos is kept).
+    videos is kept). A Toyota Smarthome preset (``smarthome``,
+    ``smarthome_unit``) writes ``OUT/smarthome`` instead; its flow goes
+    from ``OUT/smarthome/mp4`` into ``OUT/smarthome/flow``.
 
     Args:
         out (str): The world's folder.
-        preset (str): A preset name. Defaults to ``'demo'``.
+        preset (str): A preset name (NTU / PKU-MMD or Smarthome format).
+            Defaults to ``'demo'``.
         seed (int): The world seed. Defaults to 0.
         overrides (Mapping, optional): Physical parameters to change (as
             ``--set``); the world is then named ``<preset>-custom``.
@@ -70,11 +73,16 @@ def prepare_synthetic_world(out: str,
     extracted = None
     if flow is not None:
         from fsat.datasets.flow import collect_videos, extract_many
-        ntu = osp.join(out, 'ntu')
-        videos = collect_videos(osp.join(ntu, 'nturgb+d_rgb'), exts=('avi', ))
+        if world.get('format') == 'toyota_smarthome':
+            source = osp.join(out, 'smarthome', 'mp4')
+            target, exts = osp.join(out, 'smarthome', 'flow'), ('mp4', )
+        else:
+            source = osp.join(out, 'ntu', 'nturgb+d_rgb')
+            target, exts = osp.join(out, 'ntu', 'nturgb+d_flow'), ('avi', )
+        videos = collect_videos(source, exts=exts)
         results = extract_many(
             videos,
-            osp.join(ntu, 'nturgb+d_flow'),
+            target,
             workers=workers,
             progress=progress,
             method=flow,

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
-"""Generate the embedded synthetic world (NTU RGB+D and PKU-MMD formats).
+"""Generate the embedded synthetic world (NTU RGB+D and PKU-MMD formats,
+or Toyota Smarthome's).
 
-Writes ``OUT/ntu``, ``OUT/pku_mmd`` and ``OUT/world.json``; see
+Writes ``OUT/ntu``, ``OUT/pku_mmd`` and ``OUT/world.json`` (the Smarthome
+presets: ``OUT/smarthome`` and ``OUT/world.json``); see
 ``docs/synthetic_world.md``. Examples::
 
     # what `make demo` uses: about 4,800 NTU and 72 PKU-MMD videos
@@ -16,6 +18,10 @@ Writes ``OUT/ntu``, ``OUT/pku_mmd`` and ``OUT/world.json``; see
     # fsat.datasets.synthetic.WorldPreset; tuples as comma lists)
     python tools/data/synthesize.py --preset demo --out /tmp/bare \
         --set clutter=0 camera_distance=2.5,3.0
+
+    # Toyota Smarthome format: 2,106 RGB clips and LCR-Net skeletons
+    python tools/data/synthesize.py --preset smarthome \
+        --out data/synthetic_smarthome --workers 2
 
 The same preset and seed give byte-identical files. An ``OUT`` that
 already holds the same world is reused; one that holds anything else is
@@ -32,31 +38,37 @@ from fsat.datasets.synthetic import (
     generate_world,
 )
 from fsat.datasets.synthetic.presets import (
-    PARAMETERS,
+    WorldPreset,
     coerce_parameter,
     parameter_type,
+    parameters_of,
 )
 
 
-def parse_overrides(items) -> dict:
-    """``FIELD=VALUE`` strings -> typed :class:`WorldPreset` overrides
+def parse_overrides(items, kind: type = WorldPreset) -> dict:
+    """``FIELD=VALUE`` strings -> typed overrides of a preset class
     (``VALUE`` of a range field: comma-separated numbers).
+
+    Args:
+        items (list[str] | None): The ``--set`` strings.
+        kind (type): :class:`WorldPreset` or ``SmarthomePreset``.
 
     Raises:
         ValueError: naming the unknown field or the value that does not
             parse.
     """
+    known = parameters_of(kind)
     out = {}
     for item in items or ():
         key, sep, value = item.partition('=')
-        if not sep or key not in PARAMETERS:
+        if not sep or key not in known:
             raise ValueError(
                 f'--set {item!r}: expected FIELD=VALUE with FIELD one of '
-                + ', '.join(PARAMETERS))
-        if typing.get_origin(parameter_type(key)) is tuple:
+                + ', '.join(known))
+        if typing.get_origin(parameter_type(key, kind)) is tuple:
             value = value.split(',')
         try:
-            out[key] = coerce_parameter(key, value)
+            out[key] = coerce_parameter(key, value, kind)
         except ValueError as e:
             raise ValueError(f'--set {e}') from None
     return out
@@ -70,7 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--preset', required=True, choices=sorted(PRESETS),
         help='size and difficulty of the world: tiny (unit tests), demo '
-        '(`make demo`), full (benchmarking)')
+        '(`make demo`), full (benchmarking); smarthome, smarthome_unit: '
+        'the Toyota Smarthome format')
     parser.add_argument('--out', required=True,
                         help='output folder (created; holds ntu/, pku_mmd/ '
                         'and world.json)')
@@ -89,7 +102,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.workers < 1:
         parser.error('--workers must be >= 1')
     try:
-        args.overrides = parse_overrides(args.overrides)
+        args.overrides = parse_overrides(args.overrides,
+                                         type(PRESETS[args.preset]))
     except ValueError as e:
         parser.error(str(e))
     return args

@@ -3,7 +3,9 @@
 
 A procedural world of parametric human actions rendered as paired RGB
 video, masked depth maps and 3-D skeletons, written in the on-disk
-formats of NTU RGB+D and PKU-MMD so that the real loaders read it. See
+formats of NTU RGB+D and PKU-MMD so that the real loaders read it; the
+``smarthome`` presets write RGB clips and LCR-Net skeletons of
+fine-grained daily activities in Toyota Smarthome's format instead. See
 ``docs/synthetic_world.md``.
 
 Example::
@@ -32,8 +34,15 @@ from .generate import (
                       plan_pku,
                       read_world,
 )
+from .household import HOUSEHOLD_CLASSES, HouseholdClass
 from .motion import PRIMITIVES, Motion
-from .presets import PRESETS, WorldPreset, custom_preset, get_preset
+from .presets import (
+                      PRESETS,
+                      SmarthomePreset,
+                      WorldPreset,
+                      custom_preset,
+                      get_preset,
+)
 from .protocols import (
                       NTU60_CS_TRAIN,
                       NTU120_CS_TRAIN,
@@ -41,14 +50,32 @@ from .protocols import (
                       ntu_split,
                       parse_ntu_name,
 )
+from .smarthome import (
+                      SMARTHOME_VERSION,
+                      generate_smarthome_world,
+                      plan_smarthome,
+)
+from .smarthome_writer import (
+                      LCRNET_JOINTS,
+                      SMARTHOME_CS_TRAIN,
+                      SMARTHOME_CV,
+                      SMARTHOME_SUBJECTS,
+                      parse_smarthome_name,
+                      smarthome_name,
+                      smarthome_split,
+)
 
 __all__ = [
-    'ActionClass', 'GENERATOR_VERSION', 'JOINT_NAMES',
+    'ActionClass', 'GENERATOR_VERSION', 'HOUSEHOLD_CLASSES',
+    'HouseholdClass', 'JOINT_NAMES', 'LCRNET_JOINTS',
     'MAX_CLASSES_PER_HALF', 'Motion', 'NTU120_CS_TRAIN', 'NTU60_CS_TRAIN',
     'NTU_BONES', 'NTU_BONES_1BASED', 'NTU_CAMERA_AZIMUTH',
     'PARENTS', 'PKU_VIEW_AZIMUTH', 'PRESETS', 'PRIMITIVES',
+    'SMARTHOME_CS_TRAIN', 'SMARTHOME_CV', 'SMARTHOME_SUBJECTS',
+    'SMARTHOME_VERSION', 'SmarthomePreset',
     'SOURCE_ID_OFFSET', 'WORLD_FILE', 'WorldExistsError', 'WorldPreset',
-    'build_class_table', 'custom_preset', 'generate_world', 'get_preset',
-    'ntu_name', 'ntu_split', 'params_hash', 'parse_ntu_name', 'plan_ntu',
-    'plan_pku', 'read_world'
+    'build_class_table', 'custom_preset', 'generate_smarthome_world',
+    'generate_world', 'get_preset', 'ntu_name', 'ntu_split', 'params_hash',
+    'parse_ntu_name', 'parse_smarthome_name', 'plan_ntu', 'plan_pku',
+    'plan_smarthome', 'read_world', 'smarthome_name', 'smarthome_split'
 ]

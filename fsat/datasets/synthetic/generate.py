@@ -38,7 +38,7 @@ from .pku_writer import DEPTH_DIR as PKU_DEPTH_DIR
 from .pku_writer import LABEL_DIR, SPLIT_DIR, write_split
 from .pku_writer import RGB_DIR as PKU_RGB_DIR
 from .pku_writer import SKELETON_DIR as PKU_SKEL_DIR
-from .presets import WorldPreset, get_preset
+from .presets import SmarthomePreset, WorldPreset, get_preset
 from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
 
@@ -324,8 +324,10 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
     """Generate (or reuse) a synthetic world.
 
     Args:
-        preset (str | WorldPreset): A name of :data:`~.presets.PRESETS`
-            or a custom preset.
+        preset (str | WorldPreset | SmarthomePreset): A name of
+            :data:`~.presets.PRESETS` or a custom preset; a
+            :class:`~.presets.SmarthomePreset` writes a Toyota Smarthome
+            world (:func:`~.smarthome.generate_smarthome_world`).
         out_dir (str): Output folder (created; must not hold other data).
         seed (int): World seed. Same seed, same bytes. Defaults to 0.
         workers (int): Worker processes. Defaults to 1.
@@ -336,6 +338,11 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
         dict: The content of ``world.json``.
     """
     preset = get_preset(preset)
+    if isinstance(preset, SmarthomePreset):
+        # Toyota Smarthome format: its own plan and writer.
+        from .smarthome import generate_smarthome_world
+        return generate_smarthome_world(preset, out_dir, seed=seed,
+                                        workers=workers, progress=progress)
     out_dir = os.path.abspath(out_dir)
     digest = params_hash(preset, seed)
     world = _check_existing(out_dir, digest, preset, seed)

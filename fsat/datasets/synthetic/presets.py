@@ -9,7 +9,9 @@ import typing
 from dataclasses import dataclass, fields, replace
 from typing import Dict, Mapping, Optional, Tuple, Union
 
+from .household import HOUSEHOLD_CLASS_NAMES
 from .protocols import NTU60_CS_TRAIN
+from .smarthome_writer import SMARTHOME_CS_TRAIN, SMARTHOME_SUBJECTS
 
 #: Allowed values of the numeric parameters: ``(low, high, closed)`` with
 #: ``closed`` whether the bounds themselves are allowed (None: no bound).
@@ -56,8 +58,9 @@ BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
     'pku_val_fraction': (0, 1, False),
 }
 
-#: Pairs that are (width, height), not (min, max).
-SIZES = ('depth_size', 'rgb_size')
+#: Pairs that are (width, height) or (x, z), not (min, max).
+SIZES = ('depth_size', 'rgb_size', 'room_size', 'area')
+_SIZE_EXAMPLES = {'room_size': '10,8', 'area': '1.4,1'}
 
 
 def _bounds_text(low, high, closed: bool) -> str:
@@ -273,7 +276,173 @@ class WorldPreset:
                 for f in fields(self) for v in (getattr(self, f.name), )}
 
 
-PRESETS: Dict[str, WorldPreset] = {
+@dataclass(frozen=True)
+class SmarthomePreset:
+    """Parameters of a Toyota Smarthome-format world (RGB clips and
+    LCR-Net skeletons, ``OUT/smarthome``; see ``docs/synthetic_world.md``).
+
+    A *performance* is one subject doing one class once; it is filmed by
+    ``cameras_per_clip`` of the 7 cameras of one large room, each film
+    being a clip ``<Activity>_pSS_rRR_vVV_cCC``.
+
+    Args:
+        name (str): Preset name.
+        classes (tuple): Class names (of :mod:`.household`), each
+            performed by every subject in every routine.
+        subjects (tuple): Subject ids (real Smarthome ids; both sides of
+            the cross-subject protocol must occur).
+        routines (int): Recordings (``rRR``) per subject, each with one
+            performance of every class.
+        cameras_per_clip (int): Cameras filming a performance (1 to 7);
+            performances rotate through the seven triples (for 3) of a
+            cyclic design so that every camera films every class.
+        action_frames (int): Nominal action length (frames) at speed 1.
+        frames_range (tuple): Bounds of a clip's length (frames).
+        idle_frames (tuple): Idle frames before and after the action.
+        fps (float): Frame rate of the clips.
+        rgb_size (tuple): (width, height) of the clips.
+        rgb_fov (float): Horizontal field of view (degrees).
+        rgb_supersample (int): Supersampling of the renderer.
+        room_size (tuple): (width along x, depth along z) of the room (m).
+        camera_height (tuple): Range of the camera heights (m).
+        area (tuple): Half extents (x, z) of the area where performances
+            take place (m), around the room's centre.
+        speed_range (tuple): Per-performance speed factor.
+        amplitude_range (tuple): Per-performance amplitude factor.
+        motion_amp_jitter (float): Extra amplitude variation per motion.
+        cycle_jitter (int): Repetitive motions (3 or more cycles) repeat up
+            to this many times more or fewer.
+        posture_std (float): Standard deviation (radians) of a
+            performance's constant posture offsets.
+        clutter (float): Room clutter in [0, 1] (posters, texture).
+        light_gain (tuple): Per-clip light level range.
+        flicker (float): Relative amplitude of slow light changes.
+        rgb_noise (float): Colour noise standard deviation.
+        body_height (tuple): Subject height range (m).
+        proportion_std (float): Segment length variation.
+        girth (tuple): Range of the factor on limb thickness.
+        object_size_jitter (float): Relative size variation of a held
+            object (uniform +-).
+        pose2d_jitter (float): Standard deviation of the 2-D joint error,
+            as a fraction of the person's height in pixels (x1.5 on wrists
+            and elbows).
+        pose3d_jitter (float): Standard deviation (m) of the 3-D joint
+            error, independent per frame (x1.5 on wrists and elbows).
+        pose3d_drift (float): Standard deviation (m) of a slow 3-D error
+            (correlated over about 8 frames).
+        pose_swap (float): Probability that a clip has a stretch (a
+            quarter to three quarters of it) with left and right exchanged.
+        pose_miss (float): Expected number of stretches without any
+            detection per ``action_frames`` frames (Poisson).
+        pose_miss_length (tuple): Length range of such a stretch, as a
+            fraction of ``action_frames``.
+        pose_false_positive (float): Expected number of stretches per
+            ``action_frames`` frames with an extra, lower-scored detection
+            of a person-like shape elsewhere in the frame (Poisson).
+        pose_false_positive_length (tuple): Length range of such a
+            stretch, as a fraction of ``action_frames``.
+    """
+
+    name: str
+    classes: Tuple[str, ...] = HOUSEHOLD_CLASS_NAMES
+    subjects: Tuple[int, ...] = SMARTHOME_SUBJECTS
+    routines: int = 3
+    cameras_per_clip: int = 3
+    action_frames: int = 56
+    frames_range: Tuple[int, int] = (48, 80)
+    idle_frames: Tuple[int, int] = (3, 10)
+    fps: float = 20.0
+    rgb_size: Tuple[int, int] = (192, 144)
+    rgb_fov: float = 75.0
+    rgb_supersample: int = 2
+    room_size: Tuple[float, float] = (10.0, 8.0)
+    camera_height: Tuple[float, float] = (2.1, 2.6)
+    area: Tuple[float, float] = (1.4, 1.0)
+    speed_range: Tuple[float, float] = (0.8, 1.25)
+    amplitude_range: Tuple[float, float] = (0.85, 1.15)
+    motion_amp_jitter: float = 0.1
+    cycle_jitter: int = 1
+    posture_std: float = 0.06
+    clutter: float = 0.25
+    light_gain: Tuple[float, float] = (0.75, 1.15)
+    flicker: float = 0.03
+    rgb_noise: float = 0.02
+    body_height: Tuple[float, float] = (1.55, 1.9)
+    proportion_std: float = 0.04
+    girth: Tuple[float, float] = (0.85, 1.2)
+    object_size_jitter: float = 0.1
+    pose2d_jitter: float = 0.015
+    pose3d_jitter: float = 0.03
+    pose3d_drift: float = 0.04
+    pose_swap: float = 0.15
+    pose_miss: float = 0.25
+    pose_miss_length: Tuple[float, float] = (0.05, 0.25)
+    pose_false_positive: float = 0.5
+    pose_false_positive_length: Tuple[float, float] = (0.1, 0.4)
+
+    def __post_init__(self):
+        for key, (low, high, closed) in SMARTHOME_BOUNDS.items():
+            problem = _out_of_bounds(key, getattr(self, key), low, high,
+                                     closed)
+            if problem:
+                raise ValueError(f'preset {self.name!r}: {problem}')
+        unknown = [c for c in self.classes if c not in HOUSEHOLD_CLASS_NAMES]
+        train = [s for s in self.subjects if s in SMARTHOME_CS_TRAIN]
+        checks = (
+            (not unknown, f'unknown classes {unknown}; known: '
+             + ', '.join(HOUSEHOLD_CLASS_NAMES)),
+            (len(set(self.classes)) == len(self.classes) >= 1,
+             'classes must be distinct and at least one'),
+            (set(self.subjects) <= set(SMARTHOME_SUBJECTS),
+             'subjects must be Toyota Smarthome subject ids '
+             f'{SMARTHOME_SUBJECTS}'),
+            (0 < len(train) < len(set(self.subjects)),
+             'subjects must include cross-subject train and test ids'),
+            (self.routines >= 1, 'routines must be >= 1'),
+            (1 <= self.cameras_per_clip <= 7,
+             'cameras_per_clip must be in [1, 7]'),
+            (self.frames_range[0] <= self.frames_range[1],
+             'frames_range must be (min, max)'),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f'preset {self.name!r}: {message}')
+
+    @property
+    def num_clips(self) -> int:
+        """Number of clips the preset writes."""
+        return (len(self.classes) * len(self.subjects) * self.routines
+                * self.cameras_per_clip)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form (tuples become lists)."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in fields(self) for v in (getattr(self, f.name), )}
+
+
+#: Allowed values of the numeric Smarthome parameters (as :data:`BOUNDS`).
+SMARTHOME_BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
+    **{k: BOUNDS[k] for k in (
+        'action_frames', 'frames_range', 'idle_frames', 'fps', 'rgb_size',
+        'rgb_fov', 'rgb_supersample', 'speed_range', 'amplitude_range',
+        'motion_amp_jitter', 'cycle_jitter', 'posture_std', 'camera_height',
+        'clutter', 'light_gain', 'flicker', 'rgb_noise', 'body_height',
+        'proportion_std', 'girth')},
+    'room_size': (4, 30, True),
+    'area': (0, 5, True),
+    'object_size_jitter': (0, 0.5, True),
+    'pose2d_jitter': (0, 1, True),
+    'pose3d_jitter': (0, None, True),
+    'pose3d_drift': (0, None, True),
+    'pose_swap': (0, 1, True),
+    'pose_miss': (0, None, True),
+    'pose_miss_length': (0, 1, False),
+    'pose_false_positive': (0, None, True),
+    'pose_false_positive_length': (0, 1, False),
+}
+
+
+PRESETS: Dict[str, Union[WorldPreset, SmarthomePreset]] = {
     # Unit tests: seconds. K=3 includes a two-person class (A003).
     'tiny': WorldPreset(
         name='tiny', num_classes=3, source_sessions=4, target_sessions=4,
@@ -295,18 +464,31 @@ PRESETS: Dict[str, WorldPreset] = {
         depth_holes=0.02, skeleton_jitter=0.02, skeleton_drift=0.06,
         proportion_std=0.06,
         pku_sequences=60, pku_instances=(6, 10)),
+    # Toyota Smarthome format: 13 classes x 18 subjects x 3 routines x 3
+    # of 7 cameras = 2,106 clips (OUT/smarthome).
+    'smarthome': SmarthomePreset(name='smarthome'),
+    # Unit tests: seconds. Two groups (drink: object; eat: wrist motion),
+    # 4 subjects (2 and 10 test, 3 and 4 train) x 2 routines, small clips.
+    'smarthome_unit': SmarthomePreset(
+        name='smarthome_unit',
+        classes=('Drink.Fromcup', 'Drink.Fromglass', 'Eat.Snack',
+                 'Takepills'),
+        subjects=(2, 3, 4, 10), routines=2, action_frames=32,
+        frames_range=(32, 40), idle_frames=(2, 4), rgb_size=(128, 96)),
 }
 
 
-def get_preset(preset: Union[str, WorldPreset], **overrides) -> WorldPreset:
+def get_preset(preset: Union[str, WorldPreset, SmarthomePreset],
+               **overrides) -> Union[WorldPreset, SmarthomePreset]:
     """Look up a preset by name (or pass one through) and override fields.
 
     Args:
-        preset (str | WorldPreset): A name of :data:`PRESETS` or a preset.
+        preset (str | WorldPreset | SmarthomePreset): A name of
+            :data:`PRESETS` or a preset.
         **overrides: Fields to replace.
 
     Returns:
-        WorldPreset: The preset.
+        WorldPreset | SmarthomePreset: The preset.
     """
     if isinstance(preset, str):
         if preset not in PRESETS:
@@ -320,20 +502,33 @@ def get_preset(preset: Union[str, WorldPreset], **overrides) -> WorldPreset:
 #: name), which ``--set`` and ``custom_preset`` may change.
 PARAMETERS = tuple(sorted(f.name for f in fields(WorldPreset)
                           if f.name != 'name'))
+#: The same for :class:`SmarthomePreset`.
+SMARTHOME_PARAMETERS = tuple(sorted(f.name for f in fields(SmarthomePreset)
+                                    if f.name != 'name'))
 
 
-def parameter_type(key: str) -> type:
+def parameters_of(kind: type = WorldPreset) -> Tuple[str, ...]:
+    """The world parameters of a preset class (:data:`PARAMETERS` or
+    :data:`SMARTHOME_PARAMETERS`)."""
+    return SMARTHOME_PARAMETERS if kind is SmarthomePreset else PARAMETERS
+
+
+def parameter_type(key: str, kind: type = WorldPreset) -> type:
     """The annotated type of a world parameter (e.g. ``Tuple[float, float]``).
 
+    Args:
+        key (str): The parameter.
+        kind (type): The preset class. Defaults to :class:`WorldPreset`.
+
     Raises:
-        KeyError: for a name that is not in :data:`PARAMETERS`.
+        KeyError: for a name that is not a parameter of ``kind``.
     """
-    if key not in PARAMETERS:
+    if key not in parameters_of(kind):
         raise KeyError(key)
-    return typing.get_type_hints(WorldPreset)[key]
+    return typing.get_type_hints(kind)[key]
 
 
-def coerce_parameter(key: str, value) -> object:
+def coerce_parameter(key: str, value, kind: type = WorldPreset) -> object:
     """A parameter value in its field's type: a sequence (of numbers or
     strings) becomes a tuple of the element type, anything else is passed
     to the type (``float('0.2')``, ``int(2.0)``).
@@ -342,7 +537,7 @@ def coerce_parameter(key: str, value) -> object:
         KeyError: for an unknown parameter.
         ValueError: for a value that does not convert.
     """
-    kind = parameter_type(key)
+    kind = parameter_type(key, kind)
     expected = _expected(key, kind)
     if typing.get_origin(kind) is tuple:
         args = typing.get_args(kind)
@@ -381,17 +576,20 @@ def _expected(key: str, kind: type) -> str:
     """What a parameter takes, in words (for messages)."""
     if typing.get_origin(kind) is tuple:
         args = typing.get_args(kind)
-        elem = 'integers' if args[0] is int else 'numbers'
+        elem = ('integers' if args[0] is int else
+                'names' if args[0] is str else 'numbers')
         if args[-1] is Ellipsis:
             return f'a comma-separated list of {elem}'
         if key in SIZES:
-            return f'2 {elem} width,height (e.g. {key}=64,53)'
+            return (f'2 {elem} width,height (e.g. {key}='
+                    f"{_SIZE_EXAMPLES.get(key, '64,53')})")
         return f'2 {elem} min,max (e.g. {key}=2.8,3.3)'
     return 'an integer' if kind is int else 'a number'
 
 
-def custom_preset(preset: Union[str, WorldPreset],
-                  overrides: Mapping[str, object]) -> WorldPreset:
+def custom_preset(preset: Union[str, WorldPreset, SmarthomePreset],
+                  overrides: Mapping[str, object]
+                  ) -> Union[WorldPreset, SmarthomePreset]:
     """A preset with some physical parameters changed, named ``<name>-custom``.
 
     This is what ``tools/data/synthesize.py --set`` and a pipeline's
@@ -399,9 +597,10 @@ def custom_preset(preset: Union[str, WorldPreset],
     Values take their field's type (:func:`coerce_parameter`).
 
     Args:
-        preset (str | WorldPreset): A name of :data:`PRESETS` or a preset.
-        overrides (Mapping): Field -> value; empty returns the preset as it
-            is.
+        preset (str | WorldPreset | SmarthomePreset): A name of
+            :data:`PRESETS` or a preset.
+        overrides (Mapping): Field -> value (a field of the preset's
+            class); empty returns the preset as it is.
 
     Raises:
         ValueError: naming an unknown field, or a value of the wrong shape.
@@ -409,13 +608,14 @@ def custom_preset(preset: Union[str, WorldPreset],
     base = get_preset(preset)
     if not overrides:
         return base
+    known = parameters_of(type(base))
     typed = {}
     for key, value in overrides.items():
-        if key not in PARAMETERS:
+        if key not in known:
             raise ValueError(f'unknown world parameter {key!r}; known: '
-                             + ', '.join(PARAMETERS))
+                             + ', '.join(known))
         try:
-            typed[key] = coerce_parameter(key, value)
+            typed[key] = coerce_parameter(key, value, type(base))
         except ValueError as e:
             raise ValueError(f'world parameter {e}') from None
     return replace(base, name=f'{base.name}-custom', **typed)

@@ -420,7 +420,8 @@ def test_failure_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_unknown_preset():
-    with pytest.raises(ValueError, match='demo, full, tiny'):
+    with pytest.raises(ValueError,
+                       match='demo, full, smarthome, smarthome_unit, tiny'):
         generate_world('huge', '/nonexistent/never', progress=False)
 
 
@@ -436,7 +437,8 @@ def test_cli_bad_inputs(tmp_path):
     res = _cli('--preset', 'huge', '--out', str(tmp_path / 'x'))
     assert res.returncode == 2
     assert "invalid choice: 'huge'" in res.stderr
-    assert "'demo', 'full', 'tiny'" in res.stderr
+    assert ("'demo', 'full', 'smarthome', 'smarthome_unit', 'tiny'"
+            in res.stderr)
     assert not (tmp_path / 'x').exists()
     out = tmp_path / 'taken'
     out.mkdir()
