@@ -213,7 +213,7 @@ def build_smarthome_annotations(
     proto = get_smarthome_protocol(protocol)
     if split not in proto.splits:
         raise ValueError(
-            f'Toyota Smarthome {protocol} has the splits '
+            f'Toyota Smarthome {proto.name} has the splits '
             f'{list(proto.splits)}, got split={split!r}'
             + (" (CS has no validation split; use 'test')"
                if split == 'val' else ''))
