@@ -69,7 +69,18 @@ class TeacherFeatureCacheHook(Hook):
             raise TypeError(
                 f'TeacherFeatureCacheHook: {type(model).__name__} cannot '
                 'use a teacher feature cache (no set_teacher_cache)')
-        spec = model.teacher_specs[self.teacher]
+        specs = getattr(model, 'teacher_specs', {})
+        if self.teacher not in specs:
+            raise KeyError(
+                f'TeacherFeatureCacheHook: the model has no teacher '
+                f'{self.teacher!r} (teachers: {", ".join(specs) or "none"}); '
+                "set the hook's teacher=")
+        spec = specs[self.teacher]
+        if spec.trainable:
+            raise ValueError(
+                f'TeacherFeatureCacheHook: teacher {self.teacher!r} is '
+                'trainable, so its features change at every step and cannot '
+                'be cached; freeze it (trainable=False) or remove the hook')
         dataset = DATASETS.build(self.dataset_cfg)
         infos = [dataset.get_data_info(i) for i in range(len(dataset))]
         ids = [info['video_id'] for info in infos]
@@ -90,7 +101,8 @@ class TeacherFeatureCacheHook(Hook):
             batch = model.data_preprocessor(
                 pseudo_collate([dataset[index[video_id]]]), False)
             with torch.no_grad():
-                rows = model.teacher_clip_features(batch['inputs'])
+                rows = model.teacher_clip_features(batch['inputs'],
+                                                  teacher=self.teacher)
             return rows.float().cpu().numpy()
 
         root = self.cache_root or f'{runner.work_dir}/teacher_cache'
@@ -104,7 +116,7 @@ class TeacherFeatureCacheHook(Hook):
             f'teacher feature cache {cache.folder}: {len(cache)} videos, '
             f"{cache.meta['num_clips']} clips, {cache.dim}-d",
             logger='current')
-        model.set_teacher_cache(cache)
+        model.set_teacher_cache(cache, teacher=self.teacher)
 
 
 @HOOKS.register_module()

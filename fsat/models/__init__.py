@@ -14,6 +14,7 @@ from .backbones import (
 from .connectors import (
     BaseConnector,
     ConvAdaptConnector,
+    FlattenConnector,
     L2NormConnector,
     LinearConnector,
     SequentialConnector,
@@ -21,7 +22,12 @@ from .connectors import (
 )
 from .data_preprocessors import PairedDataPreprocessor
 from .detectors import RC3D
-from .distillers import BaseDistiller, FeatureSupervisedDistiller, TeacherSpec
+from .distillers import (
+    BaseDistiller,
+    FeatureSupervisedDistiller,
+    MultiTeacherDistiller,
+    TeacherSpec,
+)
 from .errors import ModelConfigError
 from .heads import ProposalClassifierHead, TemporalProposalHead
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
@@ -44,5 +50,6 @@ __all__ = [
     'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
     'build_connector', 'nms_1d', 'unwrap_model', 'AttentionModulation',
     'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',
-    'VPNRecognizer', 'expose_non_local_attention'
+    'VPNRecognizer', 'expose_non_local_attention', 'FlattenConnector',
+    'MultiTeacherDistiller'
 ]

@@ -2,11 +2,13 @@
 """Connectors: projections between a student's and a teacher's features."""
 from .base import BaseConnector
 from .conv_adapt import ConvAdaptConnector
+from .flatten import FlattenConnector
 from .l2norm import L2NormConnector
 from .linear import LinearConnector
 from .sequential import SequentialConnector, build_connector
 
 __all__ = [
-    'BaseConnector', 'ConvAdaptConnector', 'L2NormConnector',
+    'BaseConnector', 'ConvAdaptConnector', 'FlattenConnector',
+    'L2NormConnector',
     'LinearConnector', 'SequentialConnector', 'build_connector'
 ]

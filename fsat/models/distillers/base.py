@@ -14,6 +14,7 @@ from mmengine.model import BaseModel, ModuleDict
 from fsat.models.connectors import build_connector
 from fsat.models.errors import ModelConfigError
 from fsat.models.taps import Tap, TapManager
+from fsat.models.utils.clips import get_clip_counts
 from fsat.registry import MODELS
 from fsat.utils.cli import did_you_mean
 
@@ -34,6 +35,12 @@ __all__ = ['BaseDistiller']
 
 STUDENT = 'student'
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
+#: Built-in features read from the batch's data samples (one row per
+#: student clip): the class label (``gt_labels``, -1 when unlabeled) and
+#: the sample's index in the dataset (``sample_idx``).
+DATA_LABELS = 'data.labels'
+DATA_INDICES = 'data.indices'
+DATA_FEATURES = (DATA_LABELS, DATA_INDICES)
 
 
 class BaseDistiller(BaseModel, metaclass=ABCMeta):
@@ -207,14 +214,22 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
 
     # ------------------------------------------------ helpers for loss()
     def modality_inputs(self, inputs: Inputs,
-                        modality: Optional[str]) -> torch.Tensor:
-        """The part of the batch a model with ``modality`` reads."""
+                        modality: Union[None, str, Tuple[str, ...]]) -> Any:
+        """The part of the batch a model with ``modality`` reads: the
+        tensor of one modality, ``dict(modality -> tensor)`` of several
+        (a teacher with ``modality=('rgb', 'skeleton')``), or the whole
+        batch when ``modality`` is None."""
         if modality is None:
             return inputs
-        if not isinstance(inputs, dict) or modality not in inputs:
-            have = ', '.join(inputs) if isinstance(inputs, dict) else 'none'
-            raise KeyError(f'the batch has no {modality!r} input (inputs: '
-                           f'{have})')
+        names = modality if isinstance(modality, tuple) else (modality, )
+        for name in names:
+            if not isinstance(inputs, dict) or name not in inputs:
+                have = (', '.join(inputs)
+                        if isinstance(inputs, dict) else 'none')
+                raise KeyError(f'the batch has no {name!r} input (inputs: '
+                               f'{have})')
+        if isinstance(modality, tuple):
+            return {name: inputs[name] for name in names}
         return inputs[modality]
 
     def run_model(self, model: nn.Module, inputs: torch.Tensor) -> Any:
@@ -234,14 +249,58 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
         """Run teacher ``name`` on its modality; its tapped features.
 
         Returns:
-            dict: ``'<name>.<tap>'`` -> tensor (no gradient if frozen).
+            dict: ``'<name>.<tap>'`` -> tensor (no gradient if frozen, and
+            detached if trainable with ``distill_grad=False``).
         """
         teacher, spec = self.teachers[name], self.teacher_specs[name]
         x = self.modality_inputs(inputs, spec.modality)
         grad = nullcontext() if spec.trainable else torch.no_grad()
         with grad, self.tap_managers[name].record(teacher) as records:
             self.run_model(teacher, x)
-        return _named(name, records)
+        return self._teacher_features(name, records)
+
+    def run_teacher_with_loss(
+            self, name: str, inputs: Inputs, data_samples: OptSampleList
+    ) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
+        """Run trainable teacher ``name`` once: its own losses and taps.
+
+        The teacher's ``mode='loss'`` output (e.g. a recognizer's
+        ``loss_cls`` and ``top1_acc``) is prefixed with the teacher's name
+        and every key containing ``loss`` is multiplied by the teacher's
+        ``loss_weight``; MMEngine adds them to the total.
+
+        Args:
+            name (str): The teacher (``trainable=True``).
+            inputs (Tensor | dict): The batch.
+            data_samples (list): The samples (labels).
+
+        Returns:
+            tuple[dict, dict]: ``'<name>.<key>'`` losses and
+            ``'<name>.<tap>'`` -> tensor.
+        """
+        teacher, spec = self.teachers[name], self.teacher_specs[name]
+        if not spec.trainable:
+            raise RuntimeError(f'teacher {name!r} is frozen: it has no '
+                               'loss to train (use run_teacher)')
+        x = self.modality_inputs(inputs, spec.modality)
+        with self.tap_managers[name].record(teacher) as records:
+            losses = teacher(x, data_samples, mode='loss')
+        losses = {
+            k: v * spec.loss_weight if 'loss' in k else v
+            for k, v in losses.items()
+        }
+        return (prefix_keys(name, losses),
+                self._teacher_features(name, records))
+
+    def _teacher_features(self, name: str, records) -> Dict[str, Any]:
+        features = _named(name, records)
+        spec = self.teacher_specs[name]
+        if spec.trainable and not spec.distill_grad:
+            features = {
+                k: v.detach() if isinstance(v, torch.Tensor) else v
+                for k, v in features.items()
+            }
+        return features
 
     def run_teachers(self, inputs: Inputs) -> Dict[str, Any]:
         """Every teacher's tapped features (see :meth:`run_teacher`)."""
@@ -249,6 +308,64 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
         for name in self.teachers:
             features.update(self.run_teacher(name, inputs))
         return features
+
+    def data_features(self,
+                      data_samples: OptSampleList,
+                      num_rows: Optional[int] = None) -> Dict[str, Any]:
+        """The built-in data features of the batch.
+
+        ``data.labels`` (int64, each sample's ``gt_labels``, -1 when it has
+        none) and ``data.indices`` (int64, its ``sample_idx``, the index in
+        the dataset). A sample with several student clips repeats its
+        values once per clip, so that they line up with the student's
+        per-clip rows.
+
+        Args:
+            data_samples (list[ActionDataSample]): The batch's samples.
+            num_rows (int, optional): Rows of the student's per-clip
+                features; None gives one value per sample.
+
+        Returns:
+            dict: ``'data.labels'`` and ``'data.indices'`` -> ``[rows]``.
+        """
+        if not data_samples:
+            raise ValueError('data features (data.labels, data.indices) '
+                             'need the data samples of the batch')
+        labels, indices = [], []
+        for i, sample in enumerate(data_samples):
+            gt = sample.get('gt_labels')
+            item = getattr(gt, 'item', None) if gt is not None else None
+            if item is None:
+                labels.append(-1)
+            else:
+                value = torch.as_tensor(item).flatten()
+                if value.numel() != 1:
+                    raise ValueError(
+                        f'data.labels: sample {i} has {value.numel()} '
+                        'labels; one class index per sample is needed')
+                labels.append(int(value[0]))
+            idx = sample.metainfo.get('sample_idx')
+            indices.append(-1 if idx is None else int(idx))
+        device = _model_device(self.student)
+        values = {
+            DATA_LABELS: torch.tensor(labels, dtype=torch.long,
+                                      device=device),
+            DATA_INDICES: torch.tensor(indices, dtype=torch.long,
+                                       device=device)
+        }
+        if num_rows is not None and num_rows != len(data_samples):
+            counts = get_clip_counts(
+                data_samples, self.student_modality or '', num_rows)
+            if sum(counts) != num_rows:
+                raise ValueError(
+                    f'data features: the student has {num_rows} rows but '
+                    f'its clip counts add up to {sum(counts)}')
+            repeats = torch.tensor(counts, device=device)
+            values = {
+                k: v.repeat_interleave(repeats)
+                for k, v in values.items()
+            }
+        return values
 
     def run_student(
         self,
@@ -282,16 +399,34 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
         return self.connectors[name](x)
 
     def compute_distill_losses(
-            self, features: Dict[str, Any]) -> Dict[str, torch.Tensor]:
+            self,
+            features: Dict[str, Any],
+            data_samples: OptSampleList = None) -> Dict[str, torch.Tensor]:
         """Every configured distillation loss on ``features``.
 
         Args:
             features (dict): Feature name -> tensor: the tapped features
                 (``'<owner>.<tap>'``) and any derived ones.
+            data_samples (list, optional): The batch's samples; when given,
+                the data features a loss names (``data.labels``,
+                ``data.indices``) are added, one row per student row.
 
         Returns:
             dict: ``'distill.<name>'`` -> loss.
         """
+        wanted = {
+            item.feature
+            for wiring in self.loss_inputs.values()
+            for item in wiring.values() if item.feature in DATA_FEATURES
+        }
+        if data_samples is not None and wanted - set(features):
+            rows = next((v.shape[0] for k, v in features.items()
+                         if k.startswith(f'{STUDENT}.')
+                         and isinstance(v, torch.Tensor)), None)
+            features = dict(features)
+            for key, value in self.data_features(data_samples,
+                                                 rows).items():
+                features.setdefault(key, value)
         projected: Dict[Tuple[str, Optional[str]], torch.Tensor] = {}
         losses = {}
         for name, loss in self.distill_losses.items():
@@ -362,6 +497,8 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
                     f'derived feature {name!r}: unknown source feature '
                     f'{source!r}.' + did_you_mean(source, dims))
             dims[name] = dims.get(source) if source else None
+        for name in DATA_FEATURES:
+            dims.setdefault(name, None)
         return dims
 
     def _add_loss(self, name: str, cfg: dict) -> None:
@@ -416,6 +553,11 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
 def prefix_keys(prefix: str, values: Dict[str, Any]) -> Dict[str, Any]:
     """``{k: v}`` -> ``{f'{prefix}.{k}': v}`` (loss keys for the log)."""
     return {f'{prefix}.{k}': v for k, v in values.items()}
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device('cpu')
 
 
 def _named(owner: str, records) -> Dict[str, Any]:

@@ -52,6 +52,12 @@ def pool(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(2).mean(-1) if x.dim() > 2 else x
 
 
+def _check_teacher_name(teacher: str) -> None:
+    if teacher != TEACHER:
+        raise ValueError(f'FeatureSupervisedDistiller has one teacher, '
+                         f'named {TEACHER!r}, not {teacher!r}')
+
+
 def _with_head_dim(tap, model: dict) -> dict:
     """Declare the channels of a tap inside the head (the head's
     ``in_channels``), so feature sizes are checked when the model is built.
@@ -128,6 +134,13 @@ class FeatureSupervisedDistiller(BaseDistiller):
             raise ValueError(f'stage_dims has {len(stage_dims)} entries for '
                              f'{len(stages)} stages')
         teacher = resolve_teacher_model('teacher', teacher)
+        extra = sorted({'trainable', 'with_loss', 'cached', 'distill_grad',
+                        'loss_weight'} & set(teacher))
+        if extra:
+            raise ValueError(
+                f'FeatureSupervisedDistiller: teacher takes model/config, '
+                f'modality and checkpoint, not {", ".join(extra)} (its '
+                "teacher is frozen; teacher_source='cache' caches it)")
         self.granularity = granularity
         self.teacher_source = teacher_source
         self.levels = granularity.split('+')  # 'video', 'clip'
@@ -189,17 +202,21 @@ class FeatureSupervisedDistiller(BaseDistiller):
     def teacher_modality(self) -> str:
         return self.teacher_specs[TEACHER].modality
 
-    def set_teacher_cache(self, cache) -> None:
-        """Attach a :class:`~fsat.engine.feature_cache.FeatureCache`."""
+    def set_teacher_cache(self, cache, teacher: str = TEACHER) -> None:
+        """Attach a :class:`~fsat.engine.feature_cache.FeatureCache` (of
+        the one teacher, named ``'teacher'``)."""
+        _check_teacher_name(teacher)
         self._teacher_cache = cache
 
     @torch.no_grad()
-    def teacher_clip_features(self, inputs) -> torch.Tensor:
+    def teacher_clip_features(self, inputs,
+                              teacher: str = TEACHER) -> torch.Tensor:
         """Pooled teacher features of every clip in the batch, [K, D].
 
         ``D`` concatenates the target taps (``feat``, then each stage);
         this is what the cache stores per clip.
         """
+        _check_teacher_name(teacher)
         feats = self.run_teacher(TEACHER, inputs)
         return torch.cat(
             [pool(feats[f'teacher.{tap}']) for tap in self.target_taps],

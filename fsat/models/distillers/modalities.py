@@ -17,9 +17,11 @@ __all__ = [
 
 def _owners(student: dict, student_modality: str,
             specs: Dict[str, TeacherSpec]) -> List[Tuple[str, str, dict]]:
-    """``(owner, modality, model config)`` of the student and teachers."""
+    """``(owner, modality, model config)`` of the student and teachers,
+    one entry per modality a teacher reads."""
     return [('student', student_modality, student)] + [
-        (f'teacher {n}', s.modality, s.model) for n, s in specs.items()
+        (f'teacher {n}', m, s.model) for n, s in specs.items()
+        for m in s.modalities
     ]
 
 
@@ -36,10 +38,35 @@ def check_modality_mode(student_modality: Optional[str],
                 "student_modality='depth')")
         return
     for name, modality in named.items():
-        if not isinstance(modality, str):
+        if not (isinstance(modality, str) or
+                (isinstance(modality, tuple) and modality)):
             raise ModelConfigError(
                 f'teachers.{name}.modality must name the modality it reads '
-                f'(e.g. rgb), got {modality!r}')
+                "(e.g. rgb) or several (e.g. ('rgb', 'skeleton')), got "
+                f'{modality!r}')
+
+
+def _modality_preprocessors(owner: str, modality: str,
+                            model: dict) -> Optional[dict]:
+    """The preprocessor config ``model`` applies to ``modality``.
+
+    A model reading one modality has one preprocessor; a model reading a
+    paired batch (e.g. ``VPNRecognizer``) has a ``PairedDataPreprocessor``
+    whose entry for ``modality`` is taken.
+    """
+    cfg = model.get('data_preprocessor')
+    if cfg is None:
+        return None
+    if cfg.get('type') in ('PairedDataPreprocessor',
+                           'fsat.PairedDataPreprocessor'):
+        entries = cfg.get('preprocessors') or {}
+        if modality not in entries:
+            raise ModelConfigError(
+                f'{owner} reads modality {modality!r} but its '
+                'data_preprocessor (a PairedDataPreprocessor) has no entry '
+                f'for it (has {", ".join(entries) or "none"})')
+        return entries[modality]
+    return cfg
 
 
 def default_preprocessor(student: dict, student_modality: Optional[str],
@@ -48,13 +75,16 @@ def default_preprocessor(student: dict, student_modality: Optional[str],
 
     Without modalities it is the student's; otherwise a
     ``PairedDataPreprocessor`` with each model's preprocessor under the
-    modality it reads.
+    modality it reads. A model whose own preprocessor is a
+    ``PairedDataPreprocessor`` (a teacher reading several modalities)
+    contributes its entry of each of them; two models giving one modality
+    different configs is an error.
     """
     if student_modality is None:
         return student.get('data_preprocessor')
     preprocessors = {}
     for owner, modality, model in _owners(student, student_modality, specs):
-        cfg = model.get('data_preprocessor')
+        cfg = _modality_preprocessors(owner, modality, model)
         if cfg is None:
             continue
         if modality in preprocessors and preprocessors[modality] != cfg:
@@ -67,7 +97,25 @@ def default_preprocessor(student: dict, student_modality: Optional[str],
         raise ModelConfigError(
             "no data preprocessor: set the distiller's data_preprocessor "
             "(a PairedDataPreprocessor) or the models' own")
-    return dict(type='PairedDataPreprocessor', preprocessors=preprocessors)
+    optional = _cache_only_modalities(student_modality, specs)
+    cfg = dict(type='PairedDataPreprocessor', preprocessors=preprocessors)
+    if optional:
+        cfg['optional'] = optional
+    return cfg
+
+
+def _cache_only_modalities(student_modality: str,
+                           specs: Dict[str, TeacherSpec]) -> List[str]:
+    """Modalities a batch may lack when some teachers read cached features:
+    the training batch carries no input of a cached teacher (unless an
+    online model reads it too), and the cache's view of the data carries no
+    student input."""
+    cached = {m for s in specs.values() if s.cached for m in s.modalities}
+    if not cached:
+        return []
+    online = {m for s in specs.values() if not s.cached
+              for m in s.modalities} | {student_modality}
+    return sorted(cached - online) + sorted(online - cached)
 
 
 def check_preprocessor_modalities(preprocessor: nn.Module,

@@ -1,9 +1,11 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Teacher specs and strict, explained loading of teacher checkpoints."""
+import math
+import numbers
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 from mmengine.runner import load_state_dict
@@ -12,10 +14,16 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from fsat.models.errors import ModelConfigError
 from fsat.utils.cli import FsatUserError
 
-__all__ = ['TeacherSpec', 'load_teacher_checkpoint', 'parse_teachers']
+__all__ = [
+    'RESERVED_NAMES', 'TeacherSpec', 'load_teacher_checkpoint',
+    'parse_teachers'
+]
 
 #: How many keys an error message shows of each kind.
 SHOWN_KEYS = 5
+#: Names a teacher cannot take: the student, the distillation losses' and
+#: the data features' namespaces (``distill.<loss>``, ``data.labels``).
+RESERVED_NAMES = ('student', 'distill', 'data')
 
 
 class TeacherSpec:
@@ -24,28 +32,66 @@ class TeacherSpec:
     Args:
         name (str): The teacher's name (its key in ``teachers``).
         model (dict): Config of the teacher model (e.g. a recognizer).
-        modality (str, optional): The input modality it reads, e.g.
-            ``'rgb'``; None when all models share one input.
+        modality (str | Sequence[str], optional): The input modality it
+            reads, e.g. ``'rgb'``; several, e.g. ``('rgb', 'skeleton')``
+            for a model reading a paired batch (VPN*), which then receives
+            ``dict(modality -> tensor)`` of those; None when all models
+            share one input.
         checkpoint (str, optional): Weights loaded when the distiller is
             built. Defaults to None.
         trainable (bool): Train the teacher with the student (VPN-A's
-            collaborative teacher) instead of freezing it. Defaults to
-            False.
+            collaborative teacher) instead of freezing it: it is in the
+            optimiser and in train mode. Defaults to False.
+        with_loss (bool): Add the teacher's own supervised losses (its
+            ``mode='loss'`` output, e.g. VPN-A's ``CE_T``) to the total,
+            logged as ``<name>.loss_cls``. Needs ``trainable=True``.
+            Defaults to False.
+        loss_weight (float): Multiplier of the teacher's own losses.
+            Defaults to 1.0.
+        distill_grad (bool): For a trainable teacher: whether the
+            distillation losses send gradient into it. True (default)
+            minimises the total loss over both networks (VPN++'s Eq. 3 read
+            literally); False detaches its tapped features, so a
+            distillation loss trains the student (and connectors) only and
+            the teacher learns from its own loss. Ignored for a frozen
+            teacher (no gradient).
+        cached (bool): Read this frozen teacher's features from a feature
+            cache (:class:`~fsat.engine.TeacherFeatureCacheHook`) instead
+            of running it on every batch. Defaults to False.
     """
 
-    KEYS = ('model', 'modality', 'checkpoint', 'trainable')
+    KEYS = ('model', 'modality', 'checkpoint', 'trainable', 'with_loss',
+            'loss_weight', 'distill_grad', 'cached')
 
     def __init__(self,
                  name: str,
                  model: dict,
-                 modality: Optional[str] = None,
+                 modality: Union[None, str, Sequence[str]] = None,
                  checkpoint: Optional[str] = None,
-                 trainable: bool = False) -> None:
+                 trainable: bool = False,
+                 with_loss: bool = False,
+                 loss_weight: float = 1.0,
+                 distill_grad: bool = True,
+                 cached: bool = False) -> None:
         self.name = name
         self.model = model
-        self.modality = modality
+        self.modality = (tuple(modality)
+                         if isinstance(modality, (list, tuple)) else modality)
         self.checkpoint = checkpoint
         self.trainable = trainable
+        self.with_loss = with_loss
+        self.loss_weight = float(loss_weight)
+        self.distill_grad = distill_grad
+        self.cached = cached
+
+    @property
+    def modalities(self) -> Tuple[str, ...]:
+        """The modalities it reads, as a tuple (empty without any)."""
+        if self.modality is None:
+            return ()
+        if isinstance(self.modality, tuple):
+            return self.modality
+        return (self.modality, )
 
     @classmethod
     def from_cfg(cls, name: str, cfg: dict) -> 'TeacherSpec':
@@ -53,8 +99,10 @@ class TeacherSpec:
         if not isinstance(name, str) or not name.isidentifier():
             raise ModelConfigError(
                 f'teacher name {name!r} must be an identifier (rgb, flow)')
-        if name == 'student':
-            raise ModelConfigError("'student' cannot name a teacher")
+        if name in RESERVED_NAMES:
+            raise ModelConfigError(
+                f'{name!r} cannot name a teacher (reserved names: '
+                f'{", ".join(RESERVED_NAMES)})')
         if not isinstance(cfg, dict) or ('model' not in cfg
                                          and 'config' not in cfg):
             raise ModelConfigError(
@@ -66,9 +114,32 @@ class TeacherSpec:
             raise ModelConfigError(
                 f'teachers.{name}: unknown key(s) {", ".join(unknown)}; '
                 f'a teacher takes {", ".join(cls.KEYS)}')
-        if not isinstance(cfg.get('trainable', False), bool):
-            raise ModelConfigError(f'teachers.{name}.trainable must be a '
-                                   'bool')
+        for key in ('trainable', 'with_loss', 'distill_grad', 'cached'):
+            if not isinstance(cfg.get(key, key == 'distill_grad'), bool):
+                raise ModelConfigError(f'teachers.{name}.{key} must be a '
+                                       'bool')
+        weight = cfg.get('loss_weight', 1.0)
+        if (isinstance(weight, bool) or not isinstance(weight, numbers.Real)
+                or not math.isfinite(weight)):
+            raise ModelConfigError(f'teachers.{name}.loss_weight must be a '
+                                   f'finite number, got {weight!r}')
+        modality = cfg.get('modality')
+        if isinstance(modality, (list, tuple)) and (
+                not modality or len(set(modality)) != len(modality)
+                or not all(isinstance(m, str) for m in modality)):
+            raise ModelConfigError(
+                f'teachers.{name}.modality must be a modality name or a '
+                f'sequence of distinct names, got {modality!r}')
+        trainable = cfg.get('trainable', False)
+        if cfg.get('with_loss', False) and not trainable:
+            raise ModelConfigError(
+                f'teachers.{name}: with_loss=True needs trainable=True (a '
+                "frozen teacher's loss has no gradient to follow)")
+        if cfg.get('cached', False) and trainable:
+            raise ModelConfigError(
+                f'teachers.{name}: cached=True needs a frozen teacher; a '
+                'trainable one changes its features at every step, so '
+                'cached features would be stale')
         return cls(name, **cfg)
 
 
