@@ -197,6 +197,12 @@ def test_multi_modality_teacher_gets_both_inputs():
     assert set(seen['inputs']) == {'rgb', 'skeleton'}
     assert seen['inputs']['rgb'] is data['inputs']['rgb']
     assert seen['inputs']['skeleton'] is data['inputs']['skeleton']
+    # test time is student only: an RGB batch is enough
+    rgb_only = model.data_preprocessor(batch(modalities=('rgb', )))
+    preds = model.predict(rgb_only['inputs'], rgb_only['data_samples'])
+    assert len(preds) == 4 and preds[0].pred_scores.item.shape == (4, )
+    with pytest.raises(KeyError, match="no 'skeleton' input"):
+        model.loss(rgb_only['inputs'], rgb_only['data_samples'])
     assert model.modality_inputs(data['inputs'], ('skeleton', )) == {
         'skeleton': data['inputs']['skeleton']}
     with pytest.raises(KeyError, match="no 'depth' input"):
@@ -316,8 +322,8 @@ def test_cached_teacher_features_are_the_mean_of_its_rows():
                     pose=dict(cached=True), vpn=dict(with_loss=False))
     cfg['taps']['student'].pop('attn')
     model = build(cfg)
-    # a cached teacher's input may be missing from the training batch
-    assert 'skeleton' not in model.data_preprocessor.optional
+    # the cache's view carries no RGB, the training batch no skeleton
+    assert model.data_preprocessor.optional == ('skeleton', 'rgb')
     rows = {f'video_{i:03d}': np.arange(6, dtype=np.float32).reshape(2, 3)
             * (i + 1) for i in range(2)}
     with pytest.raises(RuntimeError, match="teacher 'pose' is cached but"):

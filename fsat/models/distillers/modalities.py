@@ -97,25 +97,28 @@ def default_preprocessor(student: dict, student_modality: Optional[str],
         raise ModelConfigError(
             "no data preprocessor: set the distiller's data_preprocessor "
             "(a PairedDataPreprocessor) or the models' own")
-    optional = _cache_only_modalities(student_modality, specs)
     cfg = dict(type='PairedDataPreprocessor', preprocessors=preprocessors)
+    optional = _optional_modalities(student_modality, specs)
     if optional:
         cfg['optional'] = optional
     return cfg
 
 
-def _cache_only_modalities(student_modality: str,
-                           specs: Dict[str, TeacherSpec]) -> List[str]:
-    """Modalities a batch may lack when some teachers read cached features:
-    the training batch carries no input of a cached teacher (unless an
-    online model reads it too), and the cache's view of the data carries no
-    student input."""
-    cached = {m for s in specs.values() if s.cached for m in s.modalities}
-    if not cached:
-        return []
-    online = {m for s in specs.values() if not s.cached
-              for m in s.modalities} | {student_modality}
-    return sorted(cached - online) + sorted(online - cached)
+def _optional_modalities(student_modality: str,
+                         specs: Dict[str, TeacherSpec]) -> List[str]:
+    """Modalities a batch may lack.
+
+    Test time is student only, so validation and test batches need carry
+    the student's input alone: every modality only teachers read is
+    optional (a training batch without it fails in the teacher, naming
+    it). With a cached teacher, the cache's view of the data carries the
+    teacher's input only, so the student's modality is optional too.
+    """
+    teacher_only = sorted({m for s in specs.values() for m in s.modalities}
+                          - {student_modality})
+    if any(s.cached for s in specs.values()):
+        return teacher_only + [student_modality]
+    return teacher_only
 
 
 def check_preprocessor_modalities(preprocessor: nn.Module,
