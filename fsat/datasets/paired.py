@@ -32,6 +32,31 @@ from .transforms import (
 ON_MISSING = ('error', 'skip')
 
 
+def _smarthome_class_subset(records: List[dict], proto,
+                            classes: Sequence[str]) -> List[dict]:
+    """Keep the samples of ``classes`` (names of the protocol's table),
+    relabelled by their position in ``classes`` (e.g. the 13 classes of a
+    synthetic world, so that every class of a 13-way classifier has
+    samples)."""
+    if isinstance(classes, str) or not all(
+            isinstance(c, str) for c in classes):
+        raise ValueError('smarthome: metainfo classes must be class names '
+                         f'of the {proto.name} table, got {classes!r}')
+    unknown = [c for c in classes if c not in proto.classes]
+    if unknown:
+        raise ValueError(
+            f'smarthome: metainfo classes {unknown} are not in the '
+            f'{proto.name} table ({len(proto.classes)} classes, e.g. '
+            f'{proto.classes[0]!r})')
+    names = list(classes)
+    kept = []
+    for record in records:
+        name = proto.classes[record['label']]
+        if name in names:
+            kept.append(dict(record, label=names.index(name)))
+    return kept
+
+
 def ntu_path(root: str, source: str, name: str) -> str:
     """Where the NTU layout keeps modality ``source`` of sample ``name``."""
     folder, suffix, _ = NTU_LAYOUT[source]
@@ -81,7 +106,9 @@ class PairedModalityDataset(BaseDataset):
         data_root (str): NTU root, or the root of relative record paths.
         ntu (dict, optional): NTU benchmark settings, see above.
         smarthome (dict, optional): Toyota Smarthome protocol and split,
-            see above.
+            see above. ``metainfo=dict(classes=[...])`` (class names of
+            the protocol's table) keeps the samples of those classes only,
+            labelled by their position in the list.
         clip_len (int): Frames per clip. Defaults to 16.
         clip_align (str): ``'any'`` or ``'grid'`` (clips start at
             multiples of ``clip_len``, so a clip is exactly its clip slot),
@@ -263,10 +290,13 @@ class PairedModalityDataset(BaseDataset):
             raise ValueError(f'Unknown smarthome keys {sorted(cfg)}: '
                              'expected protocol, split')
         proto = get_smarthome_protocol(protocol)
+        subset = self._metainfo.get('classes')
         self._metainfo.setdefault('classes', proto.classes)
         records = build_smarthome_annotations(
             proto.name, split, root=self.data_root,
             sources=self.required_sources)
+        if subset is not None:
+            records = _smarthome_class_subset(records, proto, subset)
         if not records:
             raise ValueError(f'No Toyota Smarthome {proto.name} {split} '
                              f'samples found under {self.data_root!r}')
