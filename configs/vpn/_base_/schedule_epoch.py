@@ -2,7 +2,7 @@
 # rate 0.01, momentum 0.9, the learning rate divided by 10 every 10 epochs;
 # 4 GPUs x 4 clips (the dataset files' batch_size=4 is per GPU). The paper
 # gives no weight decay nor epoch count: 1e-4 (mmaction2's I3D) and 30
-# epochs (three decays) are ours.
+# epochs (three decays) are ours, as is the gradient clipping (norm 40).
 # The pose teacher AGCN-J follows 2s-AGCN (Shi et al., CVPR 2019): SGD with
 # Nesterov momentum 0.9, lr 0.1, weight decay 1e-4, 50 epochs, lr / 10 at
 # epochs 30 and 40, batch 64 (the agcn_j_* configs use pose_*).

@@ -77,11 +77,15 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
     Args:
         student (dict): Config of the student model (e.g. a recognizer).
         teachers (dict): Teacher name -> ``dict(model=<config>,
-            modality=None, checkpoint=None, trainable=False)``. A frozen
+            modality=None, checkpoint=None, trainable=False,
+            with_loss=False, loss_weight=1.0, distill_grad=True,
+            cached=False)`` (see :class:`TeacherSpec`); ``modality`` may
+            name several modalities, e.g. ``('rgb', 'skeleton')``. A
             teacher's checkpoint is loaded strictly when this is built.
         distill_losses (dict): Loss name -> loss config with ``inputs``
             mapping each argument of the loss's ``forward`` to a feature,
-            ``'<owner>.<tap>'`` or ``dict(feature=..., connector=...)``.
+            ``'<owner>.<tap>'``, a data feature (``'data.labels'``,
+            ``'data.indices'``) or ``dict(feature=..., connector=...)``.
             Names must contain ``'loss'`` (MMEngine sums only those); the
             value is logged as ``distill.<name>``.
         taps (dict, optional): Owner (``'student'`` or a teacher name) ->
