@@ -1,0 +1,85 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The VPN++ configs (configs/vpn/) carry the paper's recipe, and the
+synthetic twin's declared map sizes are the ones its models produce."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+
+from fsat.apis import load_config
+from fsat.registry import MODELS
+from fsat.testing import paired_batch, repo_path
+
+DATASETS = ('smarthome_cs', 'smarthome_cv2', 'ntu60_cs', 'ntu60_cv', 'synth')
+METHODS = ('agcn_j', 'vpn_star', 'i3d_nl_rgb', 'vpnf_scd', 'vpnf_mse',
+           'vpnf_crd', 'vpna', 'vpna_frozen', 'vpnpp')
+
+
+def cfg_of(method, dataset):
+    return load_config(repo_path('configs', 'vpn', f'{method}_{dataset}.py'))
+
+
+def test_every_method_for_every_dataset_is_shipped():
+    shipped = {
+        osp.basename(p)
+        for p in glob.glob(repo_path('configs', 'vpn', '*.py'))
+    }
+    assert shipped == {f'{m}_{d}.py' for m in METHODS for d in DATASETS}
+
+
+@pytest.mark.parametrize('dataset', DATASETS)
+def test_vpnpp_is_eq_3(dataset):
+    cfg = cfg_of('vpnpp', dataset)
+    model = cfg.model
+    assert model.type == 'MultiTeacherDistiller'
+    assert model.get('with_student_loss', True)  # CE_S
+    pose, vpn = model.teachers.pose, model.teachers.vpn
+    assert pose.cached and not pose.get('trainable', False)  # frozen
+    assert vpn.trainable and vpn.with_loss and vpn.loss_weight == 1  # CE_T
+    assert tuple(vpn.modality) == ('rgb', 'skeleton')
+    scd, l_d = model.distill_losses.loss_scd, model.distill_losses.loss_attn
+    # SCDLoss returns -loss_weight * L_SCD: the total has -alpha * L_SCD
+    assert scd.type == 'SCDLoss' and scd.loss_weight == 50
+    assert scd.num_negatives == 1 and scd.get('mode', 'paper') == 'paper'
+    assert scd.inputs.labels == 'data.labels'
+    assert l_d.type == 'AttentionMSELoss' and l_d.loss_weight == 50
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.momentum) == ('SGD', 0.01,
+                                                                  0.9)
+    # test time is RGB only
+    assert set(cfg.test_dataloader.dataset.modalities) == {'rgb'}
+    assert any(h.type == 'TeacherFeatureCacheHook' and h.teacher == 'pose'
+               for h in cfg.custom_hooks)
+
+
+@pytest.mark.parametrize('dataset', DATASETS)
+def test_vpna_variants(dataset):
+    collaborative = cfg_of('vpna', dataset).model.teachers.vpn
+    assert collaborative.trainable and collaborative.with_loss
+    frozen = cfg_of('vpna_frozen', dataset).model.teachers.vpn
+    assert not frozen.get('trainable', False)
+    assert frozen.config.endswith(f'vpn_star_{dataset}.py')
+
+
+def test_synthetic_map_sizes_match_the_models():
+    """nl_len and attn_len of models_slim.py are the flattened sizes of the
+    student's non-local map and VPN*'s attention on 16x96x128 clips."""
+    cfg = cfg_of('vpnpp', 'synth')
+    with DefaultScope.overwrite_default_scope('fsat'):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model).eval()
+    data = paired_batch(
+        dict(rgb=(3, 16, 96, 128), skeleton=(1, 16, 15, 3)), batch_size=1)
+    data = model.data_preprocessor(data)
+    with torch.no_grad():
+        _, student = model.run_student(data['inputs'])
+        vpn = model.run_teacher('vpn', data['inputs'])
+    # 2x6x8 queries, 2x3x4 max-pooled keys; VPN*'s map is 2x3x4
+    assert student['student.attn'].shape == (1, 96, 24)
+    assert cfg.nl_len == 96 * 24
+    assert vpn['vpn.attn'].shape == (1, 2, 3, 4)
+    assert cfg.attn_len == 2 * 3 * 4
+    assert model.connectors.embed_attn(student['student.attn']).shape == (
+        1, cfg.attn_len)
