@@ -6,6 +6,9 @@ Smarthome protocol (cross-subject by default), tested at clip level:
 
 * ``pose``: an MLP on the LCR-Net skeletons (2-D and 3-D, 16 frames);
 * ``rgb_full``: a small 3-D CNN on whole frames (8 x 72 x 96);
+* ``rgb_person``: the same CNN on person crops (8 x 48 x 48), boxes from
+  the skeleton file's 2-D joints, as Smarthome RGB pipelines crop the
+  person from the detector's box;
 * ``rgb_hand``: the same kind of CNN on crops around the right wrist
   found by the skeleton file (8 x 24 x 24): RGB with pose-driven
   attention.
@@ -72,10 +75,21 @@ def pose_features(p3: np.ndarray, p2: np.ndarray) -> np.ndarray:
                            rel.reshape(len(rel), -1)], 1).reshape(-1)
 
 
+def _crop(img: np.ndarray, cx: float, cy: float, half: float,
+          size: int) -> np.ndarray:
+    box = np.float32([[cx - half, cy - half], [cx + half, cy - half],
+                      [cx - half, cy + half]])
+    dst = np.float32([[0, 0], [size, 0], [0, size]])
+    return cv2.warpAffine(img, cv2.getAffineTransform(box, dst),
+                          (size, size), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)
+
+
 def load_rgb(path: str, p2_all: np.ndarray, T_out: int = 8):
-    """Whole frames (72 x 96) and right-wrist crops (24 x 24) of ``T_out``
-    frames; crops are 0.5 x the person's height wide, centred on the
-    wrist of the skeleton file."""
+    """Whole frames (72 x 96), person crops (48 x 48: a square 1.3 x the
+    2-D joints' extent) and right-wrist crops (24 x 24: 0.5 x the person's
+    height wide, centred on the wrist of the skeleton file) of ``T_out``
+    frames."""
     cap = cv2.VideoCapture(path)
     frames = []
     while True:
@@ -85,22 +99,17 @@ def load_rgb(path: str, p2_all: np.ndarray, T_out: int = 8):
         frames.append(f[..., ::-1])
     T = min(len(frames), len(p2_all))
     pick = np.linspace(0, T - 1, T_out).round().astype(int)
-    full, hand = [], []
+    full, person, hand = [], [], []
     for t in pick:
         img = frames[t]
         full.append(cv2.resize(img, (96, 72), interpolation=cv2.INTER_AREA))
         p = p2_all[t]
+        lo, hi = p.min(0), p.max(0)
+        (cx, cy), half = (lo + hi) / 2, max(0.65 * (hi - lo).max(), 10.0)
+        person.append(_crop(img, cx, cy, half, 48))
         height = max(np.linalg.norm(p[12] - p[:2].mean(0)), 20.0)
-        half = 0.25 * height
-        cx, cy = p[6]  # Rwri
-        box = np.float32([[cx - half, cy - half], [cx + half, cy - half],
-                          [cx - half, cy + half]])
-        dst = np.float32([[0, 0], [24, 0], [0, 24]])
-        warp = cv2.getAffineTransform(box, dst)
-        hand.append(cv2.warpAffine(img, warp, (24, 24),
-                                   flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REFLECT))
-    return np.stack(full), np.stack(hand)
+        hand.append(_crop(img, p[6, 0], p[6, 1], 0.25 * height, 24))
+    return np.stack(full), np.stack(person), np.stack(hand)
 
 
 def load_world(root: str, cache: str):
@@ -111,20 +120,22 @@ def load_world(root: str, cache: str):
     with open(osp.join(root, 'world.json'), encoding='utf-8') as f:
         world = json.load(f)
     labels = {c['name']: c['label'] for c in world['classes']}
-    names, pose, full, hand, y = [], [], [], [], []
+    names, pose, full, person, hand, y = [], [], [], [], [], []
     for s in world['smarthome']['samples']:
         name = s['name']
         p3, p2, p2_all = load_pose(osp.join(
             root, 'smarthome', 'skeletonv12', f'{name}_pose3d.json'))
-        f_img, h_img = load_rgb(osp.join(root, 'smarthome', 'mp4',
-                                         f'{name}.mp4'), p2_all)
+        f_img, p_img, h_img = load_rgb(osp.join(root, 'smarthome', 'mp4',
+                                                f'{name}.mp4'), p2_all)
         names.append(name)
         pose.append(pose_features(p3, p2))
         full.append(f_img)
+        person.append(p_img)
         hand.append(h_img)
         y.append(labels[name.split('_')[0]])
     data = dict(names=np.array(names), pose=np.stack(pose).astype(np.float32),
-                full=np.stack(full), hand=np.stack(hand), y=np.array(y),
+                full=np.stack(full), person=np.stack(person),
+                hand=np.stack(hand), y=np.array(y),
                 groups=np.array([c['group'] for c in world['classes']]))
     if cache:
         np.savez(cache, **data)
@@ -132,16 +143,23 @@ def load_world(root: str, cache: str):
 
 
 class Clip3D(nn.Module):
-    """A small 3-D CNN for [N, T, H, W, 3] uint8 clips."""
+    """A small 3-D CNN for [N, T, H, W, 3] uint8 clips.
 
-    def __init__(self, num_classes: int, width: int = 24):
+    Args:
+        num_classes (int): Classes.
+        stride (int): Spatial stride of the first two convolutions (2 for
+            whole frames, to keep the probe cheap on a CPU; 1 for crops).
+        width (int): Channels of the first convolution.
+    """
+
+    def __init__(self, num_classes: int, stride: int = 1, width: int = 16):
         super().__init__()
-        c = width
+        c, s = width, stride
         self.net = nn.Sequential(
-            nn.Conv3d(3, c, (3, 3, 3), padding=1), nn.BatchNorm3d(c),
-            nn.ReLU(), nn.MaxPool3d((1, 2, 2)),
-            nn.Conv3d(c, 2 * c, (3, 3, 3), padding=1), nn.BatchNorm3d(2 * c),
-            nn.ReLU(), nn.MaxPool3d((2, 2, 2)),
+            nn.Conv3d(3, c, (3, 5, 5), stride=(1, s, s), padding=(1, 2, 2)),
+            nn.BatchNorm3d(c), nn.ReLU(),
+            nn.Conv3d(c, 2 * c, (3, 3, 3), stride=(1, s, s), padding=1),
+            nn.BatchNorm3d(2 * c), nn.ReLU(), nn.MaxPool3d((2, 2, 2)),
             nn.Conv3d(2 * c, 4 * c, (3, 3, 3), padding=1),
             nn.BatchNorm3d(4 * c), nn.ReLU(), nn.AdaptiveMaxPool3d(1),
             nn.Flatten(), nn.Dropout(0.3), nn.Linear(4 * c, num_classes))
@@ -164,7 +182,7 @@ def train(kind: str, x: np.ndarray, y: np.ndarray, num_classes: int,
         model = mlp(x.shape[1], num_classes)
         model.norm = (torch.from_numpy(mean), torch.from_numpy(std))
     else:
-        model = Clip3D(num_classes)
+        model = Clip3D(num_classes, stride=2 if x.shape[2] > 32 else 1)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()
@@ -209,7 +227,8 @@ def main():
     parser.add_argument('root', help='the world (holds world.json)')
     parser.add_argument('--protocol', default='cs', choices=['cs', 'cv2'])
     parser.add_argument('--probes', nargs='+',
-                        default=['pose', 'rgb_full', 'rgb_hand'])
+                        default=['pose', 'rgb_full', 'rgb_person',
+                                 'rgb_hand'])
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument('--cache', default=None,
                         help='npz cache of the decoded inputs')
@@ -233,7 +252,7 @@ def main():
     results = {}
     for probe in args.probes:
         kind = 'pose' if probe == 'pose' else 'rgb'
-        x = data[{'pose': 'pose', 'rgb_full': 'full',
+        x = data[{'pose': 'pose', 'rgb_full': 'full', 'rgb_person': 'person',
                   'rgb_hand': 'hand'}[probe]]
         t1 = time.time()
         best = None if len(fit_idx) and len(val_idx) else (0.0, 1e-3)
