@@ -1,0 +1,175 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Training iterations per second of the VPN++ distillers against plain
+RGB training.
+
+One process, fixed in-memory batches (no data loading), the synthetic
+twin's models as the shipped configs build them (``configs/vpn/*_synth.py``:
+slim 3D-ResNet-18 RGB student with a non-local block, 16-channel AGCN-J,
+slim VPN*; 16x96x128 RGB clips, 64-frame 15-joint skeleton sequences), a
+full training step each time (forward, losses, backward, SGD update):
+
+* **rgb**: the RGB student alone (``i3d_nl_rgb_synth.py``);
+* **vpnf**: VPN-F (``vpnf_scd_synth.py``) with the frozen pose teacher's
+  features read from a feature cache (built here as
+  ``TeacherFeatureCacheHook`` builds it: the teacher's forward on each
+  video's skeleton sequence), so its batches are RGB only;
+* **vpnf_online**: the same distiller with ``cached=False``: the pose
+  teacher runs on the batch's skeleton sequences in every step;
+* **vpnpp**: VPN++ (``vpnpp_synth.py``): cached pose teacher and the
+  collaborative VPN* (RGB + the skeleton of the clip) trained with it.
+
+Rounds of the modes are interleaved in a rotating order and the median of
+each is kept, so a slow moment of a shared machine hits all alike. Prints
+one JSON line with the rates and the ratios to ``rgb``.
+
+Example::
+
+    python benchmarks/vpn_throughput.py
+    python benchmarks/vpn_throughput.py --batch-size 4 --rounds 4
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import tempfile
+import time
+
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = dict(
+    rgb='configs/vpn/i3d_nl_rgb_synth.py',
+    vpnf='configs/vpn/vpnf_scd_synth.py',
+    vpnf_online='configs/vpn/vpnf_scd_synth.py',
+    vpnpp='configs/vpn/vpnpp_synth.py')
+RGB_CLIP = (3, 16, 96, 128)  # C, T, H, W of the synthetic configs
+POSE_CLIP = (1, 16, 15, 3)  # M, T, V, C: the skeleton of the RGB clip
+POSE_SEQUENCE = (1, 64, 15, 3)  # the pose teacher's whole sequence
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--batch-size', type=int, default=8,
+                        help='clips per step (the synthetic configs: 8)')
+    parser.add_argument('--iters', type=int, default=3,
+                        help='timed steps per round and mode')
+    parser.add_argument('--rounds', type=int, default=6)
+    parser.add_argument('--threads', type=int,
+                        default=min(os.cpu_count() or 1, 2),
+                        help='torch threads (default min(cores, 2))')
+    return parser.parse_args(argv)
+
+
+def _samples(batch_size: int):
+    from mmaction.structures import ActionDataSample
+    out = []
+    for i in range(batch_size):
+        sample = ActionDataSample().set_gt_labels(i % 13)
+        sample.set_metainfo(dict(video_id=f'v{i:04d}', sample_idx=i))
+        out.append(sample)
+    return out
+
+
+def build(args):
+    """The models (as their configs build them), batches and optimisers."""
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import DefaultScope
+
+    from fsat.apis import load_config
+    from fsat.engine.feature_cache import build_feature_cache
+    from fsat.registry import MODELS
+
+    gen = torch.Generator().manual_seed(0)
+    n = args.batch_size
+
+    def tensors(shape):
+        return [torch.randint(0, 256, (1, ) + shape, generator=gen).float()
+                for _ in range(n)]
+
+    rgb, pose_clip = tensors(RGB_CLIP), tensors(POSE_CLIP)
+    pose_sequence = [x / 255 for x in tensors(POSE_SEQUENCE)]
+    cwd = os.getcwd()
+    os.chdir(REPO)  # the configs name their teacher configs from the root
+    try:
+        cfgs = {k: load_config(v) for k, v in CONFIGS.items()}
+    finally:
+        os.chdir(cwd)
+    batches = dict(
+        rgb=dict(inputs=rgb),
+        vpnf=dict(inputs=dict(rgb=rgb)),
+        vpnf_online=dict(inputs=dict(rgb=rgb, skeleton=pose_sequence)),
+        vpnpp=dict(inputs=dict(rgb=rgb, skeleton=pose_clip)))
+    runs = {}
+    with DefaultScope.overwrite_default_scope('fsat'):
+        for key, cfg in cfgs.items():
+            model_cfg = cfg.model.to_dict()
+            if key == 'vpnf_online':
+                model_cfg['teachers']['pose']['cached'] = False
+            torch.manual_seed(0)
+            model = MODELS.build(model_cfg)
+            batch = dict(batches[key], data_samples=_samples(n))
+            runs[key] = (model, batch)
+    # one cache of the pose teacher's features for both cached distillers
+    # (their pose teachers are the same config, initialised alike)
+    teacher = runs['vpnf'][0]
+    ids = [s.metainfo['video_id'] for s in runs['vpnf'][1]['data_samples']]
+    videos = dict(zip(ids, pose_sequence))
+
+    def compute(video_id):
+        # as TeacherFeatureCacheHook: the teacher's view only
+        one = teacher.data_preprocessor(
+            dict(inputs=dict(skeleton=[videos[video_id]]),
+                 data_samples=None), False)
+        with torch.no_grad():
+            rows = teacher.teacher_clip_features(one['inputs'],
+                                                 teacher='pose')
+        return rows.numpy()
+
+    cache = build_feature_cache(
+        tempfile.mkdtemp(prefix='fsat_vpn_throughput_'), 'bench', ids,
+        compute, progress=False)
+    for key in ('vpnf', 'vpnpp'):
+        runs[key][0].set_teacher_cache(cache, teacher='pose')
+
+    def sgd(model):
+        return OptimWrapper(torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad], lr=1e-3,
+            momentum=0.9, weight_decay=1e-4))
+
+    return {k: (m.train(), b, sgd(m)) for k, (m, b) in runs.items()}
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    runs = build(args)
+    for model, batch, optim in runs.values():  # warm-up
+        model.train_step(batch, optim)
+    seconds = {k: [] for k in runs}
+    keys = list(runs)
+    for r in range(args.rounds):
+        # rotate the order so that no mode always runs first
+        for key in keys[r % len(keys):] + keys[:r % len(keys)]:
+            model, batch, optim = runs[key]
+            start = time.perf_counter()
+            for _ in range(args.iters):
+                model.train_step(batch, optim)
+            seconds[key].append((time.perf_counter() - start) / args.iters)
+    rate = {k: 1.0 / statistics.median(v) for k, v in seconds.items()}
+    result = dict(
+        benchmark='vpn_throughput',
+        batch_size=args.batch_size,
+        input='x'.join(map(str, RGB_CLIP[1:])),
+        threads=args.threads,
+        iters_per_s={k: round(v, 3) for k, v in rate.items()},
+        **{f'{k}_over_rgb': round(rate[k] / rate['rgb'], 3)
+           for k in ('vpnf', 'vpnf_online', 'vpnpp')})
+    print(json.dumps(result))
+    sys.stdout.flush()
+    return result
+
+
+if __name__ == '__main__':
+    main()
