@@ -83,3 +83,28 @@ def test_synthetic_map_sizes_match_the_models():
     assert cfg.attn_len == 2 * 3 * 4
     assert model.connectors.embed_attn(student['student.attn']).shape == (
         1, cfg.attn_len)
+
+
+def test_synthetic_pipeline_plans_every_row(tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/vpn_synth.py',
+                             str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    # the pose teacher and VPN* once, the seven other rows x 3 seeds
+    assert len(runs) == 2 + 7 * 3
+    assert [s.name for s in pipeline.stages] == [
+        'pose', 'vpn_star', 'rgb', 'vpnf_mse', 'vpnf_crd', 'vpnf',
+        'vpna_frozen', 'vpna', 'vpnpp'
+    ]
+    cfgs = {(r.stage.name, (r.values or {}).get('seed')):
+            pipeline.resolve(r, dry=True) for r in runs}
+    assert cfgs['vpnpp', 2].randomness.seed == 2
+    for name in ('vpnf', 'vpnf_mse', 'vpnf_crd', 'vpnpp'):
+        checkpoint = cfgs[name, 1].model.teachers.pose.checkpoint
+        assert checkpoint.startswith(str(tmp_path / 'w'))
+    assert cfgs['vpna_frozen', 0].model.teachers.vpn.checkpoint.startswith(
+        str(tmp_path / 'w'))
+    with DefaultScope.overwrite_default_scope('fsat'):
+        MODELS.build(cfgs['rgb', 0].model)
+    assert not osp.exists(tmp_path / 'w')

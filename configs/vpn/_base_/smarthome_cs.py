@@ -160,4 +160,6 @@ pose_cache_hook = dict(
         modalities=dict(
             skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton))))
 evaluator = dict(type='AccMetric')
-default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=3))
+# no "best" checkpoint (Smarthome CS and NTU validate on their test split)
+default_hooks = dict(
+    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best=None))

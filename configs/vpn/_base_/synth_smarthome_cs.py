@@ -146,9 +146,11 @@ pose_optim_wrapper = dict(
         type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4))
 pose_param_scheduler = param_scheduler
 default_hooks = dict(
+    # the validation set is the test set (CS has no validation split):
+    # no "best" checkpoint is chosen on it
     checkpoint=dict(
         type='CheckpointHook', interval=max_iters, by_epoch=False,
-        max_keep_ckpts=1),
+        max_keep_ckpts=1, save_best=None),
     logger=dict(type='LoggerHook', interval=50))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
