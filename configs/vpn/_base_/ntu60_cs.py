@@ -68,6 +68,12 @@ _val_split = dict(
 _test_split = dict(
     ntu=dict(benchmark='ntu60_xsub', split='val'))
 _single = dict(type='PackPairedInputs', pack_single=True)
+# samples without a skeleton file are dropped (and counted in the log) where
+# a model reads the pose; VPN-F's RGB batches keep the same samples (the
+# skeleton file is the reference timeline, read for its length only), so
+# every training video has a cached teacher feature
+_with_pose = dict(on_missing='skip')
+_pose_timeline = dict(reference='skeleton', on_missing='skip')
 _train = dict(
     batch_size=4,
     num_workers=4,
@@ -98,12 +104,12 @@ rgb_val_dataloader = dict(
 distill_rgb_train_dataloader = dict(
     _train,
     dataset=dict(
-        _source, **_train_split, clip_len=clip_len,
+        _source, **_train_split, **_pose_timeline, clip_len=clip_len,
         modalities=dict(rgb=dict(pipeline=rgb_train))))
 distill_paired_train_dataloader = dict(
     _train,
     dataset=dict(
-        _source, **_train_split, clip_len=clip_len,
+        _source, **_train_split, **_with_pose, clip_len=clip_len,
         modalities=dict(
             rgb=dict(pipeline=rgb_train),
             skeleton=dict(sampling='same_clip', pipeline=skeleton))))
@@ -120,7 +126,8 @@ paired_train_dataloader = distill_paired_train_dataloader
 paired_test_dataloader = dict(
     _test,
     dataset=dict(
-        _source, **_test_split, clip_len=clip_len, test_mode=True,
+        _source, **_test_split, **_with_pose, clip_len=clip_len,
+        test_mode=True,
         modalities=dict(
             rgb=dict(pipeline=rgb_test),
             skeleton=dict(sampling='same_clip', pipeline=skeleton))))
@@ -132,14 +139,14 @@ skeleton_train_dataloader = dict(
     _train,
     batch_size={{_base_.pose_batch_size}},
     dataset=dict(
-        _source, **_train_split,
+        _source, **_train_split, **_with_pose,
         modalities=dict(
             skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton)),
         pack=_single))
 skeleton_test_dataloader = dict(
     _test,
     dataset=dict(
-        _source, **_test_split, test_mode=True,
+        _source, **_test_split, **_with_pose, test_mode=True,
         modalities=dict(
             skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton)),
         pack=_single))
@@ -154,7 +161,7 @@ pose_cache_hook = dict(
     teacher='pose',
     cache_root='work_dirs/teacher_cache',
     dataset=dict(
-        _source, **_train_split, test_mode=True,
+        _source, **_train_split, **_with_pose, test_mode=True,
         modalities=dict(
             skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton))))
 evaluator = dict(type='AccMetric')
