@@ -373,3 +373,19 @@ def test_feature_cache_hook_refuses_a_trainable_teacher():
     hook = TeacherFeatureCacheHook(dataset=dict(type='None'), teacher='pos')
     with pytest.raises(KeyError, match="no teacher 'pos'"):
         hook.before_train(runner)
+
+
+def test_feature_supervised_teacher_takes_no_new_options():
+    cfg = dict(
+        type='FeatureSupervisedDistiller',
+        student=tiny_resnet3d(),
+        teacher=dict(model=tiny_resnet3d(), modality='rgb', cached=True),
+        student_modality='depth')
+    with pytest.raises(ValueError, match="not cached .*teacher_source="
+                       "'cache' caches it"):
+        MODELS.build(cfg)
+    cfg['teacher'].pop('cached')
+    model = MODELS.build(cfg)
+    with pytest.raises(ValueError, match="one teacher, named 'teacher', "
+                       "not 'rgb'"):
+        model.set_teacher_cache(FakeCache({}), teacher='rgb')
