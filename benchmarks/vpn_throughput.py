@@ -5,8 +5,9 @@ RGB training.
 One process, fixed in-memory batches (no data loading), the synthetic
 twin's models as the shipped configs build them (``configs/vpn/*_synth.py``:
 slim 3D-ResNet-18 RGB student with a non-local block, 16-channel AGCN-J,
-slim VPN*; 16x96x128 RGB clips, 64-frame 15-joint skeleton sequences), a
-full training step each time (forward, losses, backward, SGD update):
+slim VPN*; 16x64x64 RGB person crops, 64-frame 15-joint skeleton
+sequences), a full training step each time (forward, losses, backward, SGD
+update):
 
 * **rgb**: the RGB student alone (``i3d_nl_rgb_synth.py``);
 * **vpnf**: VPN-F (``vpnf_scd_synth.py``) with the frozen pose teacher's
@@ -44,7 +45,7 @@ CONFIGS = dict(
     vpnf='configs/vpn/vpnf_scd_synth.py',
     vpnf_online='configs/vpn/vpnf_scd_synth.py',
     vpnpp='configs/vpn/vpnpp_synth.py')
-RGB_CLIP = (3, 16, 96, 128)  # C, T, H, W of the synthetic configs
+RGB_CLIP = (3, 16, 64, 64)  # C, T, H, W of the synthetic configs
 POSE_CLIP = (1, 16, 15, 3)  # M, T, V, C: the skeleton of the RGB clip
 POSE_SEQUENCE = (1, 64, 15, 3)  # the pose teacher's whole sequence
 

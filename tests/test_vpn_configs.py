@@ -65,22 +65,22 @@ def test_vpna_variants(dataset):
 
 def test_synthetic_map_sizes_match_the_models():
     """nl_len and attn_len of models_slim.py are the flattened sizes of the
-    student's non-local map and VPN*'s attention on 16x96x128 clips."""
+    student's non-local map and VPN*'s attention on 16x64x64 clips."""
     cfg = cfg_of('vpnpp', 'synth')
     with DefaultScope.overwrite_default_scope('fsat'):
         torch.manual_seed(0)
         model = MODELS.build(cfg.model).eval()
     data = paired_batch(
-        dict(rgb=(3, 16, 96, 128), skeleton=(1, 16, 15, 3)), batch_size=1)
+        dict(rgb=(3, 16, 64, 64), skeleton=(1, 16, 15, 3)), batch_size=1)
     data = model.data_preprocessor(data)
     with torch.no_grad():
         _, student = model.run_student(data['inputs'])
         vpn = model.run_teacher('vpn', data['inputs'])
-    # 2x6x8 queries, 2x3x4 max-pooled keys; VPN*'s map is 2x3x4
-    assert student['student.attn'].shape == (1, 96, 24)
-    assert cfg.nl_len == 96 * 24
-    assert vpn['vpn.attn'].shape == (1, 2, 3, 4)
-    assert cfg.attn_len == 2 * 3 * 4
+    # 2x4x4 queries, 2x2x2 max-pooled keys; VPN*'s map is 2x4x4
+    assert student['student.attn'].shape == (1, 32, 8)
+    assert cfg.nl_len == 32 * 8
+    assert vpn['vpn.attn'].shape == (1, 2, 4, 4)
+    assert cfg.attn_len == 2 * 4 * 4
     assert model.connectors.embed_attn(student['student.attn']).shape == (
         1, cfg.attn_len)
 

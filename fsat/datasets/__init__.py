@@ -29,6 +29,7 @@ __all__ = [
 # Toyota Smarthome: annotations, LCR-Net reader, graph layouts, transforms
 from . import smarthome  # noqa: E402 (registers the graph layouts)
 from .smarthome.dataset import SmarthomeDataset  # noqa: E402
+from .transforms import person_crop as _person_crop  # noqa: E402,F401
 from .transforms import smarthome as _smarthome_transforms  # noqa: E402,F401
 
 __all__ += ['SmarthomeDataset', 'smarthome']

@@ -1,14 +1,16 @@
 # VPN++'s models at CPU size for the synthetic Smarthome world (the
-# synth_* configs in configs/vpn/), on 16x96x128 RGB clips (the whole
-# 144x192 frame scaled by 2/3, so the 2-3 pixel hands stay about 1.5-2
-# pixels wide; a 32x32 clip would lose them):
+# synth_* configs in configs/vpn/), on 16x64x64 RGB person crops (the box
+# of the clip's 2-D joints, LCRNetPersonCrop, about the person's size in
+# the 144x192 frame, so the 2-3 pixel hand keeps its pixels; whole frames
+# leave a small network from scratch at chance, docs/synthetic_world.md):
 # * student: the slim 3D-ResNet-18 (widths 16/32/64/128) with a non-local
-#   block after layer3, where the map is 2x6x8 (layer4's is 1x3x4, one
-#   frame): 96 queries x 24 keys;
+#   block after layer3, where the map is 2x4x4 (layer4's is 1x2x2): 32
+#   queries x 8 keys;
 # * pose_model: AGCN-J (mmaction2's AAGCN) with 16 base channels, a 64-d
 #   pooled feature, on the 15-joint smarthome15 layout;
 # * vpn_star: VPN* on a slim 3D-ResNet-18 whose last stage keeps the time
-#   axis (a 2x3x4 map to attend over) and a 2-layer AGCN.
+#   axis and the spatial size (a 2x4x4 map to attend over) and a 2-layer
+#   AGCN.
 num_classes = 13  # the synthetic world's classes
 graph_layout = 'smarthome15'
 rgb_norm = dict(
@@ -55,7 +57,7 @@ student = dict(
 student_feat = dict(path='cls_head.avg_pool', dim=128)  # before dropout
 student_dim = 128
 nl_tap = 'backbone.layer3.1.non_local_block.attention'
-nl_len = 96 * 24
+nl_len = 32 * 8
 pose_model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -71,7 +73,8 @@ pose_feat = dict(path='cls_head.fc', source='input', dim=64)
 pose_dim = 64
 vpn_star = dict(
     type='VPNRecognizer',
-    backbone=dict(_r3d18, temporal_strides=(1, 2, 2, 1)),
+    backbone=dict(
+        _r3d18, spatial_strides=(1, 2, 2, 1), temporal_strides=(1, 2, 2, 1)),
     pose_backbone=dict(
         type='AAGCN',
         graph_cfg=dict(layout=graph_layout, mode='spatial'),
@@ -81,7 +84,7 @@ vpn_star = dict(
         num_stages=2,
         inflate_stages=[],
         down_stages=[]),
-    coupler=dict(in_channels=16, feat_size=(2, 3, 4)),
+    coupler=dict(in_channels=16, feat_size=(2, 4, 4)),
     cls_head=_head,
     data_preprocessor=dict(
         type='PairedDataPreprocessor',
@@ -89,6 +92,6 @@ vpn_star = dict(
             rgb=dict(type='ActionDataPreprocessor', **rgb_norm),
             skeleton=dict(
                 type='ActionDataPreprocessor', format_shape='NCTVM'))))
-attn_len = 2 * 3 * 4
+attn_len = 2 * 4 * 4
 num_train = None
 crd_negatives = 1024  # the synthetic CS split has 1,287 training clips

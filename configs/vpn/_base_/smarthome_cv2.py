@@ -9,6 +9,10 @@
 # 64-frame RGB clips at 224x224; skeletons of a whole video brought to
 # 400 frames (uniformly resampled when longer, zero-padded
 # when shorter); no flip (it would unpair RGB and pose).
+# RGB frames are cropped to the person (the square box of the clip's
+# 2-D LCR-Net joints, LCRNetPersonCrop): the wall cameras film the
+# whole room, and VPN*'s pose-driven attention has no image position
+# to find the person with (fsat's choice).
 # Link the dataset (mp4/, skeletonv12/) to data/smarthome or set
 # SMARTHOME_ROOT.
 _base_ = [
@@ -38,7 +42,8 @@ clip_len = 64
 rgb_train = [
     dict(type='DecordInit'),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='LCRNetPersonCrop', margin=0.15, on_missing='keep'),
+    dict(type='Resize', scale=(256, 256)),
     dict(
         type='MultiScaleCrop',
         input_size=224,
@@ -51,7 +56,8 @@ rgb_train = [
 rgb_test = [
     dict(type='DecordInit'),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='LCRNetPersonCrop', margin=0.15, on_missing='keep'),
+    dict(type='Resize', scale=(256, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
 ]

@@ -3,10 +3,11 @@
 # cross-subject protocol, for the synth_* VPN++ configs in configs/vpn/:
 # the slim models of models_slim.py and every data loader the configs use
 # (as the real dataset files: rgb_*, distill_*, paired_*, skeleton_*,
-# pose_cache_hook). RGB clips are 16 frames of the whole 144x192 frame
-# resized to 96x128 (no crop: the person stands anywhere in the room, and
-# the hand is a few pixels); skeletons of a whole clip are brought to 64
-# frames (the world's clips have 48-80). Iteration-based, batch 8, SGD
+# pose_cache_hook). RGB clips are 16 frames of the person crop (the square
+# box of the clip's 2-D joints from the sample's LCR-Net file, 15 % margin,
+# LCRNetPersonCrop) resized to 64x64: the person is 30-55 pixels tall, so
+# the crop keeps the hand's pixels; skeletons of a whole clip are brought
+# to 64 frames (the world's clips have 48-80). Iteration-based, batch 8, SGD
 # (lr 0.01, momentum 0.9, the paper's) with the learning rate divided by
 # 10 at 2/3 of the run. The world has 13 of the CS table's 31 classes:
 # the datasets keep those (metainfo classes), labelled 0-12 in the table's
@@ -31,7 +32,8 @@ clip_len = 16
 rgb_train = [
     dict(type='DecordInit'),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(128, 96), keep_ratio=False),
+    dict(type='LCRNetPersonCrop', margin=0.15),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'),
 ]
 rgb_test = rgb_train
