@@ -1,170 +1,29 @@
 # NTU RGB+D 60, cross-view (CV): 60 classes, for the VPN++ configs in
-# configs/vpn/ (see docs/distillers.md, "VPN++"). Defines the models at the
-# paper's size for this dataset and every data loader the configs use:
-# * rgb_*: RGB clips alone (the student; test time of every distilled
-#   student, whose checkpoint tools/export_student.py exports);
-# * paired_*: an RGB clip and the skeleton of the same frames (VPN*);
-# * skeleton_*: whole skeleton sequences (the pose teacher AGCN-J, and the
-#   view of the pose teacher's feature cache).
-# 64-frame RGB clips at 224x224; skeletons of a whole video brought to
-# 300 frames (uniformly resampled when longer, zero-padded
-# when shorter); no flip (it would unpair RGB and pose).
+# configs/vpn/ (see docs/distillers.md, "VPN++"). Everything as in the
+# cross-subject base (models, pipelines, loaders; see ntu60_cs.py) but the
+# benchmark: the loaders built there are re-pointed to 'ntu60_xview' by
+# dict merging.
 # Link the dataset to data/nturgbd or set NTU_ROOT (docs/datasets.md).
-_base_ = [
-    './models_i3d_agcn.py', './schedule_epoch.py',
-    '../../_base_/default_runtime.py'
-]
-num_classes = 60
-num_person = 2
-graph_layout = 'nturgb+d'
-student = dict(cls_head=dict(num_classes=num_classes))
-pose_model = dict(
-    backbone=dict(graph_cfg=dict(layout=graph_layout), num_person=num_person),
-    cls_head=dict(num_classes=num_classes))
-vpn_star = dict(
-    pose_backbone=dict(
-        graph_cfg=dict(layout=graph_layout), num_person=num_person),
-    cls_head=dict(num_classes=num_classes))
+_base_ = ['./ntu60_cs.py']
 # SCD's and CRD's M = negatives / num_data: the protocol's training
 # samples (fewer if some skeleton files are missing).
 num_train = 37920
 
-data_root = '{{$NTU_ROOT:data/nturgbd}}'
-clip_len = 64
-rgb_train = [
-    dict(type='DecordInit'),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(
-        type='MultiScaleCrop',
-        input_size=224,
-        scales=(1, 0.875, 0.75),
-        random_crop=False,
-        max_wh_scale_gap=1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
-]
-rgb_test = [
-    dict(type='DecordInit'),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-]
-skeleton = [
-    dict(type='LoadSkeleton'),
-    dict(type='FillSkeletonGaps'),
-    dict(type='CenterSkeleton'),
-    dict(type='SkeletonDecode'),
-    dict(type='FormatGCNInput', num_person=2),
-]
-skeleton_sequence = dict(mode='sequence', length=300, pad='zero')
-
-_source = dict(type='PairedModalityDataset', data_root=data_root)
-_train_split = dict(
-    ntu=dict(benchmark='ntu60_xview', split='train'))
-_val_split = dict(
-    ntu=dict(benchmark='ntu60_xview', split='val'))
-_test_split = dict(
-    ntu=dict(benchmark='ntu60_xview', split='val'))
-_single = dict(type='PackPairedInputs', pack_single=True)
-# samples without a skeleton file are dropped (and counted in the log) where
-# a model reads the pose; VPN-F's RGB batches keep the same samples (the
-# skeleton file is the reference timeline, read for its length only), so
-# every training video has a cached teacher feature
-_with_pose = dict(on_missing='skip')
-_pose_timeline = dict(reference='skeleton', on_missing='skip')
-_train = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True))
-# video-level tests: every non-overlapping clip, probabilities averaged
-_test = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False))
-_rgb_video = dict(sampling='video', pipeline=rgb_test)
-# the student (plain recognizer)
-rgb_train_dataloader = dict(
-    _train,
-    dataset=dict(
-        _source, **_train_split, clip_len=clip_len,
-        modalities=dict(rgb=dict(pipeline=rgb_train)), pack=_single))
-rgb_test_dataloader = dict(
-    _test,
-    dataset=dict(
-        _source, **_test_split, clip_len=clip_len, test_mode=True,
-        modalities=dict(rgb=_rgb_video), pack=_single))
-rgb_val_dataloader = dict(
-    rgb_test_dataloader,
-    dataset=dict(rgb_test_dataloader['dataset'], **_val_split))
-# distillers: paired batches (dict of modalities), RGB alone at test time
-distill_rgb_train_dataloader = dict(
-    _train,
-    dataset=dict(
-        _source, **_train_split, **_pose_timeline, clip_len=clip_len,
-        modalities=dict(rgb=dict(pipeline=rgb_train))))
-distill_paired_train_dataloader = dict(
-    _train,
-    dataset=dict(
-        _source, **_train_split, **_with_pose, clip_len=clip_len,
-        modalities=dict(
-            rgb=dict(pipeline=rgb_train),
-            skeleton=dict(sampling='same_clip', pipeline=skeleton))))
-distill_test_dataloader = dict(
-    _test,
-    dataset=dict(
-        _source, **_test_split, clip_len=clip_len, test_mode=True,
-        modalities=dict(rgb=_rgb_video)))
-distill_val_dataloader = dict(
-    distill_test_dataloader,
-    dataset=dict(distill_test_dataloader['dataset'], **_val_split))
-# VPN*: RGB and pose at test time (the centre clip and its skeleton)
-paired_train_dataloader = distill_paired_train_dataloader
-paired_test_dataloader = dict(
-    _test,
-    dataset=dict(
-        _source, **_test_split, **_with_pose, clip_len=clip_len,
-        test_mode=True,
-        modalities=dict(
-            rgb=dict(pipeline=rgb_test),
-            skeleton=dict(sampling='same_clip', pipeline=skeleton))))
-paired_val_dataloader = dict(
-    paired_test_dataloader,
-    dataset=dict(paired_test_dataloader['dataset'], **_val_split))
-# AGCN-J: whole skeleton sequences
-skeleton_train_dataloader = dict(
-    _train,
-    batch_size={{_base_.pose_batch_size}},
-    dataset=dict(
-        _source, **_train_split, **_with_pose,
-        modalities=dict(
-            skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton)),
-        pack=_single))
-skeleton_test_dataloader = dict(
-    _test,
-    dataset=dict(
-        _source, **_test_split, **_with_pose, test_mode=True,
-        modalities=dict(
-            skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton)),
-        pack=_single))
-skeleton_val_dataloader = dict(
-    skeleton_test_dataloader,
-    dataset=dict(skeleton_test_dataloader['dataset'], **_val_split))
-# the frozen pose teacher's features of the training videos, computed once
-# (fsat.engine.TeacherFeatureCacheHook): VPN-F then costs what RGB
-# training costs
-pose_cache_hook = dict(
-    type='TeacherFeatureCacheHook',
-    teacher='pose',
-    cache_root='work_dirs/teacher_cache',
-    dataset=dict(
-        _source, **_train_split, **_with_pose, test_mode=True,
-        modalities=dict(
-            skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton))))
-evaluator = dict(type='AccMetric')
-# no "best" checkpoint (Smarthome CS and NTU validate on their test split)
-default_hooks = dict(
-    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best=None))
+__xview = dict(ntu=dict(benchmark='ntu60_xview'))
+_train_split = __xview
+_val_split = __xview
+_test_split = __xview
+rgb_train_dataloader = dict(dataset=__xview)
+rgb_test_dataloader = dict(dataset=__xview)
+rgb_val_dataloader = dict(dataset=__xview)
+distill_rgb_train_dataloader = dict(dataset=__xview)
+distill_paired_train_dataloader = dict(dataset=__xview)
+distill_test_dataloader = dict(dataset=__xview)
+distill_val_dataloader = dict(dataset=__xview)
+paired_train_dataloader = dict(dataset=__xview)
+paired_test_dataloader = dict(dataset=__xview)
+paired_val_dataloader = dict(dataset=__xview)
+skeleton_train_dataloader = dict(dataset=__xview)
+skeleton_test_dataloader = dict(dataset=__xview)
+skeleton_val_dataloader = dict(dataset=__xview)
+pose_cache_hook = dict(dataset=__xview)
