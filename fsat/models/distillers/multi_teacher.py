@@ -27,14 +27,9 @@ from fsat.models.utils.clips import get_clip_counts
 from fsat.registry import MODELS
 
 from .base import STUDENT, BaseDistiller
+from .feature_supervised import pool
 
 __all__ = ['MultiTeacherDistiller', 'pool']
-
-
-def pool(x: torch.Tensor) -> torch.Tensor:
-    """Global average over every axis after the channels: ``[N, C, ...]``
-    -> ``[N, C]``."""
-    return x.flatten(2).mean(-1) if x.dim() > 2 else x
 
 
 @MODELS.register_module()
