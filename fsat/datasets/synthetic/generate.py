@@ -15,7 +15,6 @@ is reused; one with different data is an error, never overwritten.
 """
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import shutil
 import sys
@@ -41,6 +40,7 @@ from .pku_writer import SKELETON_DIR as PKU_SKEL_DIR
 from .presets import SmarthomePreset, WorldPreset, get_preset
 from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
+from .runner import run_jobs
 
 #: Bump when the generator's output changes for the same parameters.
 GENERATOR_VERSION = '1.4.0'
@@ -122,55 +122,16 @@ def plan_pku(preset: WorldPreset, seed: int) -> List[PkuJob]:
     return jobs
 
 
-# --------------------------------------------------------------- workers
-_RENDERER: Optional[Renderer] = None
-
-
-def _init_worker(preset: WorldPreset, seed: int, root: str) -> None:
-    global _RENDERER
-    cv2.setNumThreads(1)
-    _RENDERER = Renderer(preset, seed, root)
-
-
-def _run(job) -> list:
+# ---------------------------------------------------------------- render
+def _render(renderer: Renderer, job: Union[NtuJob, PkuJob]) -> list:
+    """Render one job with a process's renderer (see :mod:`.runner`)."""
     if isinstance(job, NtuJob):
-        return _RENDERER.ntu(job)
-    return _RENDERER.pku(job)
+        return renderer.ntu(job)
+    return renderer.pku(job)
 
 
 def _job_videos(job, preset: WorldPreset) -> int:
     return len(preset.cameras) if isinstance(job, NtuJob) else 3
-
-
-def _execute(jobs: list, preset: WorldPreset, seed: int, root: str,
-             workers: int, progress: bool) -> list:
-    """Run jobs (in worker processes if ``workers > 1``)."""
-    from tqdm import tqdm
-    total = sum(_job_videos(j, preset) for j in jobs)
-    bar = tqdm(total=total, unit='video', disable=not progress,
-               desc=f'synthesize {preset.name}', dynamic_ncols=True)
-    results = []
-    try:
-        if workers <= 1:
-            threads = cv2.getNumThreads()
-            try:
-                _init_worker(preset, seed, root)
-                for job in jobs:
-                    results.extend(_run(job))
-                    bar.update(_job_videos(job, preset))
-            finally:
-                cv2.setNumThreads(threads)
-        else:
-            methods = mp.get_all_start_methods()
-            ctx = mp.get_context('fork' if 'fork' in methods else 'spawn')
-            with ctx.Pool(workers, _init_worker,
-                          (preset, seed, root)) as pool:
-                for out in pool.imap_unordered(_run, jobs, chunksize=2):
-                    results.extend(out)
-                    bar.update(len(out))
-    finally:
-        bar.close()
-    return results
 
 
 # ----------------------------------------------------------------- world
@@ -336,6 +297,11 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
 
     Returns:
         dict: The content of ``world.json``.
+
+    Raises:
+        WorldExistsError: ``out_dir`` holds other data.
+        JobError: Rendering failed (see :func:`~.runner.run_jobs`); the
+            output folder is left as it was.
     """
     preset = get_preset(preset)
     if isinstance(preset, SmarthomePreset):
@@ -361,8 +327,11 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
         ntu_jobs = plan_ntu(preset, seed)
         pku_jobs = plan_pku(preset, seed)
         # Long PKU-MMD sequences first: better load balance at the end.
-        results = _execute(pku_jobs + ntu_jobs, preset, seed, tmp, workers,
-                           progress)
+        jobs = pku_jobs + ntu_jobs
+        results = run_jobs(
+            jobs, Renderer, (preset, seed, tmp), _render, workers=workers,
+            total=sum(_job_videos(j, preset) for j in jobs), unit='video',
+            desc=f'synthesize {preset.name}', progress=progress)
         ntu = sorted((r for r in results if 'name' in r),
                      key=lambda r: r['name'])
         pku = sorted((r for r in results if 'id' in r),

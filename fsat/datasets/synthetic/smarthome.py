@@ -27,12 +27,11 @@ package): camera space here is x right, y up, z forward, and the written
 import hashlib
 import json
 import math
-import multiprocessing as mp
 import os
 import shutil
 import sys
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
@@ -54,6 +53,7 @@ from .performers import performer_shape
 from .presets import SmarthomePreset
 from .render import composite, rasterize, shade, surface_geometry
 from .rng import make_rng
+from .runner import run_jobs
 from .scene import Setup, background, make_setup
 from .sensors import colour_sensor, lighting, smooth_noise
 from .smarthome_writer import (
@@ -437,49 +437,6 @@ class SmarthomeRenderer:
 
 
 # ----------------------------------------------------------------- world
-_RENDERER: Optional[SmarthomeRenderer] = None
-
-
-def _init_worker(preset: SmarthomePreset, seed: int, root: str) -> None:
-    global _RENDERER
-    cv2.setNumThreads(1)
-    _RENDERER = SmarthomeRenderer(preset, seed, root)
-
-
-def _run(job: SmarthomeJob) -> List[dict]:
-    return _RENDERER.render(job)
-
-
-def _execute(jobs: List[SmarthomeJob], preset: SmarthomePreset, seed: int,
-             root: str, workers: int, progress: bool) -> List[dict]:
-    from tqdm import tqdm
-    bar = tqdm(total=preset.num_clips, unit='clip', disable=not progress,
-               desc=f'synthesize {preset.name}', dynamic_ncols=True)
-    results: List[dict] = []
-    try:
-        if workers <= 1:
-            threads = cv2.getNumThreads()
-            try:
-                _init_worker(preset, seed, root)
-                for job in jobs:
-                    out = _run(job)
-                    results.extend(out)
-                    bar.update(len(out))
-            finally:
-                cv2.setNumThreads(threads)
-        else:
-            methods = mp.get_all_start_methods()
-            ctx = mp.get_context('fork' if 'fork' in methods else 'spawn')
-            with ctx.Pool(workers, _init_worker,
-                          (preset, seed, root)) as pool:
-                for out in pool.imap_unordered(_run, jobs, chunksize=2):
-                    results.extend(out)
-                    bar.update(len(out))
-    finally:
-        bar.close()
-    return results
-
-
 def _world_info(preset: SmarthomePreset, seed: int,
                 clips: List[dict]) -> dict:
     renderer = SmarthomeRenderer(preset, seed, '')
@@ -561,6 +518,11 @@ def generate_smarthome_world(preset: SmarthomePreset, out_dir: str,
 
     Returns:
         dict: The content of ``world.json``.
+
+    Raises:
+        WorldExistsError: ``out_dir`` holds other data.
+        JobError: Rendering failed (see :func:`~.runner.run_jobs`); the
+            output folder is left as it was.
     """
     out_dir = os.path.abspath(out_dir)
     digest = smarthome_params_hash(preset, seed)
@@ -577,8 +539,11 @@ def generate_smarthome_world(preset: SmarthomePreset, out_dir: str,
     try:
         for sub in (MP4_DIR, SKELETON_DIR):
             os.makedirs(os.path.join(tmp, 'smarthome', sub), exist_ok=True)
-        clips = _execute(plan_smarthome(preset, seed), preset, seed, tmp,
-                         workers, progress)
+        clips = run_jobs(
+            plan_smarthome(preset, seed), SmarthomeRenderer,
+            (preset, seed, tmp), SmarthomeRenderer.render, workers=workers,
+            total=preset.num_clips, unit='clip',
+            desc=f'synthesize {preset.name}', progress=progress)
         clips.sort(key=lambda c: c['name'])
         world = _world_info(preset, seed, clips)
         with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',

@@ -29,6 +29,7 @@ from fsat.datasets.synthetic.body import J
 from fsat.datasets.synthetic.household import household_class
 from fsat.datasets.synthetic.performers import performer_shape
 from fsat.datasets.synthetic.rng import make_rng
+from fsat.datasets.synthetic.runner import JobError
 from fsat.datasets.synthetic.smarthome import (
     SmarthomeRenderer,
     camera_set,
@@ -244,6 +245,23 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     generate_world(preset, a, seed=3, progress=False)
     with pytest.raises(WorldExistsError):
         generate_world(preset, a, seed=4, progress=False)
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_failure_names_the_clip_and_leaves_nothing(tmp_path, monkeypatch,
+                                                   workers):
+    def boom(self, job):
+        raise RuntimeError(f'cannot film {job.key}')
+
+    # Worker processes are forked, so they see the patched method.
+    monkeypatch.setattr(SmarthomeRenderer, 'render', boom)
+    preset = custom_preset('smarthome_unit', MINI)
+    with pytest.raises(JobError, match=r'^synthesize smarthome_unit-custom: '
+                       r'SmarthomeJob (\S+) failed: RuntimeError: cannot '
+                       r'film \1$'):
+        generate_world(preset, str(tmp_path / 'w'), workers=workers,
+                       progress=False)
+    assert os.listdir(tmp_path) == []
 
 
 def _performance(cls_name, rng_key='pair', T=48):

@@ -29,6 +29,7 @@ from fsat.datasets.synthetic import (
     get_preset,
 )
 from fsat.datasets.synthetic import generate as generate_module
+from fsat.datasets.synthetic.runner import JobError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -409,13 +410,17 @@ def test_existing_folders(tmp_path, capsys):
     assert not glob.glob(str(tmp_path / '*.partial-*'))
 
 
-def test_failure_leaves_nothing(tmp_path, monkeypatch):
+@pytest.mark.parametrize('workers', [1, 2])
+def test_failure_leaves_nothing(tmp_path, monkeypatch, workers):
     def boom(self, job):
         raise RuntimeError('renderer failed')
 
+    # Worker processes are forked, so they see the patched method.
     monkeypatch.setattr(generate_module.Renderer, 'pku', boom)
-    with pytest.raises(RuntimeError, match='renderer failed'):
-        generate_world(micro_preset(), str(tmp_path / 'w'), progress=False)
+    with pytest.raises(JobError, match='^synthesize micro: PkuJob 0002 '
+                       'failed: RuntimeError: renderer failed$'):
+        generate_world(micro_preset(), str(tmp_path / 'w'), workers=workers,
+                       progress=False)
     assert os.listdir(tmp_path) == []
 
 
