@@ -72,10 +72,13 @@ class PairedModalityDataset(BaseDataset):
     * ``ntu=dict(benchmark='ntu60_xview', split='train', split_rule=None,
       classes=None)`` with ``data_root`` the NTU root
       (:func:`fsat.datasets.ntu.build_ntu_annotations`);
-    * ``smarthome=dict(protocol='CS', split='train')`` with ``data_root``
+    * ``smarthome=dict(protocol='CS', split='train', subjects=None,
+      exclude_subjects=None)`` with ``data_root``
       the Toyota Smarthome root (``mp4/``, ``skeletonv12/``; protocols
       ``'CS'``, ``'CV1'``, ``'CV2'``, splits ``'train'``, ``'val'`` (not
-      CS), ``'test'``; :func:`fsat.datasets.smarthome.
+      CS), ``'test'``; ``subjects`` keeps, ``exclude_subjects`` drops the
+      samples of those subject ids, e.g. to hold out training subjects
+      for validation; :func:`fsat.datasets.smarthome.
       build_smarthome_annotations`; see also
       :class:`~fsat.datasets.SmarthomeDataset`);
     * ``ann_file`` ending in ``.txt``: a split file, one sample per line,
@@ -110,8 +113,11 @@ class PairedModalityDataset(BaseDataset):
             the protocol's table) keeps the samples of those classes only,
             labelled by their position in the list.
         clip_len (int): Frames per clip. Defaults to 16.
+        frame_interval (int): Step between the frames of a clip (a clip
+            spans ``clip_len * frame_interval`` frames, as mmaction2's
+            ``SampleFrames``). Defaults to 1 (consecutive frames).
         clip_align (str): ``'any'`` or ``'grid'`` (clips start at
-            multiples of ``clip_len``, so a clip is exactly its clip slot),
+            multiples of the clip's span, so a clip is exactly its clip slot),
             see :class:`~fsat.datasets.transforms.PairedSampleFrames`.
             Defaults to ``'any'``.
         reference (str, optional): Source whose frame count is the
@@ -156,6 +162,7 @@ class PairedModalityDataset(BaseDataset):
                  smarthome: Optional[Mapping] = None,
                  clip_len: int = 16,
                  clip_align: str = 'any',
+                 frame_interval: int = 1,
                  reference: Optional[str] = None,
                  with_label: bool = True,
                  labeled_subset: Optional[Mapping] = None,
@@ -207,7 +214,8 @@ class PairedModalityDataset(BaseDataset):
             clip_len=clip_len,
             sources=self.sources,
             test_mode=test_mode,
-            clip_align=clip_align)
+            clip_align=clip_align,
+            frame_interval=frame_interval)
         branches = ModalityPipelines(self.modality_cfgs)
         super().__init__(
             ann_file=ann_file,
@@ -286,15 +294,25 @@ class PairedModalityDataset(BaseDataset):
     def _load_smarthome(self) -> List[dict]:
         cfg = dict(self.smarthome)
         protocol, split = cfg.pop('protocol', 'CS'), cfg.pop('split', 'train')
+        keep = cfg.pop('subjects', None)
+        drop = set(cfg.pop('exclude_subjects', None) or ())
         if cfg:
             raise ValueError(f'Unknown smarthome keys {sorted(cfg)}: '
-                             'expected protocol, split')
+                             'expected protocol, split, subjects, '
+                             'exclude_subjects')
         proto = get_smarthome_protocol(protocol)
         subset = self._metainfo.get('classes')
         self._metainfo.setdefault('classes', proto.classes)
         records = build_smarthome_annotations(
             proto.name, split, root=self.data_root,
             sources=self.required_sources)
+        if keep is not None or drop:
+            # e.g. a validation set of held-out training subjects (CS has
+            # no validation split)
+            keep = None if keep is None else set(keep)
+            records = [r for r in records
+                       if (keep is None or r['subject'] in keep)
+                       and r['subject'] not in drop]
         if subset is not None:
             records = _smarthome_class_subset(records, proto, subset)
         if not records:

@@ -216,3 +216,25 @@ def test_argument_errors(root):
     with pytest.raises(ValueError, match='Unknown smarthome keys'):
         PairedModalityDataset(modalities=modalities, data_root=root,
                               smarthome=dict(protocol='CS', classes=[1]))
+
+
+def test_held_out_subjects_for_validation(root):
+    """CS has no validation split: ``subjects`` / ``exclude_subjects``
+    carve one out of the training subjects (3, 4, 6, 7 in the fixture)."""
+    modalities = dict(rgb=dict(pipeline=video_pipeline()))
+
+    def names(**kwargs):
+        dataset = SmarthomeDataset(modalities=modalities, data_root=root,
+                                   protocol='CS', clip_len=4, **kwargs)
+        return sorted(dataset.get_data_info(i)['video_id']
+                      for i in range(len(dataset)))
+
+    assert names(split='train', subjects=(3, 7)) == [
+        'Cutbread_p03_r00_v01_c01', 'Enter_p07_r00_v01_c05']
+    assert names(split='train', exclude_subjects=[3, 7]) == [
+        'Sitdown_p06_r00_v01_c01', 'Walk_p04_r00_v01_c02']
+    assert names(split='train', subjects=(3, 4),
+                 exclude_subjects=(4, )) == ['Cutbread_p03_r00_v01_c01']
+    # subject 2 is a test subject: nothing of the training split is left
+    with pytest.raises(ValueError, match='No Toyota Smarthome CS train'):
+        names(split='train', subjects=(2, ))

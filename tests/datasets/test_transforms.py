@@ -100,8 +100,46 @@ def test_paired_sample_frames_modes():
 
     with pytest.raises(ValueError, match="no modality samples 'clip'"):
         PairedSampleFrames(dict(rgb='same_clip'))
+    with pytest.raises(ValueError, match='frame_interval must be >= 1'):
+        PairedSampleFrames(dict(rgb='clip'), frame_interval=0)
     with pytest.raises(ValueError, match='must be one of'):
         PairedSampleFrames(dict(rgb='clips'))
+
+
+def test_paired_sample_frames_interval():
+    # 4 frames, every 3rd: a clip spans S = 12 frames of the timeline
+    sampler = PairedSampleFrames(
+        dict(rgb='clip', skeleton='same_clip', rgb_video='video'),
+        clip_len=4, frame_interval=3, sources=dict(rgb_video='rgb'))
+    counts = dict(rgb=40, skeleton=20)
+    np.random.seed(1)
+    starts = set()
+    for _ in range(60):
+        out = sampler(dict(frame_counts=counts, reference='rgb'))
+        s, start = out['sampled'], out['clip_start']
+        starts.add(start)
+        assert 0 <= start <= 40 - 12
+        np.testing.assert_array_equal(s['rgb']['frame_inds'],
+                                      start + np.array([0, 3, 6, 9]))
+        # the skeleton's 20 frames cover the same span: frame i -> i // 2
+        np.testing.assert_array_equal(s['skeleton']['frame_inds'],
+                                      (start + np.array([0, 3, 6, 9])) // 2)
+        assert out['num_slots'] == 3  # 40 // 12
+        assert out['clip_slot'] == min(start // 12, 2)
+        # the video: 3 non-overlapping spans [0, 12), [12, 24), [24, 36)
+        np.testing.assert_array_equal(
+            s['rgb_video']['frame_inds'],
+            [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33])
+        assert s['rgb_video']['num_clips'] == 3
+    assert min(starts) == 0 and max(starts) == 28
+    test = PairedSampleFrames(dict(rgb='clip'), 4, test_mode=True,
+                              frame_interval=3)
+    out = test(dict(frame_counts=dict(rgb=40), reference='rgb'))
+    assert out['clip_start'] == 14  # (40 - 12) // 2
+    short = test(dict(frame_counts=dict(rgb=7), reference='rgb'))
+    np.testing.assert_array_equal(short['sampled']['rgb']['frame_inds'],
+                                  np.array([0, 3, 6, 9]) % 7)  # looped
+    assert 'frame_interval=3' in repr(test)
 
 
 # ---------------------------------------------------------------------------

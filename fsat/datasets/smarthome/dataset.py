@@ -7,7 +7,7 @@ the same sampling, modality pipelines and packing, and one pipeline config
 serves both (only the skeleton loader, the joint map and the graph layout
 differ).
 """
-from typing import Mapping
+from typing import Mapping, Optional, Sequence
 
 from fsat.registry import DATASETS
 
@@ -52,6 +52,14 @@ class SmarthomeDataset(PairedModalityDataset):
             ``'CS'``.
         split (str): ``'train'``, ``'val'`` (CV only) or ``'test'``.
             Defaults to ``'train'``.
+        subjects (Sequence[int], optional): Keep only these subjects of
+            the split. Defaults to None (all).
+        exclude_subjects (Sequence[int], optional): Drop these subjects,
+            e.g. ``split='train', subjects=(3, 4)`` and
+            ``split='train', exclude_subjects=(3, 4)`` make a validation
+            set of two training subjects and the training set without
+            them (cross-subject has no validation split). Defaults to
+            None.
         **kwargs: Other arguments of ``PairedModalityDataset``
             (``clip_len``, ``reference``, ``on_missing``, ``pack``,
             ``labeled_subset``, ``test_mode``, ...), not ``ntu``,
@@ -63,6 +71,8 @@ class SmarthomeDataset(PairedModalityDataset):
                  data_root: str,
                  protocol: str = 'CS',
                  split: str = 'train',
+                 subjects: Optional[Sequence[int]] = None,
+                 exclude_subjects: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
         taken = sorted({'ntu', 'smarthome', 'ann_file'} & set(kwargs))
         if taken:
@@ -71,5 +81,7 @@ class SmarthomeDataset(PairedModalityDataset):
         super().__init__(
             modalities=modalities,
             data_root=data_root,
-            smarthome=dict(protocol=protocol, split=split),
+            smarthome=dict(protocol=protocol, split=split,
+                           subjects=subjects,
+                           exclude_subjects=exclude_subjects),
             **kwargs)

@@ -8,18 +8,20 @@ covers the same span of time (see :func:`map_indices`).
 
 Sampling modes, chosen per modality:
 
-* ``'clip'``: one clip of ``clip_len`` consecutive frames, random start in
+* ``'clip'``: one clip of ``clip_len`` frames, ``frame_interval`` apart
+  (consecutive by default; the clip spans ``S = clip_len * frame_interval``
+  frames, as mmaction2's ``SampleFrames``), random start in
   training, the centre clip in test mode. Every clip modality of a sample
-  gets the same clip. Its *clip slot* ``min(start // clip_len, N - 1)``
-  with ``N = max(T // clip_len, 1)`` is the index of the non-overlapping
+  gets the same clip. Its *clip slot* ``min(start // S, N - 1)``
+  with ``N = max(T // S, 1)`` is the index of the non-overlapping
   clip of a cached video-level teacher feature that covers (nearly) the
   same span.
 * ``'same_clip'``: exactly the span of the sample's ``'clip'`` (e.g. the
   online teacher of clip-to-clip transfer). A ``'clip'`` modality must
   exist.
-* ``'video'``: all ``N`` non-overlapping clips ``[k * L, (k + 1) * L)``,
-  ``k < N`` (frames after ``N * L`` are left out, as in FSAT's video
-  feature); formatted as ``N`` clips.
+* ``'video'``: all ``N`` non-overlapping clips ``[k * S, (k + 1) * S)``
+  (every ``frame_interval``-th frame), ``k < N`` (frames after ``N * S``
+  are left out, as in FSAT's video feature); formatted as ``N`` clips.
 * ``'sequence'``: the modality's whole sequence at a fixed length (see
   :func:`sequence_indices`).
 
@@ -149,6 +151,9 @@ class PairedSampleFrames(BaseTransform):
             pad='zero')``.
         clip_len (int): Frames per clip (the network input length).
             Defaults to 16.
+        frame_interval (int): Step between the frames of a clip, so a clip
+            spans ``clip_len * frame_interval`` frames of the reference
+            timeline (clip slots and ``'video'`` clips too). Defaults to 1.
         sources (dict, optional): Modality name -> source modality whose
             frame count it uses, for names that differ from their source
             (e.g. ``rgb_video='rgb'``). Defaults to None (name = source).
@@ -166,7 +171,12 @@ class PairedSampleFrames(BaseTransform):
                  clip_len: int = 16,
                  sources: Optional[Mapping[str, str]] = None,
                  test_mode: bool = False,
-                 clip_align: str = 'any') -> None:
+                 clip_align: str = 'any',
+                 frame_interval: int = 1) -> None:
+        if frame_interval < 1:
+            raise ValueError(
+                f'frame_interval must be >= 1, got {frame_interval}')
+        self.frame_interval = int(frame_interval)
         if clip_align not in ('any', 'grid'):
             raise ValueError(f"clip_align must be 'any' or 'grid', got "
                              f'{clip_align!r}')
@@ -187,28 +197,35 @@ class PairedSampleFrames(BaseTransform):
                         for name in self.modes}
         self.test_mode = test_mode
 
+    @property
+    def span(self) -> int:
+        """int: Frames of the reference timeline one clip spans."""
+        return self.clip_len * self.frame_interval
+
     def _clip_start(self, total_frames: int) -> int:
-        if total_frames <= self.clip_len:
+        S = self.span
+        if total_frames <= S:
             return 0
         if self.clip_align == 'grid':
-            slots = num_clip_slots(total_frames, self.clip_len)
+            slots = num_clip_slots(total_frames, S)
             slot = (slots // 2 if self.test_mode else int(
                 np.random.randint(0, slots)))
-            return slot * self.clip_len
+            return slot * S
         if self.test_mode:
-            return (total_frames - self.clip_len) // 2
-        return int(np.random.randint(0, total_frames - self.clip_len + 1))
+            return (total_frames - S) // 2
+        return int(np.random.randint(0, total_frames - S + 1))
 
     def transform(self, results: Dict) -> Dict:
         """Draw the shared indices and map them to every modality."""
         counts = results['frame_counts']
         ref_frames = counts[results['reference']]
-        L = self.clip_len
-        num_slots = num_clip_slots(ref_frames, L)
+        L, S, step = self.clip_len, self.span, self.frame_interval
+        num_slots = num_clip_slots(ref_frames, S)
         has_clip = any(m['mode'] == 'clip' for m in self.modes.values())
         start = self._clip_start(ref_frames) if has_clip else -1
-        clip = (start + np.arange(L)) % ref_frames
-        video = np.arange(num_slots * L) % ref_frames
+        clip = (start + step * np.arange(L)) % ref_frames
+        video = ((np.arange(num_slots)[:, None] * S
+                  + step * np.arange(L)[None]).reshape(-1) % ref_frames)
 
         sampled = {}
         for name, spec in self.modes.items():
@@ -233,11 +250,13 @@ class PairedSampleFrames(BaseTransform):
         results['num_slots'] = num_slots
         results['clip_start'] = start
         results['clip_slot'] = (
-            clip_slot(start, ref_frames, L) if has_clip else -1)
+            clip_slot(start, ref_frames, S) if has_clip else -1)
         results['sampled'] = sampled
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modes={self.modes}, '
-                f'clip_len={self.clip_len}, test_mode={self.test_mode}, '
+                f'clip_len={self.clip_len}, '
+                f'frame_interval={self.frame_interval}, '
+                f'test_mode={self.test_mode}, '
                 f'clip_align={self.clip_align!r})')
