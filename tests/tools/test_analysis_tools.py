@@ -9,6 +9,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+import fsat.datasets  # noqa: F401  (the smarthome15 graph layout)
 from fsat.registry import MODELS
 from fsat.testing import (
     last_line,
@@ -240,3 +241,198 @@ def test_get_flops_errors():
         get_flops.analyse(_toy(), (3, 4, 8))
     with pytest.raises(FsatUserError, match='is for distillers'):
         get_flops.analyse(_toy(), (3, 4, 8, 8), {'flow': (2, 4, 8, 8)})
+
+
+# get_flops: models reading a dict of modalities ----------------------------
+#: ToyClipBackbone on a 3x4x8x8 clip: an [8, 2, 4, 4] map (see
+#: test_flops_of_a_recognizer_by_hand for its 221,184 multiply-adds)
+TOY_RGB = (3, 4, 8, 8)
+#: one person, 4 frames, Smarthome's 15 joints, 3 coordinates
+TOY_POSE = (1, 4, 15, 3)
+
+
+def _toy_vpn_cfg():
+    """VPN* on the toy RGB backbone and a 2-layer AAGCN with 8 channels."""
+    return dict(
+        type='VPNRecognizer',
+        backbone=dict(type='ToyClipBackbone', in_channels=3, width=8),
+        pose_backbone=dict(
+            type='AAGCN',
+            graph_cfg=dict(layout='smarthome15', mode='spatial'),
+            in_channels=3,
+            base_channels=8,
+            num_person=1,
+            num_stages=2,
+            inflate_stages=[],
+            down_stages=[]),
+        coupler=dict(in_channels=8, feat_size=(2, 4, 4)),
+        cls_head=dict(
+            type='I3DHead', num_classes=4, in_channels=8, dropout_ratio=0.0,
+            average_clips='prob'),
+        data_preprocessor=dict(
+            type='PairedDataPreprocessor',
+            preprocessors=dict(
+                rgb=dict(type='ActionDataPreprocessor',
+                         format_shape='NCTHW'),
+                skeleton=dict(type='ActionDataPreprocessor',
+                              format_shape='NCTVM'))))
+
+
+def _build(cfg):
+    with DefaultScope.overwrite_default_scope('fsat'):
+        return MODELS.build(cfg)
+
+
+def _vpn_teacher_distiller(trainable=False):
+    """The toy student (RGB) taught by a toy VPN* reading RGB and pose."""
+    pooled = dict(path='cls_head.fc_cls', source='input')
+    return _build(dict(
+        type='MultiTeacherDistiller',
+        student=toy_recognizer(),
+        student_modality='rgb',
+        teachers=dict(vpn=dict(model=_toy_vpn_cfg(),
+                               modality=('rgb', 'skeleton'),
+                               trainable=trainable)),
+        taps=dict(student=dict(feat=pooled), vpn=dict(feat=pooled)),
+        distill_losses=dict(loss_cos=dict(
+            type='CosineDistanceLoss',
+            inputs=dict(feat_s='student.feat', feat_t='vpn.feat')))))
+
+
+def test_flops_of_a_dict_modality_model_by_hand():
+    get_flops = _tool('get_flops')
+    vpn = _build(_toy_vpn_cfg())
+    shape = dict(rgb=TOY_RGB, skeleton=TOY_POSE)
+    (row, ) = get_flops.analyse(vpn, shape)
+    assert row['part'] == 'model' and row['source'] == '--shape'
+    assert row['shape'] == shape
+    # parts: the RGB backbone (by hand), the pose backbone counted alone
+    # on the same skeleton, the coupler's four dense layers and the head
+    rgb = (8 * 4 * 8 * 8) * (3 * 27) + (8 * 2 * 4 * 4) * (8 * 27)
+    pose = get_flops.count(vpn.pose_backbone, TOY_POSE)['flops']
+    assert pose > 0
+    coupler = 8 * 256 + 256 * (4 * 4) + 8 * 128 + 128 * 2
+    head = 8 * 4
+    assert rgb == 221184 and coupler == 7424
+    assert row['flops'] == rgb + pose + coupler + head
+    assert row['params'] == sum(p.numel() for p in vpn.parameters())
+    text = get_flops.report([row], cached=False)
+    assert '| model | rgb 3x4x8x8 + skeleton 1x4x15x3 |' in text
+
+
+def test_get_flops_dict_modality_shapes_and_errors():
+    get_flops = _tool('get_flops')
+    vpn = _build(_toy_vpn_cfg())
+    assert get_flops.parse_shape(['rgb=3,4,8,8', 'skeleton=1,4,15,3']) == {
+        'rgb': TOY_RGB, 'skeleton': TOY_POSE}
+    assert get_flops.parse_shape(['3', '4', '8', '8']) == TOY_RGB
+    with pytest.raises(FsatUserError, match='not both'):
+        get_flops.parse_shape(['3', 'rgb=3,4,8,8'])
+    with pytest.raises(FsatUserError, match='positive integers'):
+        get_flops.parse_shape(['rgb=3,0,8,8'])
+    # a modality without a shape: one line naming it and the option
+    with pytest.raises(FsatUserError) as err:
+        get_flops.analyse(vpn, dict(rgb=TOY_RGB))
+    message = str(err.value)
+    assert '\n' not in message
+    assert "no input shape for 'skeleton'" in message
+    assert 'give --shape skeleton=M,T,V,C' in message
+    with pytest.raises(FsatUserError, match="no input shape for 'rgb'"):
+        get_flops.analyse(vpn)
+    with pytest.raises(FsatUserError, match='reads a dict of modalities'):
+        get_flops.analyse(vpn, TOY_RGB)
+    with pytest.raises(FsatUserError, match='names depth, which'):
+        get_flops.analyse(vpn, dict(rgb=TOY_RGB, skeleton=TOY_POSE,
+                                    depth=(1, 4, 8, 8)))
+    # the missing shape taken from the config's data instead
+    (row, ) = get_flops.analyse(vpn, dict(rgb=TOY_RGB),
+                                config_shapes=dict(test=dict(
+                                    skeleton=TOY_POSE)))
+    assert row['shape'] == dict(rgb=TOY_RGB, skeleton=TOY_POSE)
+    assert row['source'] == '--shape + config'
+
+
+def test_get_flops_shapes_from_the_data_pipeline():
+    get_flops = _tool('get_flops')
+    vpn = _build(_toy_vpn_cfg())
+    loader = dict(dataset=dict(
+        type='PairedModalityDataset', clip_len=4,
+        modalities=dict(
+            rgb=dict(pipeline=[
+                dict(type='DecordDecode'),
+                dict(type='Resize', scale=(16, 16)),  # keeps the ratio
+                dict(type='CenterCrop', crop_size=8),
+                dict(type='FormatShape', input_format='NCTHW')]),
+            skeleton=dict(sampling='same_clip', pipeline=[
+                dict(type='FormatGCNInput', num_person=1)]),
+            pose_seq=dict(sampling=dict(mode='sequence', length=64),
+                          source='skeleton',
+                          pipeline=[dict(type='FormatGCNInput')]),
+            flow=dict(pipeline=[
+                dict(type='Resize', scale=(-1, 16)),
+                dict(type='FormatShape', input_format='NCTHW')]))))
+    # RGB: 3 channels of the first Conv3d, clip_len 4, the 8x8 crop; pose:
+    # 1 person, 4 frames, AAGCN's 15 joints and 3 channels; a sequence of
+    # 64 frames of FormatGCNInput's default 2 persons; the flow's size is
+    # open (no crop after a ratio-keeping resize), so it is left out
+    assert get_flops.data_shapes(loader, vpn) == dict(
+        rgb=(3, 4, 8, 8), skeleton=(1, 4, 15, 3), pose_seq=(2, 64, 15, 3))
+    fixed = dict(dataset=dict(type='VideoDataset', pipeline=[
+        dict(type='SampleFrames', clip_len=6, num_clips=1),
+        dict(type='Resize', scale=(12, 10), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW')]))
+    assert get_flops.data_shapes(fixed, _toy()) == {None: (3, 6, 10, 12)}
+    assert get_flops.data_shapes(None, _toy()) == {}
+
+
+def test_get_flops_distiller_with_a_dict_modality_teacher():
+    get_flops = _tool('get_flops')
+    model = _vpn_teacher_distiller()
+    # the student alone (the test-time cost) equals the count of the same
+    # recognizer on the unchanged single-input path
+    alone = get_flops.analyse(_toy(), TOY_RGB)[0]
+    for shape in (TOY_RGB, dict(rgb=TOY_RGB)):
+        rows = get_flops.analyse(model, shape, teachers=False)
+        assert [r['part'] for r in rows] == ['student']
+        assert rows[0]['flops'] == alone['flops'] == 221216
+        assert rows[0]['params'] == alone['params']
+    text = get_flops.report(rows, cached=False, distiller=True,
+                            student_modality='rgb')
+    assert 'test time: the student alone on its rgb input' in text
+    assert 'teachers not counted (--student-only)' in text
+    # the teacher reads a dict: shapes per modality, else a one-line error
+    with pytest.raises(FsatUserError) as err:
+        get_flops.analyse(model, TOY_RGB)
+    message = str(err.value)
+    assert '\n' not in message and '--student-only' in message
+    assert 'give --teacher-shape vpn.rgb=C,T,H,W' in message
+    shape = dict(rgb=TOY_RGB, skeleton=TOY_POSE)
+    teacher = get_flops.analyse(_build(_toy_vpn_cfg()), shape)[0]
+    rows = get_flops.analyse(model, TOY_RGB, {'vpn': shape})
+    assert rows[1]['part'] == 'teacher vpn (frozen, forward only)'
+    assert rows[1]['shape'] == shape
+    assert rows[1]['flops'] == teacher['flops']
+    rows = get_flops.analyse(model, TOY_RGB,
+                             config_shapes={'teacher:vpn': shape})
+    assert rows[1]['flops'] == teacher['flops']
+    assert rows[1]['source'] == 'config'
+    assert get_flops.parse_teacher_shapes(
+        ['vpn.rgb=3,4,8,8', 'vpn.skeleton=1,4,15,3']) == {'vpn': shape}
+    with pytest.raises(FsatUserError, match='both one shape'):
+        get_flops.parse_teacher_shapes(['vpn=3,4,8,8', 'vpn.rgb=3,4,8,8'])
+
+
+def test_get_flops_tool_on_a_vpn_distiller_config():
+    """vpna_frozen_synth.py: the RGB student from the test data, the VPN*
+    teacher on RGB + pose from the training data (clips of 16 frames)."""
+    proc = run_tool('analysis/get_flops.py',
+                    ['configs/vpn/vpna_frozen_synth.py'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    student = next(line for line in lines if line.startswith('| student'))
+    teacher = next(line for line in lines if line.startswith('| teacher'))
+    assert '| 3x16x64x64 |' in student and student.endswith('| config |')
+    assert '| rgb 3x16x64x64 + skeleton 1x16x15x3 |' in teacher
+    flops = int(student.split('|')[3].split('(')[1].rstrip(') '))
+    assert any(line.startswith('test time: the student alone on its rgb')
+               and f'{flops / 1e6:.2f} M FLOPs' in line for line in lines)
