@@ -503,7 +503,11 @@ def check_runner(runner: Any, cfg: Any, mode: str) -> None:
       classifier (one warning line), and only one that fits no weight is an
       error;
     * every dataset's labels must fit the classifier
-      (:class:`DatasetClassesCheckHook`, run when each loop starts).
+      (:class:`DatasetClassesCheckHook`, run when each loop starts);
+    * training: losses built with ``num_data='train_set'`` (SCD, CRD) get
+      the size of the training set, and an explicit ``num_data`` must
+      equal it (:class:`~fsat.engine.TrainSetSizeHook`, registered unless
+      the config's ``custom_hooks`` has one).
 
     Args:
         runner (Runner): The built runner.
@@ -522,3 +526,8 @@ def check_runner(runner: Any, cfg: Any, mode: str) -> None:
             strict=mode == 'test' or resume,
             what=what)
     runner.register_hook(DatasetClassesCheckHook())
+    if mode == 'train':
+        from fsat.engine.hooks import TrainSetSizeHook, train_set_sized_modules
+        if train_set_sized_modules(runner.model) and not any(
+                isinstance(h, TrainSetSizeHook) for h in runner.hooks):
+            runner.register_hook(TrainSetSizeHook())

@@ -1,11 +1,16 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
-local checkpoint loader, the teacher-feature cache and weight hooks,
+local checkpoint loader, the teacher-feature cache, weight and
+training-set-size hooks,
 training loops that receive the next batch during the current step, and
 exact, crash-safe resumption, and the validation curve that chooses a
 run's length."""
 from .checkpoint import load_local_checkpoint
-from .hooks import PretrainedWeightsHook, TeacherFeatureCacheHook
+from .hooks import (
+                    PretrainedWeightsHook,
+                    TeacherFeatureCacheHook,
+                    TrainSetSizeHook,
+)
 from .launch import check_nproc, find_free_port, init_dist
 from .loops import (
                     BackgroundIterator,
@@ -26,7 +31,7 @@ from .weights import adapt_conv_input, load_prefixed_weights
 __all__ = [
     'BackgroundIterator', 'PrefetchEpochBasedTrainLoop',
     'PrefetchIterBasedTrainLoop', 'CheckpointHook', 'DeviceAgnosticDDP',
-    'PretrainedWeightsHook', 'TeacherFeatureCacheHook',
+    'PretrainedWeightsHook', 'TeacherFeatureCacheHook', 'TrainSetSizeHook',
     'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
     'load_local_checkpoint', 'load_prefixed_weights', 'capture_rng_state',
     'checkpoint_is_complete', 'find_resume_checkpoint', 'restore_rng_state',

@@ -1,12 +1,15 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""Hooks: the teacher-feature cache and weight initialisation by prefix."""
-from typing import Optional
+"""Hooks: the teacher-feature cache, weight initialisation by prefix, and
+the training set's size for the losses that need it."""
+from typing import List, Optional, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop
+from torch import nn
 
 from fsat.registry import DATASETS, HOOKS
 
@@ -159,3 +162,50 @@ class PretrainedWeightsHook(Hook):
             _unwrap(runner.model), self.checkpoint, self.prefix,
             self.adapt_input_channels)
         print_log(f'PretrainedWeightsHook: {report}', logger='current')
+
+
+def train_set_sized_modules(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """``(name, module)`` of the modules of ``model`` (unwrapped) that take
+    the training set's size (``set_train_set_size``, e.g. SCD and CRD)."""
+    return [(name, module)
+            for name, module in _unwrap(model).named_modules()
+            if callable(getattr(module, 'set_train_set_size', None))]
+
+
+@HOOKS.register_module()
+class TrainSetSizeHook(Hook):
+    """Give the losses built with ``num_data='train_set'`` the size of the
+    training set.
+
+    SCD's constant ``M`` and CRD's memory banks need the number of training
+    samples (:mod:`fsat.models.losses.train_set`). In ``before_run`` of a
+    training run, i.e. before MMEngine loads a resumed run's checkpoint,
+    every module with ``set_train_set_size`` gets
+    ``len(runner.train_dataloader.dataset)``: the whole training set, also
+    in a distributed run (each rank samples its share of it). A loss
+    given an explicit integer is checked against it instead: a different
+    number is a one-line error naming the loss, the number and the size.
+    Validation and test runs leave a pending size alone (a loaded
+    checkpoint sizes CRD's banks). ``tools/train.py`` and the pipelines
+    register the hook themselves (:func:`fsat.apis.check_runner`); a runner
+    built otherwise needs ``custom_hooks=[dict(type='TrainSetSizeHook')]``.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def before_run(self, runner) -> None:
+        # Runner.train builds its loop before calling before_run; val() and
+        # test() leave it a config, which reading runner.train_dataloader
+        # would build (the training set, for nothing)
+        if not isinstance(runner._train_loop, BaseLoop):
+            return
+        modules = train_set_sized_modules(runner.model)
+        if not modules:
+            return
+        size = len(runner.train_dataloader.dataset)
+        for name, module in modules:
+            module.set_train_set_size(size, where=name)
+        print_log(
+            f'TrainSetSizeHook: num_data of {", ".join(n for n, _ in modules)}'
+            f' is the training set size, {size}',
+            logger='current')

@@ -45,14 +45,15 @@ def chain(tmp_path_factory):
     teacher = str(root / 'agcn_j' / 'iter_2.pth')
     log = train('vpnpp_synth.py', 'vpnpp',
                 f'model.teachers.pose.checkpoint={teacher}',
-                f'custom_hooks.0.cache_root={root / "cache"}',
-                'num_train=78')
+                f'custom_hooks.0.cache_root={root / "cache"}')
     return root, env, teacher, log.stdout + log.stderr
 
 
 def test_vpnpp_trains_both_teachers_as_configured(chain):
     root, _, teacher, log = chain
     assert 'teacher feature cache' in log
+    # SCD's num_data='train_set': the 78 training clips of this world
+    assert 'is the training set size, 78' in log
     for key in ('student.loss_cls', 'vpn.loss_cls', 'distill.loss_scd',
                 'distill.loss_attn'):
         assert key in log

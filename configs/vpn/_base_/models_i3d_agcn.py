@@ -97,7 +97,4 @@ vpn_star = dict(
             skeleton=dict(
                 type='ActionDataPreprocessor', format_shape='NCTVM'))))
 attn_len = 8 * 7 * 7  # t x m x n of VPN*'s attention
-# SCD's and CRD's constant M = negatives / num_data needs the size of the
-# training split; each dataset file sets it
-num_train = None
 crd_negatives = 16384  # CRD's (Tian et al.)

@@ -25,10 +25,6 @@ vpn_star = dict(
     pose_backbone=dict(
         graph_cfg=dict(layout=graph_layout), num_person=num_person),
     cls_head=dict(num_classes=num_classes))
-# SCD's and CRD's M = negatives / num_data: the protocol's training
-# samples (fewer if some skeleton files are missing).
-num_train = 40320
-
 data_root = '{{$NTU_ROOT:data/nturgbd}}'
 clip_len = 64
 rgb_train = [

@@ -5,9 +5,6 @@
 # dict merging.
 # Link the dataset to data/nturgbd or set NTU_ROOT (docs/datasets.md).
 _base_ = ['./ntu60_cs.py']
-# SCD's and CRD's M = negatives / num_data: the protocol's training
-# samples (fewer if some skeleton files are missing).
-num_train = 37920
 
 __xview = dict(ntu=dict(benchmark='ntu60_xview'))
 _train_split = __xview

@@ -30,13 +30,6 @@ vpn_star = dict(
     pose_backbone=dict(
         graph_cfg=dict(layout=graph_layout), num_person=num_person),
     cls_head=dict(num_classes=num_classes))
-# SCD's and CRD's M = negatives / num_data: the size of the training
-# split as fsat builds it from the released files (samples without a
-# skeleton file are skipped); set it to len() of the training set, e.g.
-# --cfg-options num_train=N, before training VPN-F, VPN++ or CRD (a wrong
-# value only shifts SCD's logits by log(N / N')).
-num_train = 10000
-
 data_root = '{{$SMARTHOME_ROOT:data/smarthome}}'
 clip_len = 64
 rgb_train = [

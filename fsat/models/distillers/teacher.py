@@ -12,6 +12,7 @@ from mmengine.runner import load_state_dict
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from fsat.models.errors import ModelConfigError
+from fsat.models.losses.train_set import pending_state_keys
 from fsat.utils.cli import FsatUserError
 
 __all__ = [
@@ -240,6 +241,9 @@ def load_teacher_checkpoint(model: nn.Module,
 
 def _mismatches(model: nn.Module, state_dict: dict) -> List[str]:
     expected = model.state_dict()
+    # sized by the training set when training starts, else by the
+    # checkpoint itself (CRDLoss with num_data='train_set')
+    pending = pending_state_keys(model)
     missing = [
         k for k in expected
         if k not in state_dict and not k.endswith('num_batches_tracked')
@@ -248,7 +252,8 @@ def _mismatches(model: nn.Module, state_dict: dict) -> List[str]:
     shapes = [
         f'{k} (checkpoint {tuple(state_dict[k].shape)}, model '
         f'{tuple(v.shape)})' for k, v in expected.items()
-        if k in state_dict and hasattr(state_dict[k], 'shape')
+        if k in state_dict and k not in pending
+        and hasattr(state_dict[k], 'shape')
         and tuple(state_dict[k].shape) != tuple(v.shape)
     ]
     problems = []

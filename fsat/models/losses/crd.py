@@ -10,7 +10,7 @@ checkpoints (they are buffers).
 """
 import math
 import numbers
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
@@ -18,13 +18,14 @@ import torch.nn.functional as F
 
 from fsat.registry import MODELS
 
+from .train_set import TrainSetSizedMixin
 from .utils import check_loss_weight, flatten_per_sample
 
 __all__ = ['CRDLoss']
 
 
 @MODELS.register_module()
-class CRDLoss(nn.Module):
+class CRDLoss(TrainSetSizedMixin, nn.Module):
     """Contrastive representation distillation with memory banks.
 
     **Embeddings.** ``g_S(s) = normalize(W_S s + b_S)`` and
@@ -40,6 +41,17 @@ class CRDLoss(nn.Module):
     forward the rows of the batch become
     ``normalize(momentum * row + (1 - momentum) * g(x))`` (no gradient).
     A module in eval mode leaves them unchanged.
+
+    **num_data='train_set'** sizes the banks from ``len()`` of the training
+    set when training starts: :class:`fsat.engine.TrainSetSizeHook` (which
+    ``tools/train.py`` registers) allocates them in ``before_run``, before
+    a resumed run's checkpoint is loaded, in place (a DDP wrapper built
+    earlier still broadcasts them). Until then they are empty
+    (``[0, feat_dim]``): the model builds, and loading a checkpoint takes
+    its banks' size (testing a distiller checkpoint, exporting its
+    student); a forward without a size fails with a one-line error. An
+    explicit integer must equal the size of the training set a run
+    trains on (checked by the same hook).
 
     **Critic and loss** (the paper's NCE form). For an anchor ``u`` (a
     student embedding) and a bank entry ``w`` (from the teacher's bank)::
@@ -67,8 +79,10 @@ class CRDLoss(nn.Module):
     Args:
         student_channels (int): Channels of the student's feature.
         teacher_channels (int): Channels of the teacher's feature.
-        num_data (int): Size of the training set (rows of each bank, and
-            the ``M`` constant); every ``indices`` value must be below it.
+        num_data (int | str): Size of the training set (rows of each
+            bank, and the ``M`` constant), or ``'train_set'`` to read it
+            from the training set; every ``indices`` value must be below
+            it.
         feat_dim (int): Embedding size. Defaults to 128.
         num_negatives (int): Negatives per anchor (``K``). Defaults to
             16384, the paper's.
@@ -83,11 +97,12 @@ class CRDLoss(nn.Module):
 
     # features of two sizes and indices [N] differ in shape by design.
     same_size_inputs = False
+    train_set_sized_buffers = ('memory_s', 'memory_t')
 
     def __init__(self,
                  student_channels: int,
                  teacher_channels: int,
-                 num_data: int,
+                 num_data: Union[int, str],
                  feat_dim: int = 128,
                  num_negatives: int = 16384,
                  temperature: float = 0.07,
@@ -98,15 +113,14 @@ class CRDLoss(nn.Module):
         super().__init__()
         for name, value in (('student_channels', student_channels),
                             ('teacher_channels', teacher_channels),
-                            ('num_data', num_data), ('feat_dim', feat_dim),
+                            ('feat_dim', feat_dim),
                             ('num_negatives', num_negatives)):
             if (isinstance(value, bool)
                     or not isinstance(value, numbers.Integral) or value < 1):
                 raise ValueError(
                     f'CRDLoss: {name} must be a positive int, got {value!r}')
-        if num_data < 2:
-            raise ValueError('CRDLoss: num_data must be at least 2 (the '
-                             f'negatives are other samples), got {num_data}')
+        # at least 2: the negatives are other samples
+        self._init_num_data(num_data, minimum=2)
         if not (isinstance(temperature, numbers.Real)
                 and not isinstance(temperature, bool)
                 and math.isfinite(temperature) and temperature > 0):
@@ -122,7 +136,6 @@ class CRDLoss(nn.Module):
         if seed is not None and (isinstance(seed, bool)
                                  or not isinstance(seed, int)):
             raise ValueError(f'CRDLoss: seed must be an int, got {seed!r}')
-        self.num_data = num_data
         self.feat_dim = feat_dim
         self.num_negatives = num_negatives
         self.temperature = float(temperature)
@@ -134,17 +147,54 @@ class CRDLoss(nn.Module):
             self.generator = torch.Generator().manual_seed(seed)
         self.embed_s = nn.Linear(student_channels, feat_dim)
         self.embed_t = nn.Linear(teacher_channels, feat_dim)
-        bound = 1 / math.sqrt(feat_dim / 3)
-        for name in ('memory_s', 'memory_t'):
-            bank = torch.rand(num_data, feat_dim) * (2 * bound) - bound
-            self.register_buffer(name, bank)
+        for name in self.train_set_sized_buffers:
+            self.register_buffer(name, self._new_bank(self.num_data or 0))
         #: The last draw: int64 [N, num_negatives], bank rows.
         self.last_negatives: Optional[torch.Tensor] = None
 
     @property
-    def noise_constant(self) -> float:
-        """``M = num_negatives / num_data``."""
+    def noise_constant(self) -> Optional[float]:
+        """``M = num_negatives / num_data`` (None while
+        ``num_data='train_set'`` waits for the training set)."""
+        if self.num_data is None:
+            return None
         return self.num_negatives / self.num_data
+
+    def _new_bank(self, rows: int) -> torch.Tensor:
+        """``[rows, feat_dim]`` uniform in ``[-a, a]``,
+        ``a = 1 / sqrt(feat_dim / 3)``."""
+        bound = 1 / math.sqrt(self.feat_dim / 3)
+        return torch.rand(rows, self.feat_dim) * (2 * bound) - bound
+
+    def _on_num_data(self, num_data: int) -> None:
+        """Allocate the banks in place, so that references to them (a DDP
+        wrapper's list of buffers) stay valid."""
+        for name in self.train_set_sized_buffers:
+            bank = getattr(self, name)
+            new = self._new_bank(num_data).to(bank)
+            bank.resize_(new.shape).copy_(new)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """While ``num_data='train_set'`` is pending, take the size of the
+        checkpoint's banks (a test run, or an export, of a trained
+        distiller); a size fixed by the config or the training set is
+        compared as usual."""
+        if self.num_data_pending:
+            rows = {
+                tuple(state_dict[prefix + name].shape)
+                for name in self.train_set_sized_buffers
+                if prefix + name in state_dict
+            }
+            if len(rows) == 1:
+                shape = rows.pop()
+                if (len(shape) == 2 and shape[1] == self.feat_dim
+                        and shape[0] >= 2):
+                    self._take_num_data(shape[0], 'a loaded checkpoint')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def draw_negatives(self, indices: torch.Tensor) -> torch.Tensor:
         """``num_negatives`` bank rows per sample, none its own.
@@ -156,11 +206,12 @@ class CRDLoss(nn.Module):
             torch.Tensor: int64 ``[N, num_negatives]`` on ``indices``'
             device.
         """
+        num_data = self._require_num_data()
         own = indices.detach().cpu()
         # uniform over the num_data - 1 other rows: skip over the own index
         draw = torch.randint(
             0,
-            self.num_data - 1, (own.numel(), self.num_negatives),
+            num_data - 1, (own.numel(), self.num_negatives),
             generator=self.generator)
         draw += (draw >= own[:, None]).long()
         return draw.to(indices.device)
@@ -179,6 +230,7 @@ class CRDLoss(nn.Module):
         Returns:
             torch.Tensor: ``loss_weight * (L_S + L_T)``, a scalar.
         """
+        self._require_num_data()
         # [N, C, ...] -> [N, C']
         feat_s = flatten_per_sample(feat_s)
         feat_t = flatten_per_sample(feat_t)

@@ -11,7 +11,7 @@ cross-entropy.
 import logging
 import math
 import numbers
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 
 from fsat.registry import MODELS
 
+from .train_set import TrainSetSizedMixin
 from .utils import check_loss_weight, check_same_shape, flatten_per_sample
 
 __all__ = ['SCDLoss', 'draw_other_class_negatives']
@@ -66,7 +67,7 @@ def draw_other_class_negatives(
 
 
 @MODELS.register_module()
-class SCDLoss(nn.Module):
+class SCDLoss(TrainSetSizedMixin, nn.Module):
     """Supervised contrastive distillation of VPN++ (VPN-F), Das et al.
 
     Inputs are the student's embedded video feature ``E_F(V)`` and the
@@ -126,8 +127,16 @@ class SCDLoss(nn.Module):
     both modes (the public code takes them from a shuffled second loader
     without checking their class).
 
+    **num_data.** ``num_data='train_set'`` takes ``len()`` of the training
+    set when training starts (:class:`fsat.engine.TrainSetSizeHook`, which
+    ``tools/train.py`` registers); until then the loss builds, loads and
+    tests, and only its forward in ``mode='paper'`` fails, with a
+    one-line error. An explicit integer must equal the size of the
+    training set a run trains on (checked by the same hook).
+
     Args:
-        num_data (int, optional): Size of the training set, for ``M``.
+        num_data (int | str, optional): Size of the training set, for
+            ``M``, or ``'train_set'`` to read it from the training set.
             Required with ``mode='paper'``.
         num_negatives (int): Negatives per positive; the paper uses 1.
             Defaults to 1.
@@ -147,7 +156,7 @@ class SCDLoss(nn.Module):
     same_size_inputs = False
 
     def __init__(self,
-                 num_data: Optional[int] = None,
+                 num_data: Union[int, str, None] = None,
                  num_negatives: int = 1,
                  mode: str = 'paper',
                  normalize: bool = False,
@@ -160,19 +169,17 @@ class SCDLoss(nn.Module):
                 f"SCDLoss: mode must be 'paper' or 'code', got {mode!r}")
         _check_positive_int('num_negatives', num_negatives)
         _check_positive_int('warn_interval', warn_interval)
-        if num_data is not None:
-            _check_positive_int('num_data', num_data)
-        elif mode == 'paper':
-            raise ValueError(
-                "SCDLoss: mode='paper' needs num_data (the size of the "
-                'training set) for the constant M = num_negatives / num_data')
+        self._init_num_data(
+            num_data,
+            optional=mode == 'code',
+            need="mode='paper' needs num_data for the constant "
+            'M = num_negatives / num_data')
         if not isinstance(normalize, bool):
             raise ValueError(
                 f'SCDLoss: normalize must be a bool, got {normalize!r}')
         if seed is not None and (isinstance(seed, bool)
                                  or not isinstance(seed, int)):
             raise ValueError(f'SCDLoss: seed must be an int, got {seed!r}')
-        self.num_data = num_data
         self.num_negatives = num_negatives
         self.mode = mode
         self.normalize = normalize
@@ -191,7 +198,8 @@ class SCDLoss(nn.Module):
 
     @property
     def noise_constant(self) -> Optional[float]:
-        """``M = num_negatives / num_data`` (None without ``num_data``)."""
+        """``M = num_negatives / num_data`` (None without ``num_data``, or
+        while ``num_data='train_set'`` waits for the training set)."""
         if self.num_data is None:
             return None
         return self.num_negatives / self.num_data
@@ -213,6 +221,8 @@ class SCDLoss(nn.Module):
             (``mode='paper'``) or ``loss_weight`` times the mean binary
             cross-entropy (``mode='code'``).
         """
+        if self.mode == 'paper':
+            self._require_num_data()
         check_same_shape('feat_s', feat_s, 'feat_t', feat_t)
         # [N, C, ...] -> [N, D]
         feat_s = flatten_per_sample(feat_s)

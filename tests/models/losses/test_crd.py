@@ -4,7 +4,9 @@ import math
 import pytest
 import torch
 
+from fsat.models.errors import ModelConfigError
 from fsat.models.losses import CRDLoss
+from fsat.models.losses.train_set import pending_state_keys
 from fsat.registry import MODELS
 
 BANK_S = [[1., 0.], [0., 1.], [0.6, 0.8], [-1., 0.]]
@@ -177,3 +179,78 @@ def test_builds_from_the_registry():
              num_data=50, num_negatives=10))
     assert isinstance(loss, CRDLoss) and loss.temperature == 0.07
     assert CRDLoss.same_size_inputs is False
+
+
+def test_train_set_banks_wait_for_the_size_then_fill_in_place():
+    loss = CRDLoss(2, 3, num_data='train_set', feat_dim=6, num_negatives=3,
+                   seed=0)
+    assert loss.num_data is None and loss.num_data_pending
+    assert loss.noise_constant is None
+    assert tuple(loss.memory_s.shape) == tuple(loss.memory_t.shape) == (0, 6)
+    assert pending_state_keys(loss) == {'memory_s', 'memory_t'}
+    s, t = torch.randn(2, 2), torch.randn(2, 3)
+    with pytest.raises(ModelConfigError,
+                       match="^CRDLoss: num_data='train_set' was never"):
+        loss(s, t, indices=torch.tensor([0, 1]))
+    bank = loss.memory_s
+    loss.set_train_set_size(5, where='distill_losses.loss_crd')
+    assert loss.num_data == 5 and loss.noise_constant == 3 / 5
+    assert loss.memory_s is bank and tuple(bank.shape) == (5, 6)
+    # uniform in [-a, a], a = 1 / sqrt(feat_dim / 3) = 1 / sqrt(2)
+    for bank in (loss.memory_s, loss.memory_t):
+        assert bank.abs().max() <= 2**-0.5 and bank.std() > 0.1
+    assert not torch.equal(loss.memory_s, loss.memory_t)
+    assert pending_state_keys(loss) == set()
+    loss(s, t, indices=torch.tensor([0, 4]))
+    with pytest.raises(ValueError, match=r'in \[0, num_data=5\)'):
+        loss(s, t, indices=torch.tensor([0, 5]))
+    loss.set_train_set_size(5)  # the same size again: nothing changes
+    with pytest.raises(
+            ModelConfigError,
+            match=r'^x \(CRDLoss\): num_data is 5 \(from the training set\) '
+            'but the training set has 6 samples$'):
+        loss.set_train_set_size(6, where='x')
+
+
+def test_an_explicit_num_data_is_checked_against_the_training_set():
+    loss = make_loss()  # num_data=4
+    assert not loss.num_data_pending and pending_state_keys(loss) == set()
+    loss.set_train_set_size(4)
+    torch.testing.assert_close(loss.memory_s, torch.tensor(BANK_S))
+    with pytest.raises(
+            ModelConfigError,
+            match=r'^distill_losses\.loss_crd \(CRDLoss\): num_data=4 but the '
+            r"training set has 5 samples; set num_data='train_set'"):
+        loss.set_train_set_size(5, where='distill_losses.loss_crd')
+
+
+def test_a_training_set_of_one_sample_is_refused():
+    loss = CRDLoss(2, 2, num_data='train_set')
+    with pytest.raises(ModelConfigError, match='at least 2, got 1'):
+        loss.set_train_set_size(1)
+    assert loss.num_data is None
+
+
+def test_unsized_banks_take_a_checkpoints_size():
+    trained = make_loss()
+    loss = CRDLoss(2, 3, num_data='train_set', feat_dim=2)
+    loss.load_state_dict(trained.state_dict())
+    assert loss.num_data == 4
+    torch.testing.assert_close(loss.memory_s, torch.tensor(BANK_S))
+    torch.testing.assert_close(loss.memory_t, torch.tensor(BANK_T))
+    loss.set_train_set_size(4)
+    with pytest.raises(ModelConfigError,
+                       match=r'num_data is 4 \(from a loaded checkpoint\)'):
+        loss.set_train_set_size(7)
+    # a size fixed by the training set is compared as usual
+    sized = CRDLoss(2, 3, num_data='train_set', feat_dim=2)
+    sized.set_train_set_size(6)
+    with pytest.raises(RuntimeError, match='size mismatch for memory_s'):
+        sized.load_state_dict(trained.state_dict())
+
+
+def test_num_data_must_be_an_int_or_train_set():
+    with pytest.raises(ValueError, match="positive int or 'train_set'"):
+        CRDLoss(2, 2, num_data='train')
+    with pytest.raises(ValueError, match="positive int or 'train_set'"):
+        CRDLoss(2, 2, num_data=10.0)

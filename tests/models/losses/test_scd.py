@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 import torch
 
+from fsat.models.errors import ModelConfigError
 from fsat.models.losses import SCDLoss
 from fsat.models.losses.scd import draw_other_class_negatives
 from fsat.registry import MODELS
@@ -208,3 +209,46 @@ def test_builds_from_the_registry():
     loss = MODELS.build(dict(type='SCDLoss', num_data=8, mode='code'))
     assert isinstance(loss, SCDLoss) and loss.mode == 'code'
     assert SCDLoss.same_size_inputs is False
+
+
+def test_train_set_num_data_is_filled_in_before_training():
+    loss = SCDLoss(num_data='train_set', num_negatives=1)
+    assert loss.num_data is None and loss.noise_constant is None
+    with pytest.raises(
+            ModelConfigError,
+            match=r"^SCDLoss: num_data='train_set' was never given .*"
+            r"custom_hooks=\[dict\(type='TrainSetSizeHook'\)\]$"):
+        loss(V, P, labels=torch.tensor([0, 1]))
+    loss.set_train_set_size(10, where='distill_losses.loss_scd')
+    assert loss.num_data == 10
+    assert loss.noise_constant == pytest.approx(0.1)
+    # the hand-computed value of test_paper_mode_hand_computed, M = 0.1
+    m = 0.1
+    l_scd = (log_h(0.5, m) + log_1mh(1., m) + log_h(1., m) +
+             log_1mh(0., m)) / 2
+    value = loss(V, P, labels=torch.tensor([0, 1]))
+    assert value.item() == pytest.approx(-l_scd, rel=1e-6)
+    with pytest.raises(
+            ModelConfigError,
+            match=r'^distill_losses\.loss_scd \(SCDLoss\): num_data is 10 '
+            r'\(from the training set\) but the training set has 11'):
+        loss.set_train_set_size(11, where='distill_losses.loss_scd')
+
+
+def test_an_explicit_num_data_is_checked_against_the_training_set():
+    loss = SCDLoss(num_data=10)
+    loss.set_train_set_size(10)
+    assert loss.num_data == 10
+    with pytest.raises(
+            ModelConfigError,
+            match=r'^distill_losses\.loss_scd \(SCDLoss\): num_data=10 but '
+            r"the training set has 12 samples; set num_data='train_set'"):
+        loss.set_train_set_size(12, where='distill_losses.loss_scd')
+
+
+def test_code_mode_needs_no_size():
+    loss = SCDLoss(num_data='train_set', mode='code', normalize=True)
+    assert loss(V, P, labels=torch.tensor([0, 1])).item() > 0
+    assert SCDLoss(mode='code').num_data is None
+    with pytest.raises(ValueError, match="positive int or 'train_set'"):
+        SCDLoss(num_data='training')
