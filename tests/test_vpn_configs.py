@@ -14,7 +14,8 @@ from fsat.testing import paired_batch, repo_path
 
 DATASETS = ('smarthome_cs', 'smarthome_cv2', 'ntu60_cs', 'ntu60_cv', 'synth')
 METHODS = ('agcn_j', 'vpn_star', 'i3d_nl_rgb', 'vpnf_scd', 'vpnf_mse',
-           'vpnf_crd', 'vpna', 'vpna_frozen', 'vpnpp')
+           'vpnf_crd', 'vpna', 'vpna_frozen', 'vpnpp', 'late_fusion',
+           'i3d_rgb')
 
 
 def cfg_of(method, dataset):
@@ -46,8 +47,12 @@ def test_vpnpp_is_eq_3(dataset):
     assert scd.inputs.labels == 'data.labels'
     assert l_d.type == 'AttentionMSELoss' and l_d.loss_weight == 50
     optimizer = cfg.optim_wrapper.optimizer
-    assert (optimizer.type, optimizer.lr, optimizer.momentum) == ('SGD', 0.01,
-                                                                  0.9)
+    if dataset == 'synth':
+        # from scratch on a CPU: AdamW, chosen on held-out subjects
+        assert (optimizer.type, optimizer.lr) == ('AdamW', 1e-3)
+    else:
+        assert (optimizer.type, optimizer.lr,
+                optimizer.momentum) == ('SGD', 0.01, 0.9)
     # test time is RGB only
     assert set(cfg.test_dataloader.dataset.modalities) == {'rgb'}
     assert any(h.type == 'TeacherFeatureCacheHook' and h.teacher == 'pose'
@@ -65,13 +70,14 @@ def test_vpna_variants(dataset):
 
 def test_synthetic_map_sizes_match_the_models():
     """nl_len and attn_len of models_slim.py are the flattened sizes of the
-    student's non-local map and VPN*'s attention on 16x64x64 clips."""
+    student's non-local map and VPN*'s attention on 8x64x64 clips."""
     cfg = cfg_of('vpnpp', 'synth')
     with DefaultScope.overwrite_default_scope('fsat'):
         torch.manual_seed(0)
         model = MODELS.build(cfg.model).eval()
     data = paired_batch(
-        dict(rgb=(3, 16, 64, 64), skeleton=(1, 16, 15, 3)), batch_size=1)
+        dict(rgb=(3, cfg.clip_len, 64, 64), skeleton=(1, cfg.clip_len, 15, 3)),
+        batch_size=1)
     data = model.data_preprocessor(data)
     with torch.no_grad():
         _, student = model.run_student(data['inputs'])
@@ -85,26 +91,52 @@ def test_synthetic_map_sizes_match_the_models():
         1, cfg.attn_len)
 
 
-def test_synthetic_pipeline_plans_every_row(tmp_path, monkeypatch):
+def _plan(name, root):
     from fsat.apis.pipeline import load_pipeline
-    monkeypatch.chdir(repo_path())
-    pipeline = load_pipeline('configs/pipelines/vpn_synth.py',
-                             str(tmp_path / 'w'))
+    pipeline = load_pipeline(f'configs/pipelines/{name}.py', str(root))
     runs = pipeline.plan()
-    # the pose teacher and VPN* once, the seven other rows x 3 seeds
-    assert len(runs) == 2 + 7 * 3
+    return pipeline, runs, {(r.stage.name, (r.values or {}).get('seed')):
+                            pipeline.resolve(r, dry=True) for r in runs}
+
+
+def test_synthetic_table_pipelines_plan_every_row(tmp_path, monkeypatch):
+    monkeypatch.chdir(repo_path())
+    work = tmp_path / 'w'
+    # Table 1: one pose teacher, then four rows x 3 seeds
+    pipeline, runs, cfgs = _plan('vpn_synth_table1', work)
+    assert len(runs) == 1 + 4 * 3
     assert [s.name for s in pipeline.stages] == [
-        'pose', 'vpn_star', 'rgb', 'vpnf_mse', 'vpnf_crd', 'vpnf',
-        'vpna_frozen', 'vpna', 'vpnpp'
-    ]
-    cfgs = {(r.stage.name, (r.values or {}).get('seed')):
-            pipeline.resolve(r, dry=True) for r in runs}
-    assert cfgs['vpnpp', 2].randomness.seed == 2
-    for name in ('vpnf', 'vpnf_mse', 'vpnf_crd', 'vpnpp'):
+        'pose', 'rgb', 'vpnf_mse', 'vpnf_crd', 'vpnf_scd']
+    for name in ('vpnf_mse', 'vpnf_crd', 'vpnf_scd'):
+        assert cfgs[name, 1].randomness.seed == 1
         checkpoint = cfgs[name, 1].model.teachers.pose.checkpoint
-        assert checkpoint.startswith(str(tmp_path / 'w'))
-    assert cfgs['vpna_frozen', 0].model.teachers.vpn.checkpoint.startswith(
-        str(tmp_path / 'w'))
+        assert checkpoint.startswith(str(work / 'pose'))
+    # Table 2: three RGB networks x 3 seeds, the plain one the reference
+    pipeline, runs, cfgs = _plan('vpn_synth_table2', work)
+    assert len(runs) == 3 * 3
     with DefaultScope.overwrite_default_scope('fsat'):
-        MODELS.build(cfgs['rgb', 0].model)
-    assert not osp.exists(tmp_path / 'w')
+        plain = MODELS.build(cfgs['i3d', 0].model)
+        nl = MODELS.build(cfgs['i3d_nl', 0].model)
+    assert not any('non_local' in n for n, _ in plain.named_modules())
+    assert any('non_local' in n for n, _ in nl.named_modules())
+    # Table 5: every row x 3 seeds; each seed's distillers and late
+    # fusions read that seed's pose teacher
+    pipeline, runs, cfgs = _plan('vpn_synth_table5', work)
+    assert len(runs) == 8 * 3
+    for seed in (0, 1, 2):
+        pose = cfgs['vpnpp', seed].model.teachers.pose.checkpoint
+        assert f'seed{seed}' in pose
+        assert cfgs['vpnf', seed].model.teachers.pose.checkpoint == pose
+        streams = cfgs['vpnpp_pose', seed].model.streams
+        assert streams.pose.checkpoint == pose
+        assert streams.rgb.prefix == 'student.'
+        assert f'seed{seed}' in streams.rgb.checkpoint
+        assert 'vpnpp' in streams.rgb.checkpoint
+        streams = cfgs['late_fusion', seed].model.streams
+        assert streams.pose.checkpoint == pose
+        assert streams.rgb.get('prefix') is None
+    # test time is RGB only for every distilled student
+    for name in ('vpnf', 'vpna', 'vpnpp'):
+        assert set(cfgs[name, 0].test_dataloader.dataset.modalities) == {
+            'rgb'}
+    assert not osp.exists(work)

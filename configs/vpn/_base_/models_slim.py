@@ -1,5 +1,5 @@
 # VPN++'s models at CPU size for the synthetic Smarthome world (the
-# synth_* configs in configs/vpn/), on 16x64x64 RGB person crops (the box
+# synth_* configs in configs/vpn/), on 8x64x64 RGB person crops (the box
 # of the clip's 2-D joints, LCRNetPersonCrop, about the person's size in
 # the 144x192 frame, so the 2-3 pixel hand keeps its pixels; whole frames
 # leave a small network from scratch at chance, docs/synthetic_world.md):
@@ -29,7 +29,8 @@ _r3d18 = dict(
     pool1_stride_t=2,
     inflate=(1, 1, 1, 1),
     spatial_strides=(1, 2, 2, 2),
-    temporal_strides=(1, 2, 2, 2),
+    # 8 frames: 4 after pool1, halved in layer3 and layer4
+    temporal_strides=(1, 1, 2, 2),
     with_pool2=False,
     norm_eval=False,
     zero_init_residual=False)
@@ -74,7 +75,7 @@ pose_dim = 64
 vpn_star = dict(
     type='VPNRecognizer',
     backbone=dict(
-        _r3d18, spatial_strides=(1, 2, 2, 1), temporal_strides=(1, 2, 2, 1)),
+        _r3d18, spatial_strides=(1, 2, 2, 1), temporal_strides=(1, 1, 2, 1)),
     pose_backbone=dict(
         type='AAGCN',
         graph_cfg=dict(layout=graph_layout, mode='spatial'),
@@ -93,5 +94,4 @@ vpn_star = dict(
             skeleton=dict(
                 type='ActionDataPreprocessor', format_shape='NCTVM'))))
 attn_len = 2 * 4 * 4
-num_train = None
 crd_negatives = 1024  # the synthetic CS split has 1,287 training clips

@@ -135,6 +135,16 @@ paired_test_dataloader = dict(
 paired_val_dataloader = dict(
     paired_test_dataloader,
     dataset=dict(paired_test_dataloader['dataset'], **_val_split))
+# late fusion (Table 5): the RGB model's video-level scores and AGCN-J's
+# on the whole skeleton sequence, averaged (test only)
+fusion_test_dataloader = dict(
+    _test,
+    dataset=dict(
+        _source, **_test_split, **_with_pose, clip_len=clip_len,
+        test_mode=True,
+        modalities=dict(
+            rgb=_rgb_video,
+            skeleton=dict(sampling=skeleton_sequence, pipeline=skeleton))))
 # AGCN-J: whole skeleton sequences
 skeleton_train_dataloader = dict(
     _train,

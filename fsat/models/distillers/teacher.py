@@ -203,7 +203,8 @@ def parse_teachers(teachers: Dict[str, dict]) -> Dict[str, TeacherSpec]:
 def load_teacher_checkpoint(model: nn.Module,
                             filename: str,
                             name: str,
-                            role: str = 'teacher') -> None:
+                            role: str = 'teacher',
+                            prefix: Optional[str] = None) -> None:
     """Load ``filename`` into teacher ``name``; every key must match.
 
     Unlike a plain strict load, a mismatch is reported with the teacher's
@@ -216,6 +217,9 @@ def load_teacher_checkpoint(model: nn.Module,
         name (str): The teacher's name, for messages.
         role (str): What the model is, for messages (e.g. ``'stream'``).
             Defaults to ``'teacher'``.
+        prefix (str, optional): Load only the keys under this prefix,
+            without it, e.g. ``'student.'`` for the student of a
+            distiller's checkpoint. Defaults to None (every key).
     """
     # fsat's local loader reads runner checkpoints under torch >= 2.6
     import fsat.engine.checkpoint  # noqa: F401
@@ -231,6 +235,14 @@ def load_teacher_checkpoint(model: nn.Module,
     # a checkpoint saved from a DDP-wrapped model
     state_dict = OrderedDict(
         (re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
+    if prefix:
+        state_dict = OrderedDict((k[len(prefix):], v)
+                                 for k, v in state_dict.items()
+                                 if k.startswith(prefix))
+        if not state_dict:
+            raise ModelConfigError(
+                f'{role} {name!r}: checkpoint {filename} has no keys under '
+                f'the prefix {prefix!r}')
     problems = _mismatches(model, state_dict)
     if problems:
         raise ModelConfigError(

@@ -30,7 +30,10 @@ class LateFusionRecognizer(BaseModel):
 
     Args:
         streams (dict): Name -> ``dict(config=<training config> | model=
-            <model config>, checkpoint=<path>, modality=None)``.
+            <model config>, checkpoint=<path>, prefix=None,
+            modality=None)``. ``prefix`` loads only the checkpoint's keys
+            under it (e.g. ``'student.'``: the student of a distiller's
+            checkpoint, with the student's own config).
             ``modality`` names the input of a paired batch the stream
             reads (a dict of inputs); None when the batch holds one plain
             input that every stream reads (e.g. two depth students).
@@ -60,11 +63,12 @@ class LateFusionRecognizer(BaseModel):
         for name, cfg in streams.items():
             cfg = dict(cfg)
             unknown = set(cfg) - {'config', 'model', 'checkpoint',
-                                  'modality'}
+                                  'prefix', 'modality'}
             if unknown:
                 raise ModelConfigError(
                     f'streams.{name}: unknown keys {sorted(unknown)}; '
-                    'expected config or model, checkpoint, modality')
+                    'expected config or model, checkpoint, prefix, '
+                    'modality')
             if 'config' not in cfg and 'model' not in cfg:
                 raise ModelConfigError(
                     f'streams.{name} needs config= (its training config) '
@@ -73,7 +77,8 @@ class LateFusionRecognizer(BaseModel):
             model = MODELS.build(cfg['model'])
             if cfg.get('checkpoint'):
                 load_teacher_checkpoint(model, cfg['checkpoint'], name,
-                                        role='stream')
+                                        role='stream',
+                                        prefix=cfg.get('prefix'))
             self.streams[name] = model
             self.modalities[name] = cfg.get('modality')
         weights = dict(weights or {n: 1.0 for n in streams})

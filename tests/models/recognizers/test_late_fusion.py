@@ -76,3 +76,39 @@ def test_bad_fusion_configs(tmp_path):
     data = paired_batch(dict(depth=CLIP))
     with pytest.raises(ValueError, match="reads 'rgb'"):
         fusion.test_step(data)
+
+
+def test_stream_from_a_distillers_checkpoint(tmp_path):
+    """prefix='student.' loads the student of a distiller's checkpoint into
+    the student's own model (e.g. VPN++'s student + 3D poses)."""
+    student, _ = saved_stream(tmp_path, 'student', 3)
+    other, other_ckpt = saved_stream(tmp_path, 'other', 4)
+    distiller_ckpt = str(tmp_path / 'distiller.pth')
+    state = {f'student.{k}': v for k, v in student.state_dict().items()}
+    state['teachers.pose.w'] = torch.ones(2)  # not the student's
+    torch.save(dict(state_dict=state), distiller_ckpt)
+    with DefaultScope.overwrite_default_scope('fsat'):
+        fusion = MODELS.build(dict(
+            type='LateFusionRecognizer',
+            streams=dict(
+                vpnpp=dict(model=tiny_resnet3d(num_classes=4),
+                           checkpoint=distiller_ckpt, prefix='student.'),
+                other=dict(model=tiny_resnet3d(num_classes=4),
+                           checkpoint=other_ckpt)))).eval()
+        for k, v in student.state_dict().items():
+            torch.testing.assert_close(
+                fusion.streams.vpnpp.state_dict()[k], v)
+        with pytest.raises(ModelConfigError,
+                           match="no keys under the prefix 'teacher.'"):
+            LateFusionRecognizer(streams=dict(
+                a=dict(model=tiny_resnet3d(num_classes=4),
+                       checkpoint=distiller_ckpt, prefix='teacher.'),
+                b=dict(model=tiny_resnet3d(num_classes=4))))
+    data = paired_batch(dict(depth=CLIP))
+    plain = dict(inputs=data['inputs']['depth'],
+                 data_samples=data['data_samples'])
+    fused = torch.stack([p.pred_scores.item
+                         for p in fusion.test_step(dict(plain))])
+    torch.testing.assert_close(
+        fused, 0.5 * stream_scores(student, plain)
+        + 0.5 * stream_scores(other, plain))

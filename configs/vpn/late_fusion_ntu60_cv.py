@@ -1,0 +1,33 @@
+# Late fusion of RGB and 3D poses on NTU RGB+D 60 CV
+# (VPN++ Table 5, "l1 + l2 (Late Fusion)"; with a distilled student,
+# "VPN++ + 3D Poses"): the video-level class probabilities of the RGB
+# network (i3d_nl_rgb_ntu60_cv.py) and of AGCN-J
+# (agcn_j_ntu60_cv.py) on
+# the whole skeleton sequence, averaged. Test only: give both checkpoints,
+#   python tools/test.py configs/vpn/late_fusion_ntu60_cv.py none \
+#       --cfg-options model.streams.rgb.checkpoint=<RGB checkpoint> \
+#       model.streams.pose.checkpoint=<agcn_j_ntu60_cv.py checkpoint>
+# For a distilled student (VPN-F, VPN-A, VPN++) give the distiller's
+# checkpoint and model.streams.rgb.prefix=student. (its student's keys).
+_base_ = ['./_base_/ntu60_cv.py']
+model = dict(
+    type='LateFusionRecognizer',
+    streams=dict(
+        rgb=dict(
+            config='{{ fileDirname }}/i3d_nl_rgb_ntu60_cv.py',
+            checkpoint=None,
+            prefix=None,  # 'student.' for a distiller's checkpoint
+            modality='rgb'),
+        pose=dict(
+            config='{{ fileDirname }}/agcn_j_ntu60_cv.py',
+            checkpoint=None,
+            modality='skeleton')))
+test_dataloader = {{_base_.fusion_test_dataloader}}
+test_evaluator = {{_base_.evaluator}}
+train_dataloader = None
+train_cfg = None
+optim_wrapper = None
+param_scheduler = None
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
