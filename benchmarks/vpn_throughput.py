@@ -5,9 +5,9 @@ RGB training.
 One process, fixed in-memory batches (no data loading), the synthetic
 twin's models as the shipped configs build them (``configs/vpn/*_synth.py``:
 slim 3D-ResNet-18 RGB student with a non-local block, 16-channel AGCN-J,
-slim VPN*; 16x64x64 RGB person crops, 64-frame 15-joint skeleton
-sequences), a full training step each time (forward, losses, backward, SGD
-update):
+slim VPN*; RGB person crops of the configs' clip length (8x64x64),
+the skeleton of those frames, 64-frame 15-joint skeleton sequences), a
+full training step each time (forward, losses, backward, SGD update):
 
 * **rgb**: the RGB student alone (``i3d_nl_rgb_synth.py``);
 * **vpnf**: VPN-F (``vpnf_scd_synth.py``) with the frozen pose teacher's
@@ -45,9 +45,9 @@ CONFIGS = dict(
     vpnf='configs/vpn/vpnf_scd_synth.py',
     vpnf_online='configs/vpn/vpnf_scd_synth.py',
     vpnpp='configs/vpn/vpnpp_synth.py')
-RGB_CLIP = (3, 16, 64, 64)  # C, T, H, W of the synthetic configs
-POSE_CLIP = (1, 16, 15, 3)  # M, T, V, C: the skeleton of the RGB clip
+CROP = 64  # the person crops of the synthetic configs: CROP x CROP
 POSE_SEQUENCE = (1, 64, 15, 3)  # the pose teacher's whole sequence
+TRAIN_SET_SIZE = 1053  # synthetic CS training clips (subjects 3, 4 held out)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -80,6 +80,7 @@ def build(args):
 
     from fsat.apis import load_config
     from fsat.engine.feature_cache import build_feature_cache
+    from fsat.models.losses.train_set import train_set_sized_modules
     from fsat.registry import MODELS
 
     gen = torch.Generator().manual_seed(0)
@@ -89,14 +90,17 @@ def build(args):
         return [torch.randint(0, 256, (1, ) + shape, generator=gen).float()
                 for _ in range(n)]
 
-    rgb, pose_clip = tensors(RGB_CLIP), tensors(POSE_CLIP)
-    pose_sequence = [x / 255 for x in tensors(POSE_SEQUENCE)]
     cwd = os.getcwd()
     os.chdir(REPO)  # the configs name their teacher configs from the root
     try:
         cfgs = {k: load_config(v) for k, v in CONFIGS.items()}
     finally:
         os.chdir(cwd)
+    T = cfgs['rgb'].clip_len
+    rgb_clip = (3, T, CROP, CROP)  # C, T, H, W
+    pose_clip = (1, T, 15, 3)  # M, T, V, C: the skeleton of the RGB clip
+    rgb, pose_clip = tensors(rgb_clip), tensors(pose_clip)
+    pose_sequence = [x / 255 for x in tensors(POSE_SEQUENCE)]
     batches = dict(
         rgb=dict(inputs=rgb),
         vpnf=dict(inputs=dict(rgb=rgb)),
@@ -110,6 +114,11 @@ def build(args):
                 model_cfg['teachers']['pose']['cached'] = False
             torch.manual_seed(0)
             model = MODELS.build(model_cfg)
+            # num_data='train_set' (SCD's M): the synthetic CS training
+            # set's size, as TrainSetSizeHook would give it
+            for _, loss in train_set_sized_modules(model):
+                if loss.num_data_pending:
+                    loss.set_train_set_size(TRAIN_SET_SIZE)
             batch = dict(batches[key], data_samples=_samples(n))
             runs[key] = (model, batch)
     # one cache of the pose teacher's features for both cached distillers
@@ -139,13 +148,13 @@ def build(args):
             [p for p in model.parameters() if p.requires_grad], lr=1e-3,
             momentum=0.9, weight_decay=1e-4))
 
-    return {k: (m.train(), b, sgd(m)) for k, (m, b) in runs.items()}
+    return {k: (m.train(), b, sgd(m)) for k, (m, b) in runs.items()}, rgb_clip
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    runs = build(args)
+    runs, rgb_clip = build(args)
     for model, batch, optim in runs.values():  # warm-up
         model.train_step(batch, optim)
     seconds = {k: [] for k in runs}
@@ -162,7 +171,7 @@ def main(argv=None) -> dict:
     result = dict(
         benchmark='vpn_throughput',
         batch_size=args.batch_size,
-        input='x'.join(map(str, RGB_CLIP[1:])),
+        input='x'.join(map(str, rgb_clip[1:])),
         threads=args.threads,
         iters_per_s={k: round(v, 3) for k, v in rate.items()},
         **{f'{k}_over_rgb': round(rate[k] / rate['rgb'], 3)

@@ -30,7 +30,9 @@ def test_vpn_throughput_reports_consistent_ratios():
 
 def test_vpn_throughput_runs_the_configured_distillers():
     bench = load()
-    runs = bench.build(bench.parse_args(['--batch-size', '2']))
+    runs, rgb_clip = bench.build(bench.parse_args(['--batch-size', '2']))
+    assert rgb_clip == (3, 8, 64, 64)  # the synthetic configs' clips
+    assert runs['rgb'][1]['inputs'][0].shape == (1, ) + rgb_clip
     assert set(runs['vpnf'][1]['inputs']) == {'rgb'}  # cached teacher
     assert runs['vpnf'][0].teacher_specs['pose'].cached
     assert not runs['vpnf_online'][0].teacher_specs['pose'].cached
