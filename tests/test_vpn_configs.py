@@ -9,6 +9,7 @@ import torch
 from mmengine.registry import DefaultScope
 
 from fsat.apis import load_config
+from fsat.models.losses.train_set import train_set_sized_modules
 from fsat.registry import MODELS
 from fsat.testing import paired_batch, repo_path
 
@@ -119,6 +120,35 @@ def test_synthetic_table_pipelines_plan_every_row(tmp_path, monkeypatch):
         nl = MODELS.build(cfgs['i3d_nl', 0].model)
     assert not any('non_local' in n for n, _ in plain.named_modules())
     assert any('non_local' in n for n, _ in nl.named_modules())
+    # Table 3: one VPN* for the frozen rows, six rows x 3 seeds
+    pipeline, runs, cfgs = _plan('vpn_synth_table3', work)
+    assert len(runs) == 1 + 6 * 3
+    for name in ('scd_feat_frozen', 'scd_attn_frozen', 'mse_attn_frozen'):
+        vpn = cfgs[name, 2].model.teachers.vpn
+        assert vpn.checkpoint.startswith(str(work / 'vpn_star'))
+        assert not vpn.get('trainable', False)
+    for name in ('scd_feat', 'scd_attn', 'mse_attn'):
+        vpn = cfgs[name, 2].model.teachers.vpn
+        assert vpn.trainable and vpn.checkpoint is None
+    # Table 6: AGCN-J, VPN and VPN++ on two worlds x 3 seeds; the low
+    # quality rows read the noisier world and its own AGCN-J
+    pipeline, runs, cfgs = _plan('vpn_synth_table6', work)
+    assert len(runs) == 2 * 3 * 3
+    assert [p['kwargs']['overrides']['pose_swap'] for p in pipeline.prepare
+            if p['kwargs'].get('overrides')] == [0.4]
+    for name in ('pose_low', 'vpn_low', 'vpnpp_low'):
+        for loader in ('train', 'val', 'test'):
+            root = cfgs[name, 0][f'{loader}_dataloader'].dataset.data_root
+            assert root == 'data/synthetic_smarthome_lowpose/smarthome'
+    low = cfgs['vpnpp_low', 1]
+    assert low.custom_hooks[0].dataset.data_root.endswith('lowpose/smarthome')
+    assert low.model.teachers.pose.checkpoint.startswith(
+        str(work / 'pose_low' / 'seed1'))
+    medium = cfgs['vpnpp', 1]
+    assert medium.train_dataloader.dataset.data_root.endswith(
+        'synthetic_smarthome/smarthome')
+    assert medium.model.teachers.pose.checkpoint.startswith(
+        str(work / 'pose' / 'seed1'))
     # Table 5: every row x 3 seeds; each seed's distillers and late
     # fusions read that seed's pose teacher
     pipeline, runs, cfgs = _plan('vpn_synth_table5', work)
@@ -140,3 +170,43 @@ def test_synthetic_table_pipelines_plan_every_row(tmp_path, monkeypatch):
         assert set(cfgs[name, 0].test_dataloader.dataset.modalities) == {
             'rgb'}
     assert not osp.exists(work)
+
+
+@pytest.mark.parametrize('variant', ['feat', 'attn'])
+def test_table3_scd_variants_train_the_student(variant):
+    """Table 3's SCD rows: SCD on VPN*'s pooled modulated features or on
+    the attention maps, with the collaborative or the frozen VPN*."""
+    cfgs = {
+        frozen: load_config(repo_path(
+            'configs', 'vpn', 'table3',
+            f"vpna_scd_{variant}{'_frozen' if frozen else ''}_synth.py"))
+        for frozen in (False, True)
+    }
+    T = cfgs[False].clip_len
+    for frozen, cfg in cfgs.items():
+        with DefaultScope.overwrite_default_scope('fsat'):
+            torch.manual_seed(0)
+            model = MODELS.build(cfg.model)
+        spec = model.teacher_specs['vpn']
+        assert spec.trainable is not frozen
+        assert set(model.distill_losses) == {'loss_scd'}
+        for _, loss in train_set_sized_modules(model):
+            loss.set_train_set_size(100)
+        data = paired_batch(
+            dict(rgb=(3, T, 64, 64), skeleton=(1, T, 15, 3)), batch_size=4,
+            num_classes=2)
+        data = model.data_preprocessor(data, True)
+        losses = model.loss(data['inputs'], data['data_samples'])
+        assert torch.isfinite(losses['distill.loss_scd'])
+        assert ('vpn.loss_cls' in losses) is not frozen  # CE_T
+        teacher = {k: v.clone() for k, v in model.teachers['vpn']
+                   .state_dict().items()}
+        optim = torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad], lr=0.1)
+        optim.zero_grad()
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        optim.step()
+        changed = any(not torch.equal(teacher[k], v) for k, v in
+                      model.teachers['vpn'].state_dict().items()
+                      if v.is_floating_point())
+        assert changed is not frozen
