@@ -2,9 +2,10 @@
 """The synthetic VPN++ chain end to end: the pose teacher AGCN-J, VPN++
 (cached frozen pose teacher + collaborative VPN*) for a few iterations,
 the student's export, and its test on RGB alone, on a small world of the
-`smarthome` preset's 13 classes (4 subjects, one routine, short 128x96
-clips: 156 clips, a few seconds to write). Short runs: this checks that
-the pieces fit, not accuracies."""
+`smarthome` preset's 13 classes (6 subjects, one routine, short 128x96
+clips: 234 clips, a few seconds to write; the configs train on the CS
+training subjects 6 and 7 and hold 3 and 4 out for validation). Short
+runs: this checks that the pieces fit, not accuracies."""
 import os.path as osp
 
 import pytest
@@ -26,8 +27,9 @@ def chain(tmp_path_factory):
     from fsat.datasets.synthetic import generate_world, get_preset
     root = tmp_path_factory.mktemp('synthetic_vpn')
     preset = get_preset(
-        'smarthome', subjects=(2, 3, 4, 10), routines=1, action_frames=32,
-        frames_range=(32, 40), idle_frames=(2, 4), rgb_size=(128, 96))
+        'smarthome', subjects=(2, 3, 4, 6, 7, 10), routines=1,
+        action_frames=32, frames_range=(32, 40), idle_frames=(2, 4),
+        rgb_size=(128, 96))
     generate_world(preset, str(root / 'world'), seed=0, workers=1,
                    progress=False)
     env = dict(FSAT_SMARTHOME_ROOT=str(root / 'world'))
