@@ -77,8 +77,8 @@ def preflight(pipeline: Pipeline, runs: Sequence[Run],
         configs = check_configs(pipeline, runs)
     built = set()
     for run, cfg in zip(runs, configs):
-        if not check_data or 'train_dataloader' not in cfg:
-            continue
+        if not check_data or cfg.get('train_dataloader') is None:
+            continue  # a test-only config may have no training data
         dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
         key = json.dumps(dataset_cfg.to_dict() if hasattr(
             dataset_cfg, 'to_dict') else dataset_cfg, sort_keys=True,
