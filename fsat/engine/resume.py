@@ -29,6 +29,10 @@ the prefetching loops of :mod:`fsat.engine.loops`):
   stream's position in each checkpoint;
 * :func:`capture_rng_state` / :func:`restore_rng_state` (python, numpy,
   torch CPU and CUDA generators) and :func:`preserved_rng`;
+* :func:`capture_module_generators` / :func:`restore_module_generators`:
+  the private ``torch.Generator`` of a model's modules (e.g. CRD's and
+  SCD's draw of negatives with ``seed=``), which neither the global states
+  nor the state dict hold;
 * the DataLoader glue that records, with each batch, the random state its
   worker (or the main process) had after producing it
   (:class:`StateRecordingCollate`), and starts new workers from recorded
@@ -53,6 +57,7 @@ from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
 from fsat.engine.checkpoint import CheckpointError, verify_checkpoint
@@ -61,9 +66,9 @@ from fsat.registry import HOOKS
 __all__ = [
     'AtomicLocalBackend', 'CheckpointHook', 'DataStream', 'RESUME_KEY',
     'RestoringWorkerInit', 'SkippingSampler', 'StateRecordingCollate',
-    'capture_rng_state', 'checkpoint_is_complete', 'find_resume_checkpoint',
-    'pop_batch_state',
-    'preserved_rng', 'restore_rng_state'
+    'capture_module_generators', 'capture_rng_state',
+    'checkpoint_is_complete', 'find_resume_checkpoint', 'pop_batch_state',
+    'preserved_rng', 'restore_module_generators', 'restore_rng_state'
 ]
 
 #: Key of fsat's resume state in a checkpoint.
@@ -246,6 +251,64 @@ def restore_rng_state(state: Dict[str, Any]) -> None:
                 logger='current')
         else:
             torch.cuda.set_rng_state_all(cuda)
+
+
+def _module_generators(model: torch.nn.Module) -> Dict[str, torch.Generator]:
+    """Every ``torch.Generator`` attribute of the modules of ``model``
+    (unwrapped), by ``'<module path>.<attribute>'``."""
+    if is_model_wrapper(model):
+        model = model.module
+    found = {}
+    for name, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, torch.Generator):
+                found[f'{name}.{attr}' if name else attr] = value
+    return found
+
+
+def capture_module_generators(
+        model: torch.nn.Module) -> Dict[str, torch.Tensor]:
+    """The states of the private generators of a model's modules.
+
+    A module drawing from its own ``torch.Generator`` (e.g.
+    :class:`~fsat.models.losses.CRDLoss` and
+    :class:`~fsat.models.losses.SCDLoss` built with ``seed=``) keeps its
+    state outside the global generators and outside the state dict, so
+    a resumed run would restart it from its seed.
+
+    Args:
+        model (nn.Module): The model (a DDP wrapper is unwrapped).
+
+    Returns:
+        dict: ``'<module path>.<attribute>'`` -> the generator's state.
+    """
+    return {
+        name: generator.get_state()
+        for name, generator in _module_generators(model).items()
+    }
+
+
+def restore_module_generators(model: torch.nn.Module,
+                              states: Dict[str, torch.Tensor]) -> None:
+    """Set the private generators of a model's modules to ``states``
+    (from :func:`capture_module_generators`); a generator without a state,
+    or a state without its generator, is reported once and left alone.
+
+    Args:
+        model (nn.Module): The model (a DDP wrapper is unwrapped).
+        states (dict): ``'<module path>.<attribute>'`` -> state.
+    """
+    generators = _module_generators(model)
+    for name, state in states.items():
+        if name in generators:
+            generators[name].set_state(state)
+    unmatched = sorted(set(generators) ^ set(states))
+    if unmatched:
+        print_log(
+            'resume: module generators without a saved state, or saved '
+            f'states without their generator: {", ".join(unmatched)}; '
+            'their random numbers will differ from the interrupted run',
+            logger='current', level=logging.WARNING)
 
 
 @contextmanager
@@ -538,7 +601,9 @@ class CheckpointHook(MMEngineCheckpointHook):
     * each checkpoint holds, under ``'fsat_resume'``, every rank's random
       states (python, numpy, torch CPU and CUDA) and, from fsat's
       prefetching loops, the data stream's position and the random states
-      of its workers; on resume each rank gives its own to the loop
+      of its workers, and the states of its modules' private generators
+      (:func:`capture_module_generators`); on resume each rank restores
+      its module generators and gives the rest to the loop
       (``set_resume_state``), which restores them
       (:mod:`fsat.engine.loops`).
     """
@@ -574,7 +639,8 @@ class CheckpointHook(MMEngineCheckpointHook):
         loop = self._loop(runner)
         local = dict(
             rng=capture_rng_state(),
-            data=loop.data_state() if hasattr(loop, 'data_state') else None)
+            data=loop.data_state() if hasattr(loop, 'data_state') else None,
+            generators=capture_module_generators(runner.model))
         _, world_size = get_dist_info()
         ranks = all_gather_object(local) if world_size > 1 else [local]
         return dict(version=1, world_size=world_size, ranks=ranks)
@@ -601,10 +667,9 @@ class CheckpointHook(MMEngineCheckpointHook):
             checkpoint[RESUME_KEY] = self._pending
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Give the training loop this rank's resume state."""
+        """Restore this rank's module generators and give the training
+        loop the rest of its resume state."""
         loop = self._loop(runner)
-        if not hasattr(loop, 'set_resume_state'):
-            return
         state = checkpoint.get(RESUME_KEY)
         rank, world_size = get_dist_info()
         if state is not None and state['world_size'] != world_size:
@@ -614,4 +679,9 @@ class CheckpointHook(MMEngineCheckpointHook):
                 'data positions are not restored', logger='current',
                 level=logging.WARNING)
             state = None
-        loop.set_resume_state(None if state is None else state['ranks'][rank])
+        mine = None if state is None else state['ranks'][rank]
+        # checkpoints of earlier versions hold no module generators
+        if mine is not None and 'generators' in mine and runner is not None:
+            restore_module_generators(runner.model, mine['generators'])
+        if hasattr(loop, 'set_resume_state'):
+            loop.set_resume_state(mine)
