@@ -165,11 +165,10 @@ class PretrainedWeightsHook(Hook):
 
 
 def train_set_sized_modules(model: nn.Module) -> List[Tuple[str, nn.Module]]:
-    """``(name, module)`` of the modules of ``model`` (unwrapped) that take
-    the training set's size (``set_train_set_size``, e.g. SCD and CRD)."""
-    return [(name, module)
-            for name, module in _unwrap(model).named_modules()
-            if callable(getattr(module, 'set_train_set_size', None))]
+    """``(name, module)`` of the modules of ``model`` (unwrapped, e.g. from
+    DDP) that take the training set's size (SCD and CRD)."""
+    from fsat.models.losses import train_set
+    return train_set.train_set_sized_modules(_unwrap(model))
 
 
 @HOOKS.register_module()
