@@ -424,15 +424,18 @@ def test_get_flops_distiller_with_a_dict_modality_teacher():
 
 def test_get_flops_tool_on_a_vpn_distiller_config():
     """vpna_frozen_synth.py: the RGB student from the test data, the VPN*
-    teacher on RGB + pose from the training data (clips of 16 frames)."""
+    teacher on RGB + pose from the training data (clips of the config's
+    clip_len frames)."""
+    T = Config.fromfile(
+        repo_path('configs', 'vpn', 'vpna_frozen_synth.py')).clip_len
     proc = run_tool('analysis/get_flops.py',
                     ['configs/vpn/vpna_frozen_synth.py'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
     student = next(line for line in lines if line.startswith('| student'))
     teacher = next(line for line in lines if line.startswith('| teacher'))
-    assert '| 3x16x64x64 |' in student and student.endswith('| config |')
-    assert '| rgb 3x16x64x64 + skeleton 1x16x15x3 |' in teacher
+    assert f'| 3x{T}x64x64 |' in student and student.endswith('| config |')
+    assert f'| rgb 3x{T}x64x64 + skeleton 1x{T}x15x3 |' in teacher
     flops = int(student.split('|')[3].split('(')[1].rstrip(') '))
     assert any(line.startswith('test time: the student alone on its rgb')
                and f'{flops / 1e6:.2f} M FLOPs' in line for line in lines)
