@@ -291,7 +291,14 @@ def _frames(dataset: dict, spec: dict, pipeline: Sequence[dict]
     clip_len = dataset.get('clip_len')
     if isinstance(clip_len, int):
         return clip_len
-    return 16 if 'modalities' in dataset else None  # the paired default
+    if 'modalities' not in dataset:
+        return None
+    # the paired dataset's own default
+    import inspect
+
+    from fsat.datasets import PairedModalityDataset
+    return inspect.signature(
+        PairedModalityDataset).parameters['clip_len'].default
 
 
 def _input_module(model: nn.Module, modality: Optional[str]) -> nn.Module:
