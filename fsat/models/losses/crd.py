@@ -10,7 +10,7 @@ checkpoints (they are buffers).
 """
 import math
 import numbers
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -67,14 +67,37 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
     uniformly with replacement among all rows but ``indices[i]`` (the same
     draw for both directions). ``L_T`` is the same with a teacher anchor
     against the student's bank. The returned value is
-    ``loss_weight * (L_S + L_T)``. The reference code's extra
-    normalisation of ``exp(u.w / T)`` by a constant estimated on the first
-    batch is not part of the paper's critic and is not applied.
+    ``loss_weight * (L_S + L_T)``.
+
+    **Normaliser** (``normalizer``). ``'paper'``, the default, is the
+    critic above: the one the paper defines and derives its bound on the
+    mutual information with, so a run with the default is the method as
+    published. ``'code'`` is the form of the authors' public code, which
+    also divides ``exp(u.w / T)`` by a constant ``Z``, one per direction::
+
+        h(u, w) = (exp(u.w / T) / Z) / (exp(u.w / T) / Z + M)
+                = sigmoid(u.w / T - log Z - log M)
+        Z       = num_data * mean(exp(u.w / T))
+
+    the mean running over the scores of the positives and the negatives of
+    the first training-mode batch (no gradient). ``Z_S`` (student anchors
+    against the teacher's bank, in ``L_S``) and ``Z_T`` (teacher anchors
+    against the student's bank, in ``L_T``) are then kept fixed; the
+    buffers ``log_z_s`` and ``log_z_t`` hold ``log Z`` (a log, computed
+    with logsumexp, so that a small ``T`` cannot overflow it) and are saved
+    in checkpoints, so a resumed run keeps them. NaN means not estimated
+    yet: a checkpoint without them (one saved before the option existed,
+    or by a ``'paper'`` loss) loads, and the next training-mode forward
+    estimates them. A module in eval mode that has no estimate yet uses
+    the current batch's, without storing it. A ``'paper'`` loss has no
+    such buffers (its checkpoints are unchanged).
 
     **Data parallel.** Each process updates its own banks with its own
     batch; DDP's default ``broadcast_buffers=True`` then copies rank 0's
     banks to the others at the next forward, so only rank 0's updates
-    survive. Single-process training is exact.
+    survive. Single-process training is exact. The same holds for
+    ``normalizer='code'``'s constants: every process estimates its own on
+    its first batch, and from the second step on all use rank 0's.
 
     Args:
         student_channels (int): Channels of the student's feature.
@@ -91,6 +114,9 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         positive (str): ``'bank'`` or ``'batch'``. Defaults to ``'bank'``.
         loss_weight (float): Multiplier of the loss (applied, unlike
             MMRazor's). Defaults to 1.0.
+        normalizer (str): ``'paper'`` (the paper's critic) or ``'code'``
+            (the reference code's, with the constants ``Z`` estimated on
+            the first training batch). Defaults to ``'paper'``.
         seed (int, optional): Seed of a private generator for the draw of
             negatives; None uses torch's global generator. Defaults to None.
     """
@@ -98,6 +124,8 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
     # features of two sizes and indices [N] differ in shape by design.
     same_size_inputs = False
     train_set_sized_buffers = ('memory_s', 'memory_t')
+    #: ``log Z_S`` and ``log Z_T`` of ``normalizer='code'``.
+    normalizer_buffers = ('log_z_s', 'log_z_t')
 
     def __init__(self,
                  student_channels: int,
@@ -109,7 +137,8 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
                  momentum: float = 0.5,
                  positive: str = 'bank',
                  loss_weight: float = 1.0,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 normalizer: str = 'paper') -> None:
         super().__init__()
         for name, value in (('student_channels', student_channels),
                             ('teacher_channels', teacher_channels),
@@ -133,6 +162,9 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         if positive not in ('bank', 'batch'):
             raise ValueError("CRDLoss: positive must be 'bank' or 'batch', "
                              f'got {positive!r}')
+        if normalizer not in ('paper', 'code'):
+            raise ValueError("CRDLoss: normalizer must be 'paper' or 'code', "
+                             f'got {normalizer!r}')
         if seed is not None and (isinstance(seed, bool)
                                  or not isinstance(seed, int)):
             raise ValueError(f'CRDLoss: seed must be an int, got {seed!r}')
@@ -141,6 +173,7 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         self.temperature = float(temperature)
         self.momentum = float(momentum)
         self.positive = positive
+        self.normalizer = normalizer
         self.loss_weight = check_loss_weight(loss_weight)
         self.generator = None
         if seed is not None:
@@ -149,6 +182,10 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         self.embed_t = nn.Linear(teacher_channels, feat_dim)
         for name in self.train_set_sized_buffers:
             self.register_buffer(name, self._new_bank(self.num_data or 0))
+        if normalizer == 'code':
+            # log Z per direction; NaN: not estimated yet
+            for name in self.normalizer_buffers:
+                self.register_buffer(name, torch.tensor(float('nan')))
         #: The last draw: int64 [N, num_negatives], bank rows.
         self.last_negatives: Optional[torch.Tensor] = None
 
@@ -180,7 +217,13 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         """While ``num_data='train_set'`` is pending, take the size of the
         checkpoint's banks (a test run, or an export, of a trained
         distiller); a size fixed by the config or the training set is
-        compared as usual."""
+        compared as usual. With ``normalizer='code'``, a checkpoint without
+        the constants ``log Z`` loads as not estimated (NaN)."""
+        if self.normalizer == 'code':
+            for name in self.normalizer_buffers:
+                if prefix + name not in state_dict:
+                    state_dict[prefix + name] = torch.full_like(
+                        getattr(self, name), float('nan'))
         if self.num_data_pending:
             rows = {
                 tuple(state_dict[prefix + name].shape)
@@ -253,27 +296,79 @@ class CRDLoss(TrainSetSizedMixin, nn.Module):
         emb_t = F.normalize(self.embed_t(feat_t), dim=1)
         negatives = self.draw_negatives(indices)
         self.last_negatives = negatives
-        loss_s = self._nce(emb_s, self.memory_t, indices, negatives, emb_t)
-        loss_t = self._nce(emb_t, self.memory_s, indices, negatives, emb_s)
+        log_m = math.log(self.noise_constant)
+        losses = []
+        for anchor, memory, other, log_z in (
+                (emb_s, self.memory_t, emb_t, 'log_z_s'),
+                (emb_t, self.memory_s, emb_s, 'log_z_t')):
+            score_pos, score_neg = self._scores(anchor, memory, indices,
+                                                negatives, other)
+            offset = log_m
+            if self.normalizer == 'code':
+                offset = offset + self._log_normalizer(
+                    log_z, score_pos, score_neg)
+            losses.append(self._nce(score_pos, score_neg, offset))
+        loss_s, loss_t = losses
         if self.training:
             self._update(self.memory_s, indices, emb_s)
             self._update(self.memory_t, indices, emb_t)
         return self.loss_weight * (loss_s + loss_t)
 
-    def _nce(self, anchor: torch.Tensor, memory: torch.Tensor,
-             indices: torch.Tensor, negatives: torch.Tensor,
-             other: torch.Tensor) -> torch.Tensor:
-        """One direction: anchors ``[N, F]`` against the other side's bank.
+    def _scores(self, anchor: torch.Tensor, memory: torch.Tensor,
+                indices: torch.Tensor, negatives: torch.Tensor,
+                other: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """One direction's scores ``u.w / T``: anchors ``[N, F]`` against
+        the other side's bank; ``[N]`` positives and ``[N, K]`` negatives.
         """
         pos = memory[indices] if self.positive == 'bank' else other
-        log_m = math.log(self.noise_constant)
-        # [N] and [N, K] logits u.w / T - log M
-        logit_pos = (anchor * pos).sum(dim=1) / self.temperature - log_m
-        logit_neg = torch.einsum('nf,nkf->nk', anchor,
-                                 memory[negatives]) / self.temperature - log_m
+        score_pos = (anchor * pos).sum(dim=1) / self.temperature
+        score_neg = torch.einsum('nf,nkf->nk', anchor,
+                                 memory[negatives]) / self.temperature
+        return score_pos, score_neg
+
+    @staticmethod
+    def _nce(score_pos: torch.Tensor, score_neg: torch.Tensor,
+             offset: Union[float, torch.Tensor]) -> torch.Tensor:
+        """``-1/N sum_i [log h(pos_i) + sum_k log(1 - h(neg_ik))]`` with
+        logits ``score - offset`` (``offset = log M``, plus ``log Z``)."""
+        logit_pos = score_pos - offset
+        logit_neg = score_neg - offset
         # log h = logsigmoid(logit); log(1 - h) = logsigmoid(-logit)
         return -(F.logsigmoid(logit_pos).sum() +
-                 F.logsigmoid(-logit_neg).sum()) / anchor.size(0)
+                 F.logsigmoid(-logit_neg).sum()) / score_pos.size(0)
+
+    @torch.no_grad()
+    def estimate_log_normalizer(self, score_pos: torch.Tensor,
+                                score_neg: torch.Tensor) -> torch.Tensor:
+        """``log Z = log(num_data * mean(exp(score)))`` over one batch's
+        positive and negative scores, by logsumexp.
+
+        Args:
+            score_pos (torch.Tensor): ``u.w / T`` of the positives, ``[N]``.
+            score_neg (torch.Tensor): ``u.w / T`` of the negatives,
+                ``[N, K]``.
+
+        Returns:
+            torch.Tensor: ``log Z``, a float32 scalar.
+        """
+        scores = torch.cat([score_pos[:, None], score_neg], dim=1).float()
+        return (torch.logsumexp(scores.flatten(), dim=0) -
+                math.log(scores.numel()) + math.log(self.num_data))
+
+    def _log_normalizer(self, name: str, score_pos: torch.Tensor,
+                        score_neg: torch.Tensor) -> torch.Tensor:
+        """The stored ``log Z`` of buffer ``name``; without one, this
+        batch's estimate, stored in training mode."""
+        stored = getattr(self, name)
+        if not torch.isnan(stored):
+            return stored
+        if score_pos.numel() == 0:
+            # an empty batch has no scores to estimate from (and no loss)
+            return torch.zeros_like(stored)
+        estimate = self.estimate_log_normalizer(score_pos, score_neg)
+        if self.training:
+            stored.copy_(estimate)
+        return estimate
 
     @torch.no_grad()
     def _update(self, memory: torch.Tensor, indices: torch.Tensor,

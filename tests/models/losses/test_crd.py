@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from fsat.models.errors import ModelConfigError
 from fsat.models.losses import CRDLoss
@@ -165,6 +166,7 @@ def test_bad_inputs_give_clear_errors():
     (dict(momentum=1.), 'momentum'),
     (dict(positive='queue'), 'positive'),
     (dict(loss_weight=None), 'loss_weight'),
+    (dict(normalizer='repdistiller'), "normalizer must be 'paper' or 'code'"),
 ])
 def test_arguments_are_validated(kwargs, match):
     cfg = dict(student_channels=2, teacher_channels=2, num_data=10)
@@ -254,3 +256,117 @@ def test_num_data_must_be_an_int_or_train_set():
         CRDLoss(2, 2, num_data='train')
     with pytest.raises(ValueError, match="positive int or 'train_set'"):
         CRDLoss(2, 2, num_data=10.0)
+
+
+def code_setup(seed=0):
+    """A ``normalizer='code'`` loss (num_data=10, K=3, T=0.5) and a batch."""
+    torch.manual_seed(seed)
+    loss = CRDLoss(3, 4, num_data=10, feat_dim=5, num_negatives=3,
+                   temperature=0.5, seed=1, normalizer='code')
+    return loss, torch.randn(2, 3), torch.randn(2, 4), torch.tensor([1, 7])
+
+
+def code_by_hand(loss, feat_s, feat_t, indices, bank_s, bank_t, negs,
+                 z=None):
+    """Loss, Z_S and Z_T of the 'code' critic with plain torch formulas;
+    ``z=(Z_S, Z_T)`` fixes the constants, None estimates them here."""
+    with torch.no_grad():
+        emb_s = F.normalize(feat_s @ loss.embed_s.weight.T +
+                            loss.embed_s.bias, dim=1)
+        emb_t = F.normalize(feat_t @ loss.embed_t.weight.T +
+                            loss.embed_t.bias, dim=1)
+    m = 3 / 10
+    total, zs = 0., []
+    for d, (anchor, bank) in enumerate(((emb_s, bank_t), (emb_t, bank_s))):
+        # exp(u.w / T) of the positive (column 0) and the 3 negatives
+        rows = torch.cat([bank[indices][:, None], bank[negs]], dim=1)
+        e = torch.exp((anchor[:, None, :] * rows).sum(dim=2) / 0.5)
+        z_d = e.mean() * 10 if z is None else z[d]
+        zs.append(float(z_d))
+        h = (e / z_d) / (e / z_d + m)
+        total += -(torch.log(h[:, 0]).sum() +
+                   torch.log(1 - h[:, 1:]).sum()).item() / 2
+    return total, zs
+
+
+def test_code_normalizer_hand_computed():
+    loss, feat_s, feat_t, indices = code_setup()
+    assert torch.isnan(loss.log_z_s) and torch.isnan(loss.log_z_t)
+    bank_s, bank_t = loss.memory_s.clone(), loss.memory_t.clone()
+    value = loss(feat_s, feat_t, indices=indices).item()
+    expected, (z_s, z_t) = code_by_hand(loss, feat_s, feat_t, indices,
+                                        bank_s, bank_t, loss.last_negatives)
+    assert value == pytest.approx(expected, rel=1e-5)
+    assert loss.log_z_s.exp().item() == pytest.approx(z_s, rel=1e-5)
+    assert loss.log_z_t.exp().item() == pytest.approx(z_t, rel=1e-5)
+    # Z is far from 1 here, so the two forms differ
+    assert abs(math.log(z_s)) > 1 and abs(math.log(z_t)) > 1
+    torch.manual_seed(0)
+    paper = CRDLoss(3, 4, num_data=10, feat_dim=5, num_negatives=3,
+                    temperature=0.5, seed=1)
+    assert paper.normalizer == 'paper'
+    assert 'log_z_s' not in paper.state_dict()
+    paper_value = paper(feat_s, feat_t, indices=indices).item()
+    assert abs(paper_value - value) > 0.1
+
+
+def test_code_normalizer_is_estimated_once():
+    loss, feat_s, feat_t, indices = code_setup()
+    loss(feat_s, feat_t, indices=indices)
+    z = (loss.log_z_s.exp().item(), loss.log_z_t.exp().item())
+    feat_s2, feat_t2 = torch.randn(2, 3) * 3, torch.randn(2, 4) * 3
+    indices2 = torch.tensor([0, 9])
+    bank_s, bank_t = loss.memory_s.clone(), loss.memory_t.clone()
+    value = loss(feat_s2, feat_t2, indices=indices2).item()
+    negs = loss.last_negatives
+    assert (loss.log_z_s.exp().item(),
+            loss.log_z_t.exp().item()) == pytest.approx(z, rel=1e-6)
+    expected, _ = code_by_hand(loss, feat_s2, feat_t2, indices2, bank_s,
+                               bank_t, negs, z=z)
+    assert value == pytest.approx(expected, rel=1e-5)
+    # this batch's own estimate would differ
+    _, fresh = code_by_hand(loss, feat_s2, feat_t2, indices2, bank_s, bank_t,
+                            negs)
+    assert fresh[0] != pytest.approx(z[0], rel=1e-3)
+
+
+def test_code_normalizer_in_eval_mode_before_an_estimate():
+    loss, feat_s, feat_t, indices = code_setup()
+    loss.eval()
+    value = loss(feat_s, feat_t, indices=indices).item()
+    expected, _ = code_by_hand(loss, feat_s, feat_t, indices, loss.memory_s,
+                               loss.memory_t, loss.last_negatives)
+    assert value == pytest.approx(expected, rel=1e-5)
+    assert torch.isnan(loss.log_z_s) and torch.isnan(loss.log_z_t)
+
+
+def test_code_normalizer_survives_a_checkpoint():
+    loss, feat_s, feat_t, indices = code_setup()
+    loss(feat_s, feat_t, indices=indices)
+    state = loss.state_dict()
+    assert state['log_z_s'].shape == () and not torch.isnan(state['log_z_s'])
+    resumed, _, _, _ = code_setup(seed=3)
+    resumed.load_state_dict(state)
+    torch.testing.assert_close(resumed.log_z_s, loss.log_z_s)
+    torch.testing.assert_close(resumed.log_z_t, loss.log_z_t)
+    resumed(torch.randn(2, 3), torch.randn(2, 4), indices=indices)
+    torch.testing.assert_close(resumed.log_z_s, loss.log_z_s)
+    torch.testing.assert_close(resumed.log_z_t, loss.log_z_t)
+
+
+def test_code_normalizer_loads_a_checkpoint_without_it():
+    loss, feat_s, feat_t, indices = code_setup()
+    loss(feat_s, feat_t, indices=indices)
+    old = {k: v for k, v in loss.state_dict().items() if 'log_z' not in k}
+    fresh, _, _, _ = code_setup()
+    fresh.load_state_dict(old)  # strict
+    assert torch.isnan(fresh.log_z_s) and torch.isnan(fresh.log_z_t)
+    torch.testing.assert_close(fresh.memory_s, loss.memory_s)
+    # the train-set-sized banks still take the checkpoint's size
+    pending = CRDLoss(3, 4, num_data='train_set', feat_dim=5,
+                      num_negatives=3, normalizer='code')
+    pending.load_state_dict(old)
+    assert pending.num_data == 10 and torch.isnan(pending.log_z_t)
+    torch.testing.assert_close(pending.memory_t, loss.memory_t)
+    fresh(feat_s, feat_t, indices=indices)  # estimated anew
+    assert not torch.isnan(fresh.log_z_s)
