@@ -65,11 +65,18 @@ One module per concept; every name is importable from
   validation, planning, signatures, resolving a run's config);
 * :mod:`.preflight`: :func:`check_configs`, :func:`preflight`;
 * :mod:`.execution`: :func:`execute_run`, :func:`prepare_data`,
-  :func:`run_pipeline` (``done.json``, resuming, ``results.json``);
+  :func:`run_pipeline`, :func:`find_finished` (``done.json``, resuming,
+  runs reused from other pipelines, ``results.json``);
 * :mod:`.parallel`: :func:`run_parallel`, :func:`check_jobs` (up to
   ``jobs`` runs at once in worker processes).
 """
-from .execution import DONE, execute_run, prepare_data, run_pipeline
+from .execution import (
+    DONE,
+    execute_run,
+    find_finished,
+    prepare_data,
+    run_pipeline,
+)
 from .execution import _last_checkpoint as _last_checkpoint
 from .execution import _MetricsRecorder as _MetricsRecorder
 from .execution import _read_done as _read_done
@@ -82,6 +89,6 @@ from .spec import PIPELINE_FIELDS, Run, Stage
 
 __all__ = [
     'DONE', 'PIPELINE_FIELDS', 'Pipeline', 'Run', 'Stage', 'check_configs',
-    'check_jobs', 'execute_run', 'load_pipeline', 'preflight',
+    'check_jobs', 'execute_run', 'find_finished', 'load_pipeline', 'preflight',
     'prepare_data', 'run_parallel', 'run_pipeline'
 ]

@@ -4,7 +4,9 @@
 :func:`run_pipeline` checks every run first (:mod:`.preflight`), runs the
 ``prepare`` steps (:func:`prepare_data`), then each run that has no
 ``done.json`` with its signature (:func:`execute_run`; an interrupted run
-resumes from its newest complete checkpoint), and rewrites
+resumes from its newest complete checkpoint; a run that another pipeline
+of the ``reuse_from`` list finished with the same signature is taken over,
+:func:`find_finished`), and rewrites
 ``<work_dir>/results.json`` after every run. With ``jobs`` > 1, up to
 ``jobs`` runs execute at once in worker processes (:mod:`.parallel`).
 """
@@ -50,6 +52,65 @@ def _read_done(run: Run) -> Optional[dict]:
     if not osp.isfile(record.get('checkpoint') or ''):
         return None
     return record
+
+
+def find_finished(pipeline: Pipeline, run: Run) -> Optional[dict]:
+    """The record of ``run`` when it is finished, else None.
+
+    Finished here (its ``done.json`` with its signature), or in the work
+    dir of a pipeline of ``pipeline.reuse_from``: a tested, non-grid record
+    of that pipeline's ``results.json`` with the same signature (the same
+    config bytes, bases, options, sweep values, recipe and upstream runs,
+    so the same training) whose checkpoint is still there. That record is
+    taken over: written to this run's ``done.json`` with ``reused_from``
+    (the other run's work dir) and this stage's name and method; its
+    checkpoint stays where it is. Several pipelines that share rows (e.g.
+    the baselines of a paper's tables) thus train each of them once.
+    """
+    record = _read_done(run)
+    if record is not None or run.grid:
+        return record
+    for root in pipeline.reuse_from:
+        other = _same_run(osp.join(root, 'results.json'), run)
+        if other is None:
+            continue
+        record = dict(other, stage=run.stage.name, method=run.stage.method,
+                      reused_from=osp.join(root, other['stage'], run.tag))
+        if get_rank() == 0:
+            if osp.isdir(run.work_dir):  # another signature's leftovers
+                shutil.rmtree(run.work_dir)
+            os.makedirs(run.work_dir)
+            with open(osp.join(run.work_dir, 'signature.txt'), 'w',
+                      encoding='utf-8') as f:
+                f.write(run.signature)
+        _write_done(run, record)
+        return record
+    return None
+
+
+def _same_run(results: str, run: Run) -> Optional[dict]:
+    """A finished record of ``run``'s signature in another pipeline's
+    ``results.json`` (None when there is none, or the file is missing or
+    being rewritten)."""
+    try:
+        with open(results, encoding='utf-8') as f:
+            records = json.load(f)['runs']
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for other in records:
+        if (not isinstance(other, dict)
+                or other.get('signature') != run.signature
+                or other.get('grid') or not other.get('tested', True)):
+            continue
+        if run.stage.test_only or osp.isfile(other.get('checkpoint') or ''):
+            return other
+    return None
+
+
+def _finished_message(record: dict) -> str:
+    where = record.get('reused_from')
+    return (f'finished in {where}, reused' if where else
+            'finished before, skipped')
 
 
 def _last_checkpoint(work_dir: str) -> Optional[str]:
@@ -293,10 +354,10 @@ def run_pipeline(pipeline: Pipeline,
         i += 1
         if run.deferred:
             pipeline.select_for(run, records, runs[:i - 1])
-        record = _read_done(run)
+        record = find_finished(pipeline, run)
         if record is not None:
-            print_log(f'[{i}/{len(runs)}] {run.label}: finished before, '
-                      'skipped', logger='current')
+            print_log(f'[{i}/{len(runs)}] {run.label}: ' +
+                      _finished_message(record), logger='current')
         else:
             print_log(
                 f'[{i}/{len(runs)}] {run.label}: running' +

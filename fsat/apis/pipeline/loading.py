@@ -72,6 +72,12 @@ class Pipeline:
         self.length_selection: Optional[dict] = self._parse_length(
             cfg.get('length_selection'))
         self.reference_method: Optional[str] = cfg.get('reference_method')
+        # work dirs of other pipelines whose finished runs of the same
+        # signature this one takes over (fsat.apis.pipeline.execution)
+        self.reuse_from: List[str] = [
+            d for d in (cfg.get('reuse_from') or [])
+            if osp.normpath(d) != osp.normpath(work_dir)
+        ]
         # stage -> every recipe it has tried or will try (grid, extensions)
         self.stage_recipes: Dict[str, List[dict]] = {}
         select_seeds = cfg.get('select_seeds')
@@ -154,6 +160,11 @@ class Pipeline:
             if not isinstance(step, dict):
                 fail(f'prepare[{i}] must be dict(type=..., ...), got '
                      f'{step!r:.80}')
+        reuse = cfg.get('reuse_from')
+        if reuse is not None and (not isinstance(reuse, (list, tuple)) or
+                                  not all(isinstance(d, str) for d in reuse)):
+            fail('reuse_from must be a list of work dirs of other pipelines '
+                 f'(strings), got {reuse!r:.80}')
         for field_name in ('report_metric', 'select_metric',
                            'reference_method'):
             value = cfg.get(field_name)

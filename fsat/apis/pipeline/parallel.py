@@ -47,11 +47,12 @@ from fsat.utils.cli import FsatUserError
 from .execution import (
     _close_group,
     _eta,
+    _finished_message,
     _group_key,
-    _read_done,
     _test_selected,
     _write_results,
     execute_run,
+    find_finished,
 )
 from .loading import Pipeline
 from .spec import Run
@@ -203,10 +204,11 @@ class _Scheduler:
         if run.deferred:
             self.pipeline.select_for(run, self.records(), self.finished())
         if id(run) not in self.checked:
-            record = _read_done(run)
+            record = find_finished(self.pipeline, run)
             if record is not None:
-                print_log(f'{self._progress(run)}: finished before, skipped',
-                          logger='current')
+                print_log(
+                    f'{self._progress(run)}: ' + _finished_message(record),
+                    logger='current')
                 self._finish(run, record)
                 return True
             self.checked.add(id(run))

@@ -20,7 +20,7 @@ PIPELINE_FIELDS = ('stages', 'sweeps', 'recipe_grid', 'recipe_axes',
                    'extend_edges', 'length_selection', 'templates',
                    'prepare', 'report_metric', 'select_metric',
                    'select_seeds', 'reference_method', 'budget_format',
-                   'budget_label', 'work_dir')
+                   'budget_label', 'work_dir', 'reuse_from')
 
 
 @dataclass(frozen=True)
