@@ -16,8 +16,10 @@ full training step each time (forward, losses, backward, SGD update):
   video's skeleton sequence), so its batches are RGB only;
 * **vpnf_online**: the same distiller with ``cached=False``: the pose
   teacher runs on the batch's skeleton sequences in every step;
+* **vpna**: VPN-A (``vpna_synth.py``): the collaborative VPN* (RGB + the
+  skeleton of the clip) trained with the student, attention MSE;
 * **vpnpp**: VPN++ (``vpnpp_synth.py``): cached pose teacher and the
-  collaborative VPN* (RGB + the skeleton of the clip) trained with it.
+  collaborative VPN* trained with it.
 
 Rounds of the modes are interleaved in a rotating order and the median of
 each is kept, so a slow moment of a shared machine hits all alike. Prints
@@ -44,6 +46,7 @@ CONFIGS = dict(
     rgb='configs/vpn/i3d_nl_rgb_synth.py',
     vpnf='configs/vpn/vpnf_scd_synth.py',
     vpnf_online='configs/vpn/vpnf_scd_synth.py',
+    vpna='configs/vpn/vpna_synth.py',
     vpnpp='configs/vpn/vpnpp_synth.py')
 CROP = 64  # the person crops of the synthetic configs: CROP x CROP
 POSE_SEQUENCE = (1, 64, 15, 3)  # the pose teacher's whole sequence
@@ -105,6 +108,7 @@ def build(args):
         rgb=dict(inputs=rgb),
         vpnf=dict(inputs=dict(rgb=rgb)),
         vpnf_online=dict(inputs=dict(rgb=rgb, skeleton=pose_sequence)),
+        vpna=dict(inputs=dict(rgb=rgb, skeleton=pose_clip)),
         vpnpp=dict(inputs=dict(rgb=rgb, skeleton=pose_clip)))
     runs = {}
     with DefaultScope.overwrite_default_scope('fsat'):
@@ -175,7 +179,7 @@ def main(argv=None) -> dict:
         threads=args.threads,
         iters_per_s={k: round(v, 3) for k, v in rate.items()},
         **{f'{k}_over_rgb': round(rate[k] / rate['rgb'], 3)
-           for k in ('vpnf', 'vpnf_online', 'vpnpp')})
+           for k in ('vpnf', 'vpnf_online', 'vpna', 'vpnpp')})
     print(json.dumps(result))
     sys.stdout.flush()
     return result

@@ -21,9 +21,9 @@ def test_vpn_throughput_reports_consistent_ratios():
     out = load().main(['--batch-size', '2', '--iters', '1', '--rounds', '1',
                        '--threads', '1'])
     rate = out['iters_per_s']
-    assert set(rate) == {'rgb', 'vpnf', 'vpnf_online', 'vpnpp'}
+    assert set(rate) == {'rgb', 'vpnf', 'vpnf_online', 'vpna', 'vpnpp'}
     assert all(v > 0 for v in rate.values())
-    for key in ('vpnf', 'vpnf_online', 'vpnpp'):
+    for key in ('vpnf', 'vpnf_online', 'vpna', 'vpnpp'):
         assert out[f'{key}_over_rgb'] == pytest.approx(
             rate[key] / rate['rgb'], abs=2e-3)
 
@@ -38,6 +38,9 @@ def test_vpn_throughput_runs_the_configured_distillers():
     assert not runs['vpnf_online'][0].teacher_specs['pose'].cached
     assert set(runs['vpnpp'][0].teacher_specs) == {'pose', 'vpn'}
     assert runs['vpnpp'][0].teacher_specs['vpn'].trainable
+    assert set(runs['vpna'][0].teacher_specs) == {'vpn'}
+    assert runs['vpna'][0].teacher_specs['vpn'].trainable
+    assert set(runs['vpna'][1]['inputs']) == {'rgb', 'skeleton'}
     # the cached features are the teacher's own, pooled
     model, batch, _ = runs['vpnf']
     data = model.data_preprocessor(batch, True)
