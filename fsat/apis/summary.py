@@ -319,7 +319,12 @@ def plot(results: dict, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     methods, budgets, cells = table_cells(results)
-    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(budgets), 3.6))
+    # the legend sits right of the axes, so it never hides a bar or a
+    # tick label however many methods there are
+    legend_width = 0.8 + 0.062 * max((len(str(m)) for m in methods),
+                                     default=0)
+    fig, ax = plt.subplots(
+        figsize=(1.6 + 1.4 * len(budgets) + legend_width, 3.6))
     width = 0.8 / max(len(methods), 1)
     x = np.arange(len(budgets))
     for i, method in enumerate(methods):
@@ -343,7 +348,8 @@ def plot(results: dict, path: str) -> None:
     ax.set_xlabel(results.get('budget_label') or BUDGET_LABEL)
     ax.set_ylabel(f"test {results['report_metric']} (%)")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.02, 1.0),
+              borderaxespad=0.0, frameon=False)
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     # fixed metadata so the same results give the same bytes
