@@ -172,6 +172,34 @@ def test_synthetic_table_pipelines_plan_every_row(tmp_path, monkeypatch):
     assert not osp.exists(work)
 
 
+def test_loss_weight_pipeline_searches_alpha_and_beta_on_seed0(
+        tmp_path, monkeypatch):
+    """vpn_synth_weights.py: VPN-F searches alpha and VPN-A beta on seed
+    0's validation (the paper's 50 first), seeds 1 and 2 wait for the
+    choice; each grid run's config carries its own weight."""
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/vpn_synth_weights.py',
+                             str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    assert [s.name for s in pipeline.stages] == ['rgb', 'pose', 'vpnf',
+                                                 'vpna']
+    assert len(runs) == 2 * 3 + 2 * (3 + 2)
+    keys = dict(vpnf='loss_scd', vpna='loss_attn')
+    for stage, loss in keys.items():
+        grid = [r for r in runs if r.stage.name == stage and r.grid]
+        assert [r.values['seed'] for r in grid] == [0, 0, 0]
+        weights = [
+            pipeline.resolve(r, dry=True).model.distill_losses[loss]
+            .loss_weight for r in grid
+        ]
+        assert weights == [50.0, 5.0, 0.5]
+        later = [r for r in runs if r.stage.name == stage and not r.grid]
+        assert [r.values['seed'] for r in later] == [1, 2]
+        assert all(r.deferred for r in later)
+    assert not osp.exists(tmp_path / 'w')
+
+
 @pytest.mark.parametrize('variant', ['feat', 'attn'])
 def test_table3_scd_variants_train_the_student(variant):
     """Table 3's SCD rows: SCD on VPN*'s pooled modulated features or on
