@@ -4,10 +4,11 @@ from .attention_mse import AttentionMSELoss
 from .cosine_distance import CosineDistanceLoss
 from .crd import CRDLoss
 from .feature_mse import FeatureMSELoss
+from .hallucination import GeneralizedDistillationLoss, HallucinationLoss
 from .kd import KDLoss
 from .scd import SCDLoss
 
 __all__ = [
     'AttentionMSELoss', 'CosineDistanceLoss', 'CRDLoss', 'FeatureMSELoss',
-    'KDLoss', 'SCDLoss'
+    'GeneralizedDistillationLoss', 'HallucinationLoss', 'KDLoss', 'SCDLoss'
 ]
