@@ -1,5 +1,6 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Backbones mmaction2 lacks."""
+from .cross_stream_resnet import CrossStreamResNet
 from .nonlocal_attention import (
     AttentionNonLocal3d,
     ResNet3dNL,
@@ -8,6 +9,6 @@ from .nonlocal_attention import (
 from .resnext3d import ResNeXt3d
 
 __all__ = [
-    'AttentionNonLocal3d', 'ResNeXt3d', 'ResNet3dNL',
+    'AttentionNonLocal3d', 'CrossStreamResNet', 'ResNeXt3d', 'ResNet3dNL',
     'expose_non_local_attention'
 ]
