@@ -5,14 +5,15 @@ Sampling and packing of a paired sample: :class:`PairedSampleFrames`,
 :class:`ModalityPipelines`, :class:`PackPairedInputs`. Packing of a
 temporal-detection buffer: :class:`PackDetectionInputs`. Per-modality loading
 and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
-:class:`JetDepth`, :class:`LoadFlow`, :class:`FlowAwareFlip`,
-:class:`LoadSkeleton`, :class:`FillSkeletonGaps`, :class:`CenterSkeleton`,
-:class:`SkeletonDecode`.
+:class:`JetDepth`, :class:`SpeckleNoise`, :class:`LoadFlow`,
+:class:`FlowAwareFlip`, :class:`LoadSkeleton`, :class:`FillSkeletonGaps`,
+:class:`CenterSkeleton`, :class:`SkeletonDecode`.
 Crops, resizing, formatting and video decoding are mmaction2's.
 """
 from .branches import ModalityPipelines, build_pipeline
 from .depth import LoadMaskedDepth, depth_stats, read_depth_png
 from .depth_encoding import JetDepth, ReplicateDepth
+from .depth_noise import SpeckleNoise
 from .detection import DETECTION_META_KEYS, PackDetectionInputs
 from .flip import FlowAwareFlip, flip_flow
 from .flow import LoadFlow
@@ -38,7 +39,8 @@ __all__ = [
     'FlowAwareFlip', 'JetDepth', 'LoadFlow', 'LoadMaskedDepth',
     'LoadSkeleton', 'ModalityPipelines', 'PackDetectionInputs',
     'PackPairedInputs', 'PairedSampleFrames', 'ReplicateDepth',
-    'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'build_pipeline',
+    'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'SpeckleNoise',
+    'build_pipeline',
     'clip_slot', 'count_frames', 'depth_stats', 'flip_flow', 'map_indices',
     'num_clip_slots', 'read_depth_png', 'sequence_indices'
 ]
