@@ -2,7 +2,7 @@
 import logging
 from abc import ABCMeta, abstractmethod
 from contextlib import nullcontext
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -31,7 +31,7 @@ from .wiring import (
     parse_loss_inputs,
 )
 
-__all__ = ['BaseDistiller']
+__all__ = ['BaseDistiller', 'sample_labels']
 
 STUDENT = 'student'
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
@@ -41,6 +41,25 @@ Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 DATA_LABELS = 'data.labels'
 DATA_INDICES = 'data.indices'
 DATA_FEATURES = (DATA_LABELS, DATA_INDICES)
+
+
+def sample_labels(data_samples: Sequence) -> List[int]:
+    """Each sample's class index from its ``gt_labels`` (-1 when it has
+    none); a sample with several labels is a clear error."""
+    labels = []
+    for i, sample in enumerate(data_samples):
+        gt = sample.get('gt_labels')
+        item = getattr(gt, 'item', None) if gt is not None else None
+        if item is None:
+            labels.append(-1)
+            continue
+        value = torch.as_tensor(item).flatten()
+        if value.numel() != 1:
+            raise ValueError(
+                f'data.labels: sample {i} has {value.numel()} '
+                'labels; one class index per sample is needed')
+        labels.append(int(value[0]))
+    return labels
 
 
 class BaseDistiller(BaseModel, metaclass=ABCMeta):
@@ -335,19 +354,8 @@ class BaseDistiller(BaseModel, metaclass=ABCMeta):
         if not data_samples:
             raise ValueError('data features (data.labels, data.indices) '
                              'need the data samples of the batch')
-        labels, indices = [], []
-        for i, sample in enumerate(data_samples):
-            gt = sample.get('gt_labels')
-            item = getattr(gt, 'item', None) if gt is not None else None
-            if item is None:
-                labels.append(-1)
-            else:
-                value = torch.as_tensor(item).flatten()
-                if value.numel() != 1:
-                    raise ValueError(
-                        f'data.labels: sample {i} has {value.numel()} '
-                        'labels; one class index per sample is needed')
-                labels.append(int(value[0]))
+        labels, indices = sample_labels(data_samples), []
+        for sample in data_samples:
             idx = sample.metainfo.get('sample_idx')
             indices.append(-1 if idx is None else int(idx))
         device = _model_device(self.student)
