@@ -26,6 +26,7 @@ as in a distiller): ``<stream>.logits`` (class scores ``[N * clips,
 K]``), ``<stream>.feat`` (the last stage's map ``[N * clips * T, C, h,
 w]``) and ``data.labels``.
 """
+import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
@@ -33,9 +34,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.structures import ActionDataSample
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.structures import LabelData
 
+from fsat.engine.checkpoint import load_local_checkpoint
 from fsat.models.distillers.base import DATA_LABELS, sample_labels
 from fsat.models.distillers.wiring import parse_loss_inputs
 from fsat.models.errors import ModelConfigError
@@ -195,13 +196,11 @@ class MultiStreamRecognizer(BaseModel):
         """Load stream ``name`` (backbone and head) from a checkpoint of a
         ``MultiStreamRecognizer``, reading its stream ``from_stream``."""
         from_stream = from_stream or name
-        try:
-            ckpt = CheckpointLoader.load_checkpoint(
-                checkpoint, map_location='cpu')
-        except FileNotFoundError:
+        if not osp.isfile(checkpoint):
             raise FileNotFoundError(
-                f'{checkpoint}: no such checkpoint (init_streams.{name})'
-            ) from None
+                f'{checkpoint}: no such checkpoint (init_streams.{name})')
+        # names the file when it is truncated or not a checkpoint
+        ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
         state = ckpt.get('state_dict', ckpt)
         state = {k[len('module.'):] if k.startswith('module.') else k: v
                  for k, v in state.items()}

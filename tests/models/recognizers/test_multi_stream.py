@@ -190,3 +190,10 @@ def test_a_batch_without_a_streams_modality_is_named():
     bad['inputs']['rgb'] = torch.rand(2, 3, 3, 32, 32)  # 3 frames, T = 2
     with pytest.raises(ValueError, match=r'\[N, clips \* 2, C, H, W\]'):
         model.test_step(bad)
+
+
+def test_a_damaged_checkpoint_is_named(tmp_path):
+    path = tmp_path / 'step2.pth'
+    path.write_bytes(b'not a checkpoint')
+    with pytest.raises(Exception, match='step2.pth'):
+        _step3(str(path))
