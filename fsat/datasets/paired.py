@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS, TRANSFORMS
 
 from .ntu import NTU_LAYOUT, build_ntu_annotations, get_ntu_benchmark
+from .ntu.validation import ntu_holdout_names
 from .smarthome import build_smarthome_annotations, get_smarthome_protocol
 from .subsets import SUBSETS, check_subset, pick_labeled_subset  # noqa: F401
 from .transforms import (
@@ -72,6 +73,9 @@ class PairedModalityDataset(BaseDataset):
     * ``ntu=dict(benchmark='ntu60_xview', split='train', split_rule=None,
       classes=None)`` with ``data_root`` the NTU root
       (:func:`fsat.datasets.ntu.build_ntu_annotations`);
+      ``holdout='garcia2018'`` on the training split keeps its part outside
+      a paper's validation set, ``use_holdout=True`` that validation set
+      (:func:`fsat.datasets.ntu.validation.ntu_holdout_names`);
     * ``smarthome=dict(protocol='CS', split='train', subjects=None,
       exclude_subjects=None)`` with ``data_root``
       the Toyota Smarthome root (``mp4/``, ``skeletonv12/``; protocols
@@ -267,12 +271,23 @@ class PairedModalityDataset(BaseDataset):
         benchmark, split = cfg.pop('benchmark'), cfg.pop('split', 'train')
         split_rule, classes = cfg.pop('split_rule', None), cfg.pop(
             'classes', None)
+        holdout = cfg.pop('holdout', None)
+        use_holdout = cfg.pop('use_holdout', False)
+        holdout_distinct = cfg.pop('holdout_distinct', False)
         if cfg:
             raise ValueError(f'Unknown ntu keys {sorted(cfg)}: expected '
-                             'benchmark, split, split_rule, classes')
+                             'benchmark, split, split_rule, classes, '
+                             'holdout, use_holdout, holdout_distinct')
         if split not in ('train', 'val'):
             raise ValueError(f"ntu split must be 'train' or 'val', got "
                              f'{split!r}')
+        if holdout is not None and split != 'train':
+            raise ValueError(f'ntu holdout={holdout!r} carves a validation '
+                             "set from split='train', got "
+                             f'split={split!r}')
+        if use_holdout and holdout is None:
+            raise ValueError('ntu use_holdout=True needs holdout=, e.g. '
+                             "holdout='garcia2018'")
         bench = get_ntu_benchmark(benchmark, split_rule, classes)
         self._metainfo.setdefault('classes', bench.classes)
         splits = build_ntu_annotations(
@@ -282,6 +297,12 @@ class PairedModalityDataset(BaseDataset):
             classes=classes,
             exclude_missing_skeletons='skeleton' in self.required_sources)
         records = splits[split]
+        if holdout is not None:
+            # the validation part of the training split, or the rest
+            held = ntu_holdout_names(records, bench.rule, holdout,
+                                     distinct=holdout_distinct)
+            records = [r for r in records if (r['name'] in held) ==
+                       bool(use_holdout)]
         for record in records:
             for source in self.required_sources:
                 record['paths'].setdefault(

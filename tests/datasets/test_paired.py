@@ -392,6 +392,28 @@ def test_holdout_keeps_validation_videos_out_of_training(ntu_root, tmp_path):
             labeled_subset=dict(k_per_class=1, holdout=5), **kwargs)
 
 
+def test_garcia_holdout_splits_the_training_subjects(ntu_root):
+    """Cross-subject, Garcia et al.'s validation set is subject 1."""
+    kwargs = dict(modalities=dict(depth=dict(pipeline=raw_depth())),
+                  data_root=ntu_root, clip_len=8)
+    rest = PairedModalityDataset(ntu=dict(NTU, holdout='garcia2018'),
+                                 **kwargs)
+    val = PairedModalityDataset(
+        ntu=dict(NTU, holdout='garcia2018', use_holdout=True), **kwargs)
+    names = {r['video_id'] for r in rest.load_data_list()}
+    held = {r['video_id'] for r in val.load_data_list()}
+    assert held == {n for n in SAMPLES if 'P001' in n}
+    assert names == {n for n in SAMPLES if 'P002' in n}
+    with pytest.raises(ValueError, match="carves a validation set from "
+                       "split='train'"):
+        PairedModalityDataset(
+            ntu=dict(NTU, split='val', holdout='garcia2018'), **kwargs)
+    with pytest.raises(ValueError, match='use_holdout=True needs holdout='):
+        PairedModalityDataset(ntu=dict(NTU, use_holdout=True), **kwargs)
+    with pytest.raises(ValueError, match="Unknown NTU holdout 'vpn'"):
+        PairedModalityDataset(ntu=dict(NTU, holdout='vpn'), **kwargs)
+
+
 @pytest.mark.parametrize('name,content,message', [
     ('train.txt', None, 'annotation file {path} does not exist'),
     ('train.json', None, 'annotation file {path} does not exist'),
