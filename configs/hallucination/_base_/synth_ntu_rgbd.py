@@ -1,0 +1,96 @@
+# The hallucination network (Garcia et al., ECCV 2018) on the embedded
+# synthetic world's NTU RGB+D layout (tools/data/synthesize.py, the `demo`
+# preset: data/synthetic_demo, or FSAT_SYNTH_ROOT), cross-view (training
+# cameras 2 and 3, test camera 1), the 10 target actions A001-A010.
+# Validation: Garcia et al.'s cross-view set (numpy seed 0, 31 draws per
+# action from the sorted training videos; ntu holdout='garcia2018'), kept
+# out of every training set. Per video 5 frames sampled uniformly (the
+# same 5 for RGB and depth, at training and test), per-frame 2-D
+# ResNet-18 streams (mmaction2's ResNet; the paper's ResNet-50 is in the
+# real configs) at 32x32: RGB centre 48x48 and depth centre 44x44 are the
+# same part of the scene (colour f = 66.1 px, depth f = 60.2 px), so the
+# two maps line up for the multiplicative connections. Depth is coloured
+# with the jet map, as the paper feeds it.
+_base_ = ['../../_base_/schedules/sgd_iter.py']
+data_root = '{{$FSAT_SYNTH_ROOT:data/synthetic_demo}}/ntu'
+num_classes = 10
+classes = list(range(1, num_classes + 1))  # A001..A010
+num_segments = 5
+input_size = 32
+frame_cache = 'work_dirs/frame_cache'
+
+rgb_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='DecordDecode'),
+    dict(type='CenterCrop', crop_size=48),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCHW'),
+]
+depth_pipeline = [
+    dict(type='LoadMaskedDepth', cache_root=frame_cache),
+    dict(type='CenterCrop', crop_size=44),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='JetDepth'),
+    dict(type='FormatShape', input_format='NCHW'),
+]
+_uniform = dict(mode='sequence', length=num_segments, pad='resample')
+rgb = dict(rgb=dict(sampling=_uniform, pipeline=rgb_pipeline))
+depth = dict(depth=dict(sampling=_uniform, pipeline=depth_pipeline))
+rgb_depth = dict(rgb, **depth)
+
+_ntu = dict(benchmark='ntu60_xview', classes=classes)
+_source = dict(type='PairedModalityDataset', data_root=data_root)
+_fit = dict(_source, ntu=dict(_ntu, split='train', holdout='garcia2018'))
+_held_out = dict(
+    _source,
+    ntu=dict(_ntu, split='train', holdout='garcia2018', use_holdout=True),
+    test_mode=True)
+_test_split = dict(_source, ntu=dict(_ntu, split='val'), test_mode=True)
+
+_train = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='fsat.shared_collate'))
+_eval = dict(_train, sampler=dict(type='DefaultSampler', shuffle=False))
+# the loaders of each step: one stream (step 1), RGB + depth (steps 2, 3),
+# RGB alone (step 4 and the hallucination model's test)
+rgb_train_dataloader = dict(_train, dataset=dict(_fit, modalities=rgb))
+rgb_val_dataloader = dict(_eval, dataset=dict(_held_out, modalities=rgb))
+rgb_test_dataloader = dict(_eval, dataset=dict(_test_split, modalities=rgb))
+depth_train_dataloader = dict(_train, dataset=dict(_fit, modalities=depth))
+depth_val_dataloader = dict(_eval, dataset=dict(_held_out, modalities=depth))
+depth_test_dataloader = dict(
+    _eval, dataset=dict(_test_split, modalities=depth))
+rgb_depth_train_dataloader = dict(
+    _train, dataset=dict(_fit, modalities=rgb_depth))
+rgb_depth_val_dataloader = dict(
+    _eval, dataset=dict(_held_out, modalities=rgb_depth))
+rgb_depth_test_dataloader = dict(
+    _eval, dataset=dict(_test_split, modalities=rgb_depth))
+evaluator = dict(type='AccMetric')
+
+# the model: per-frame ResNet-18 streams, TSN heads, per-modality
+# normalisation (jet depth is an RGB image: the same statistics)
+_norm = dict(
+    type='ActionDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    format_shape='NCHW')
+stream = dict(depth=18, pretrained=None, norm_eval=False)
+head = dict(
+    type='TSNHead',
+    num_classes=num_classes,
+    in_channels=512,
+    dropout_ratio=0.4,
+    average_clips='prob')
+rgb_preprocessor = dict(
+    type='PairedDataPreprocessor', preprocessors=dict(rgb=_norm))
+depth_preprocessor = dict(
+    type='PairedDataPreprocessor', preprocessors=dict(depth=_norm))
+rgb_depth_preprocessor = dict(
+    type='PairedDataPreprocessor', preprocessors=dict(rgb=_norm, depth=_norm))
+# steps 2 and 4: the sender's first-unit map gates the receiver's residual
+# branch before the 2nd unit of each of the 4 stages
+connection_stages = (0, 1, 2, 3)

@@ -1,0 +1,52 @@
+# Hallucination network, step 3: the student. The depth stream of step 2,
+# frozen (weights and batch-norm statistics), reads depth; the
+# hallucination stream, initialised with the same depth weights, reads RGB
+# and receives the depth stream's connections. Loss (paper Eq. 7):
+# (1 - alpha) L_GD + alpha L_hall with alpha = lambda = 0.5, T = 10;
+# L_GD's soft labels are the frozen depth stream's, L_hall compares the
+# last stage's maps (sigmoid, squared L2). No plain cross-entropy: L_GD
+# holds the hard labels.
+#   --cfg-options model.init_streams.depth.checkpoint=<step2 ckpt>
+#                 model.init_streams.hallucination.checkpoint=<step2 ckpt>
+_base_ = ['./_base_/synth_ntu_rgbd.py']
+alpha = 0.5
+model = dict(
+    type='MultiStreamRecognizer',
+    backbone=dict(
+        type='CrossStreamResNet',
+        streams=dict(
+            depth={{_base_.stream}}, hallucination={{_base_.stream}}),
+        connections=[
+            dict(src='depth', dst='hallucination',
+                 stages={{_base_.connection_stages}})
+        ],
+        num_segments={{_base_.num_segments}}),
+    heads=dict(depth={{_base_.head}}, hallucination={{_base_.head}}),
+    stream_inputs=dict(hallucination='rgb'),
+    frozen_streams=['depth'],
+    init_streams=dict(
+        depth=dict(checkpoint=None),
+        hallucination=dict(checkpoint=None, from_stream='depth')),
+    fused_streams=[],
+    predict_streams=['hallucination'],
+    distill_losses=dict(
+        loss_gd=dict(
+            type='GeneralizedDistillationLoss',
+            lambda_soft=0.5,
+            temperature=10.0,
+            loss_weight=1 - alpha,
+            inputs=dict(
+                logits_s='hallucination.logits',
+                logits_t='depth.logits',
+                labels='data.labels')),
+        loss_hall=dict(
+            type='HallucinationLoss',
+            loss_weight=alpha,
+            inputs=dict(
+                feat_s='hallucination.feat', feat_t='depth.feat'))),
+    data_preprocessor={{_base_.rgb_depth_preprocessor}})
+train_dataloader = {{_base_.rgb_depth_train_dataloader}}
+val_dataloader = {{_base_.rgb_depth_val_dataloader}}
+test_dataloader = {{_base_.rgb_depth_test_dataloader}}
+val_evaluator = {{_base_.evaluator}}
+test_evaluator = {{_base_.evaluator}}
