@@ -68,7 +68,8 @@ class MultiStreamRecognizer(BaseModel):
             hallucination stream). Defaults to ``fused_streams``.
         frozen_streams (Sequence[str]): Streams whose parameters and
             batch-norm statistics never change (they stay in eval mode);
-            each needs a checkpoint in ``init_streams``.
+            each needs a checkpoint in ``init_streams`` to train (checked
+            by ``init_weights``, before the first step).
         init_streams (dict, optional): Stream name -> ``dict(checkpoint=
             <path>, from_stream=<name>)``: load the stream (backbone and
             head) from a checkpoint of this recognizer, from the same
@@ -138,11 +139,6 @@ class MultiStreamRecognizer(BaseModel):
         self.cls_loss_weight = float(cls_loss_weight)
         self.init_streams = self._check_init_streams(init_streams or {})
         for name in self.frozen_streams:
-            if not self.init_streams.get(name, {}).get('checkpoint'):
-                raise ModelConfigError(
-                    f'MultiStreamRecognizer: frozen stream {name!r} has no '
-                    f'checkpoint; a frozen stream must be loaded from a '
-                    f'trained one (init_streams.{name}.checkpoint=...)')
             for module in (self.backbone.streams[name], self.heads[name]):
                 for param in module.parameters():
                     param.requires_grad_(False)
@@ -186,6 +182,15 @@ class MultiStreamRecognizer(BaseModel):
 
     # ------------------------------------------------------------------
     def init_weights(self) -> None:
+        # before any training step (the runner initialises the weights
+        # first); building the model alone, e.g. to test a checkpoint,
+        # needs no stream checkpoint
+        for name in self.frozen_streams:
+            if not self.init_streams.get(name, {}).get('checkpoint'):
+                raise ModelConfigError(
+                    f'MultiStreamRecognizer: frozen stream {name!r} has no '
+                    f'checkpoint; a frozen stream must be loaded from a '
+                    f'trained one (init_streams.{name}.checkpoint=...)')
         super().init_weights()
         for name, cfg in self.init_streams.items():
             if cfg.get('checkpoint'):
