@@ -5,7 +5,7 @@ RGB-only model at test time against the RGB + depth model it replaces.
 
 One process, fixed in-memory batches (no data loading), the models as the
 synthetic configs build them (``configs/hallucination/*_synth.py``:
-ResNet-18 streams, 5 frames of 32x32 per video):
+ResNet-18 streams, 5 frames of 48x48 per video):
 
 * **train_rgb**: a training step of the RGB stream alone (step 1);
 * **train_step3**: a training step of step 3 (the frozen depth stream

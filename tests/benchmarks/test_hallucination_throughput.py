@@ -30,7 +30,7 @@ def test_hallucination_throughput_reports_consistent_ratios():
         rate['train_step3'] / rate['train_rgb'], rel=0.02)
     assert out['rgb_hall_over_rgb_depth_test'] == pytest.approx(
         rate['test_rgb_hall'] / rate['test_rgb_depth'], rel=0.02)
-    assert out['input'] == '5x3x32x32'
+    assert out['input'] == '5x3x48x48'
 
 
 def test_hallucination_throughput_builds_the_configured_steps():
