@@ -95,3 +95,29 @@ def test_the_four_steps_hand_their_streams_on(tmp_path):
     with torch.no_grad():
         out = step4.eval().test_step(_batch(cfg, ['rgb']))
     assert len(out) == 2 and out[0].pred_scores.item.shape == (10, )
+
+
+def test_the_pipeline_hands_each_step_the_previous_checkpoints(
+        tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    work = tmp_path / 'w'
+    pipeline = load_pipeline('configs/pipelines/hallucination_synth.py',
+                             str(work))
+    runs = pipeline.plan()
+    assert [s.name for s in pipeline.stages] == [
+        'rgb', 'depth', 'step2', 'step3', 'step4']
+    assert len(runs) == 5 * 3
+    cfgs = {(r.stage.name, r.values['seed']): pipeline.resolve(r, dry=True)
+            for r in runs}
+    init = {k: {s: v.checkpoint for s, v in c.model.get(
+        'init_streams', {}).items()} for k, c in cfgs.items()}
+    assert init['step2', 1]['rgb'].startswith(str(work / 'rgb' / 'seed1'))
+    assert init['step2', 1]['depth'].startswith(str(work / 'depth' / 'seed1'))
+    assert init['step3', 2]['depth'] == init['step3', 2]['hallucination']
+    assert init['step3', 2]['depth'].startswith(str(work / 'step2' / 'seed2'))
+    assert init['step4', 0]['rgb'].startswith(str(work / 'step2' / 'seed0'))
+    assert init['step4', 0]['hallucination'].startswith(
+        str(work / 'step3' / 'seed0'))
+    assert cfgs['step4', 0].randomness.seed == 0
+    assert not work.exists()
