@@ -12,5 +12,3 @@ model = dict(
 train_dataloader = {{_base_.depth_train_dataloader}}
 val_dataloader = {{_base_.depth_val_dataloader}}
 test_dataloader = {{_base_.depth_test_dataloader}}
-val_evaluator = {{_base_.evaluator}}
-test_evaluator = {{_base_.evaluator}}

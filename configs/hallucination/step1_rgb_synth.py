@@ -15,5 +15,3 @@ model = dict(
 train_dataloader = {{_base_.rgb_train_dataloader}}
 val_dataloader = {{_base_.rgb_val_dataloader}}
 test_dataloader = {{_base_.rgb_test_dataloader}}
-val_evaluator = {{_base_.evaluator}}
-test_evaluator = {{_base_.evaluator}}

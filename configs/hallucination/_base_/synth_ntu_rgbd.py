@@ -72,7 +72,8 @@ rgb_depth_val_dataloader = dict(
     _eval, dataset=dict(_held_out, modalities=rgb_depth))
 rgb_depth_test_dataloader = dict(
     _eval, dataset=dict(_test_split, modalities=rgb_depth))
-evaluator = dict(type='AccMetric')
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator
 
 # the model: per-frame ResNet-18 streams, TSN heads, per-modality
 # normalisation (jet depth is an RGB image: the same statistics)
