@@ -55,6 +55,10 @@ def test_every_step_reads_the_shared_data(step):
         'use_holdout', False)
     assert cfg.val_dataloader.dataset.ntu.use_holdout
     assert cfg.test_dataloader.dataset.ntu.split == 'val'
+    # chosen on validation (the config's comment has the figures)
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr) == ('AdamW', 1e-3)
+    assert 'momentum' not in optimizer
 
 
 def test_the_four_steps_hand_their_streams_on(tmp_path):

@@ -14,7 +14,14 @@
 # stream stayed at chance (9.7 % on validation after 1,000 iterations,
 # 2026-12-01; depth reached 42.7 %), as the 3-D students of
 # _base_/datasets/synthetic_ntu.py did (the limbs are under a pixel).
+# Optimiser, chosen on the validation set (seed 0, step 1, 1,000
+# iterations, cosine decay, 2026-12-01): AdamW lr 1e-3 (weight decay 0.01;
+# the public code trains every step with Adam 1e-3) against SGD lr 0.05
+# (momentum 0.9): RGB stream 66.7 % against 7.5 % (chance 10 %), depth
+# stream 89.6 % against 46.6 %.
 _base_ = ['../../_base_/schedules/sgd_iter.py']
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, weight_decay=0.01))
 data_root = '{{$FSAT_SYNTH_ROOT:data/synthetic_demo}}/ntu'
 num_classes = 10
 classes = list(range(1, num_classes + 1))  # A001..A010
