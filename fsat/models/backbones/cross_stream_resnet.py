@@ -22,7 +22,7 @@ path is untouched, and with ``x^m = 1`` the unit is the plain one. The
 public code (``mode='code'``) instead feeds the residual branch with
 ``x^a + x~^a * x^m``, ``x~^a`` the first unit's output before its ReLU.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -340,7 +340,3 @@ class CrossStreamResNet(BaseModule):
             for layer in layers.values():  # no stale maps between calls
                 layer.first_out = layer.first_pre = None
         return x
-
-    def stage_names(self) -> Tuple[str, ...]:
-        """The stages' module names (``layer1`` ... ``layer4``)."""
-        return tuple(next(iter(self.streams.values())).res_layers)
