@@ -125,3 +125,94 @@ def test_the_pipeline_hands_each_step_the_previous_checkpoints(
         str(work / 'step3' / 'seed0'))
     assert cfgs['step4', 0].randomness.seed == 0
     assert not work.exists()
+
+
+def _plan(name, work):
+    from fsat.apis.pipeline import load_pipeline
+    pipeline = load_pipeline(f'configs/pipelines/{name}.py', str(work))
+    runs = pipeline.plan()
+    return {(r.stage.name, r.values['seed']): pipeline.resolve(r, dry=True)
+            for r in runs}
+
+
+def test_the_ablations_change_one_thing_each(tmp_path, monkeypatch):
+    monkeypatch.chdir(repo_path())
+    cfgs = _plan('hallucination_synth_ablation', tmp_path / 'w')
+    assert len(cfgs) == 9 * 3
+    losses = {name: sorted(cfgs[name, 0].model.distill_losses)
+              for name in ('step3', 'step3_hall', 'step3_gd', 'step3_plain')}
+    assert losses == dict(step3=['loss_gd', 'loss_hall'],
+                          step3_hall=['loss_hall'], step3_gd=['loss_gd'],
+                          step3_plain=['loss_gd', 'loss_hall'])
+    # alone, each loss has the whole weight (Eqs. 3 and 5)
+    assert cfgs['step3_hall', 0].model.distill_losses.loss_hall.loss_weight \
+        == 1.0
+    assert cfgs['step3_gd', 0].model.distill_losses.loss_gd.loss_weight == 1.0
+    for name in ('step2_plain', 'step3_plain'):
+        assert cfgs[name, 1].model.backbone.connections == []
+    for name in ('step2', 'step3', 'step3_hall', 'step3_gd'):
+        assert len(cfgs[name, 1].model.backbone.connections) == 1
+    # every step-3 variant starts from the same step-2 model
+    starts = {cfgs[n, 2].model.init_streams.depth.checkpoint
+              for n in ('step3', 'step3_hall', 'step3_gd', 'step3_plain')}
+    assert len(starts) == 1 and str(tmp_path / 'w' / 'step2' / 'seed2') in \
+        starts.pop()
+    # the RGB control trains 300 more iterations from step 1's RGB stream
+    longer = cfgs['rgb_longer', 0]
+    assert longer.train_cfg.max_iters == 300 == longer.param_scheduler[0].T_max
+    assert longer.custom_hooks[-1].checkpoint.startswith(
+        str(tmp_path / 'w' / 'rgb' / 'seed0'))
+
+
+def test_the_noise_study_tests_step2_at_each_variance(tmp_path, monkeypatch):
+    monkeypatch.chdir(repo_path())
+    cfgs = _plan('hallucination_synth_noise', tmp_path / 'w')
+    noise = {name: cfgs[name, 0].test_dataloader.dataset.modalities.depth
+             .pipeline[1] for name in
+             ('step2', 'var1e-3', 'var1e-1', 'var10', 'void')}
+    assert all(n.type == 'SpeckleNoise' for n in noise.values())
+    assert [noise[k].variance for k in ('step2', 'var1e-3', 'var1e-1', 'var10')
+            ] == [0.0, 1e-3, 1e-1, 10.0]
+    assert noise['void'].void and not noise['var10'].void
+    # tested from step 2's checkpoint of the same seed
+    assert cfgs['var1', 1].load_from.startswith(
+        str(tmp_path / 'w' / 'step2' / 'seed1'))
+
+
+def test_the_inverted_study_turns_every_connection_round(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(repo_path())
+    cfgs = _plan('hallucination_synth_inverted', tmp_path / 'w')
+
+    def edges(name):
+        return sorted((c.src, c.dst)
+                      for c in cfgs[name, 0].model.backbone.connections)
+
+    assert edges('step2') == [('depth', 'rgb')]
+    assert edges('step2_inv') == [('rgb', 'depth')]
+    assert edges('step3_inv') == [('rgb', 'depth'), ('rgb', 'hallucination')]
+    assert edges('step4_inv') == [('rgb', 'hallucination')]
+    step3 = cfgs['step3_inv', 0].model
+    assert sorted(step3.frozen_streams) == ['depth', 'rgb']
+    assert {s.checkpoint for s in step3.init_streams.values()} == {
+        cfgs['step4_inv', 0].model.init_streams.rgb.checkpoint}
+
+
+def test_inverted_step3_keeps_both_teacher_streams_fixed(tmp_path):
+    cfg = _cfg('step2_inverted')
+    path = str(tmp_path / 'step2_inv.pth')
+    torch.save(dict(state_dict=_build('step2_inverted').state_dict()), path)
+    step3 = _build('step3_inverted', rgb=path, depth=path,
+                   hallucination=path)
+    before = {k: v.clone() for k, v in step3.state_dict().items()}
+    losses = _train_step(step3, _batch(cfg, ['rgb', 'depth']))
+    assert set(losses) == {'loss', 'distill.loss_gd', 'distill.loss_hall'}
+    after = step3.state_dict()
+    changed = {k.split('.')[2] for k in before
+               if k.startswith('backbone.streams.')
+               and not torch.equal(before[k], after[k])}
+    assert changed == {'hallucination'}
+    # tested from RGB alone
+    with torch.no_grad():
+        out = step3.eval().test_step(_batch(cfg, ['rgb']))
+    assert out[0].pred_scores.item.shape == (10, )

@@ -7,10 +7,19 @@ the same weights without the prefix (and without teachers, connectors,
 optimizer state), so a plain mmaction2 recognizer loads it strictly, with
 ``load_from``, ``tools/test.py`` or ``init_cfg=dict(type='Pretrained')``.
 
+A ``MultiStreamRecognizer`` checkpoint (the hallucination network's
+steps, ``backbone.streams.<stream>.*`` and ``heads.<stream>.*``) has no
+student: ``--streams`` keeps the named streams and drops the others, and
+without a ``student.`` prefix every stream is kept. The final model of
+step 4 (RGB + hallucination) exports as it is, with no depth stream, and
+``tools/test.py configs/hallucination/step4_*.py OUT`` tests it on RGB.
+
 Examples:
     python tools/export_student.py work_dirs/transfer/iter_800.pth \
         work_dirs/transfer/student.pth
     python tools/export_student.py CKPT OUT --prefix teachers.rgb.
+    python tools/export_student.py step4/iter_150.pth final.pth \
+        --streams rgb,hallucination
 """
 import argparse
 import os
@@ -35,6 +44,11 @@ def parse_args() -> argparse.Namespace:
         default='student.',
         help='state-dict prefix of the weights to export (default: '
         'student.; e.g. teachers.rgb. exports a teacher)')
+    parser.add_argument(
+        '--streams',
+        help='comma-separated streams of a MultiStreamRecognizer checkpoint '
+        'to keep (e.g. rgb,hallucination); default: all of them when the '
+        'checkpoint has no student. weights')
     return parser.parse_args()
 
 
@@ -75,17 +89,63 @@ def strip_prefix(state_dict: dict, prefix: str, path: str) -> OrderedDict:
     return weights
 
 
+STREAM_PREFIXES = ('backbone.streams.', 'heads.')
+
+
+def checkpoint_streams(state_dict: dict) -> list:
+    """The streams of a ``MultiStreamRecognizer`` state dict, in order."""
+    names = []
+    for key in state_dict:
+        if key.startswith(STREAM_PREFIXES[0]):
+            name = key[len(STREAM_PREFIXES[0]):].split('.')[0]
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def keep_streams(state_dict: dict, streams: list, path: str) -> OrderedDict:
+    """The state dict without the streams not in ``streams``: their
+    backbone and head weights go, everything else stays."""
+    have = checkpoint_streams(state_dict)
+    if not have:
+        raise FsatUserError(
+            f'{path} has no streams (no backbone.streams.* weights); '
+            '--streams is for MultiStreamRecognizer checkpoints')
+    unknown = [s for s in streams if s not in have]
+    if unknown or not streams:
+        raise FsatUserError(
+            f'{path}: --streams {",".join(streams)}: no stream(s) '
+            f'{unknown or streams} in the checkpoint (it has '
+            f'{", ".join(have)})')
+    dropped = tuple(f'{p}{s}.' for s in have if s not in streams
+                    for p in STREAM_PREFIXES)
+    return OrderedDict((k, v) for k, v in state_dict.items()
+                       if not k.startswith(dropped))
+
+
 def main() -> None:
     args = parse_args()
     if osp.isdir(args.out):
         raise FsatUserError(f'{args.out} is a directory; give the path of '
                             f'the file to write, e.g. {args.out}/student.pth')
     state_dict, meta = load_state_dict(args.checkpoint)
-    weights = strip_prefix(state_dict, args.prefix, args.checkpoint)
+    streams = None
+    if args.streams is not None or (
+            args.prefix == 'student.'
+            and not any(k.startswith('student.') for k in state_dict)
+            and checkpoint_streams(state_dict)):
+        streams = ([s.strip() for s in args.streams.split(',') if s.strip()]
+                   if args.streams is not None else
+                   checkpoint_streams(state_dict))
+        weights = keep_streams(state_dict, streams, args.checkpoint)
+    else:
+        weights = strip_prefix(state_dict, args.prefix, args.checkpoint)
     meta['fsat_export'] = dict(
         source=osp.abspath(args.checkpoint),
-        prefix=args.prefix,
+        prefix='' if streams else args.prefix,
         time=time.strftime('%Y-%m-%d %H:%M:%S'))
+    if streams:
+        meta['fsat_export']['streams'] = streams
     tmp = f'{args.out}.tmp{os.getpid()}'
     try:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
@@ -96,8 +156,12 @@ def main() -> None:
             os.remove(tmp)
         raise FsatUserError(f'cannot write {args.out}: '
                             f'{e.strerror or e}') from e
-    print(f'exported {len(weights)} tensors under {args.prefix!r} to '
-          f'{args.out}')
+    if streams:
+        print(f'exported {len(weights)} tensors of streams '
+              f'{", ".join(streams)} to {args.out}')
+    else:
+        print(f'exported {len(weights)} tensors under {args.prefix!r} to '
+              f'{args.out}')
 
 
 if __name__ == '__main__':

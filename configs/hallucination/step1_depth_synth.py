@@ -1,6 +1,13 @@
 # Hallucination network, step 1, depth stream (jet-coloured depth): trained
 # alone with cross-entropy; initialises step 2's depth stream.
 _base_ = ['./_base_/synth_ntu_rgbd.py']
+# training length (iterations of 8 videos, cosine decay to 0)
+iters = 200
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters))
 model = dict(
     type='MultiStreamRecognizer',
     backbone=dict(

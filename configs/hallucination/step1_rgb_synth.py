@@ -4,6 +4,13 @@
 # (the paper initialises from ImageNet; the real configs read a local
 # checkpoint). Its checkpoint initialises step 2's RGB stream.
 _base_ = ['./_base_/synth_ntu_rgbd.py']
+# training length (iterations of 8 videos, cosine decay to 0)
+iters = 400
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters))
 model = dict(
     type='MultiStreamRecognizer',
     backbone=dict(

@@ -6,6 +6,13 @@
 #   --cfg-options model.init_streams.rgb.checkpoint=<step1 rgb ckpt>
 #                 model.init_streams.depth.checkpoint=<step1 depth ckpt>
 _base_ = ['./_base_/synth_ntu_rgbd.py']
+# training length (iterations of 8 videos, cosine decay to 0)
+iters = 150
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters))
 model = dict(
     type='MultiStreamRecognizer',
     backbone=dict(

@@ -9,6 +9,13 @@
 #   --cfg-options model.init_streams.depth.checkpoint=<step2 ckpt>
 #                 model.init_streams.hallucination.checkpoint=<step2 ckpt>
 _base_ = ['./_base_/synth_ntu_rgbd.py']
+# training length (iterations of 8 videos, cosine decay to 0)
+iters = 300
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters))
 alpha = 0.5
 model = dict(
     type='MultiStreamRecognizer',
@@ -29,6 +36,8 @@ model = dict(
         hallucination=dict(checkpoint=None, from_stream='depth')),
     fused_streams=[],
     predict_streams=['hallucination'],
+    # tested as step 4 uses it: from RGB alone, the depth gates cut
+    predict_connections=False,
     distill_losses=dict(
         loss_gd=dict(
             type='GeneralizedDistillationLoss',
@@ -44,7 +53,9 @@ model = dict(
             loss_weight=alpha,
             inputs=dict(
                 feat_s='hallucination.feat', feat_t='depth.feat'))),
-    data_preprocessor={{_base_.rgb_depth_preprocessor}})
+    # depth while training; RGB alone at test (predict_connections=False)
+    data_preprocessor=dict(
+        _base_.rgb_depth_preprocessor, optional=['depth']))
 train_dataloader = {{_base_.rgb_depth_train_dataloader}}
-val_dataloader = {{_base_.rgb_depth_val_dataloader}}
-test_dataloader = {{_base_.rgb_depth_test_dataloader}}
+val_dataloader = {{_base_.rgb_val_dataloader}}
+test_dataloader = {{_base_.rgb_test_dataloader}}

@@ -6,6 +6,13 @@
 #   --cfg-options model.init_streams.rgb.checkpoint=<step2 ckpt>
 #                 model.init_streams.hallucination.checkpoint=<step3 ckpt>
 _base_ = ['./_base_/synth_ntu_rgbd.py']
+# training length (iterations of 8 videos, cosine decay to 0)
+iters = 150
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters))
 model = dict(
     type='MultiStreamRecognizer',
     backbone=dict(

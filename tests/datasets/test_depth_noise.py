@@ -62,3 +62,14 @@ def test_pixels_made_negative_read_as_missing_after_jet():
 def test_a_bad_variance_is_refused_when_the_pipeline_is_built(variance):
     with pytest.raises(ValueError, match='variance .* must be a finite'):
         TRANSFORMS.build(dict(type='SpeckleNoise', variance=variance))
+
+
+def test_void_depth_is_missing_everywhere_and_jet_reads_it_as_missing():
+    out = SpeckleNoise(0.0, void=True)(dict(imgs=_frames(), sample_idx=1))
+    assert all(img.shape == (64, 64) and not img.any() for img in out['imgs'])
+    jet = JetDepth()(dict(out))['imgs']
+    # no valid pixel: every frame encodes to one colour (the missing one)
+    assert all(len(np.unique(f.reshape(-1, f.shape[-1]), axis=0)) == 1
+               for f in jet)
+    with pytest.raises(ValueError, match='void must be True or False'):
+        SpeckleNoise(0.1, void='yes')

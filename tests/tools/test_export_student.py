@@ -94,3 +94,64 @@ def test_checkpoint_without_student_weights(trained, tmp_path):
                            "weights under 'student.' (top-level prefixes: "
                            'backbone., cls_head.)')
     assert not (tmp_path / 'o').exists()
+
+
+def _multi_stream(streams, connections):
+    head = dict(type='TSNHead', num_classes=3, in_channels=512,
+                dropout_ratio=0.0, average_clips='prob')
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('fsat'):
+        return MODELS.build(dict(
+            type='MultiStreamRecognizer',
+            backbone=dict(type='CrossStreamResNet',
+                          streams={s: dict(depth=18) for s in streams},
+                          connections=connections, num_segments=2),
+            heads={s: head for s in streams},
+            stream_inputs=dict(hallucination='rgb'),
+            fused_streams=[s for s in streams if s != 'depth'])).eval()
+
+
+def test_streams_export_drops_the_depth_stream(tmp_path):
+    """A checkpoint with RGB, depth and hallucination streams exports the
+    RGB-only model: no depth weights, loads strictly into the step-4
+    model and predicts from RGB as the full model did."""
+    hall_to_rgb = dict(src='hallucination', dst='rgb')
+    full = _multi_stream(['rgb', 'depth', 'hallucination'], [hall_to_rgb])
+    for p in full.parameters():  # not the initial values
+        p.data.add_(0.01 * torch.randn_like(p))
+    path, out = tmp_path / 'step.pth', tmp_path / 'final.pth'
+    torch.save(dict(state_dict=full.state_dict(), meta=dict(iter=5)), path)
+    proc = run_tool('export_student.py',
+                    [str(path), str(out), '--streams', 'rgb,hallucination'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'of streams rgb, hallucination' in proc.stdout
+    exported = torch.load(str(out))
+    assert exported['meta']['fsat_export']['streams'] == [
+        'rgb', 'hallucination']
+    assert not any('depth' in k for k in exported['state_dict'])
+    final = _multi_stream(['rgb', 'hallucination'], [hall_to_rgb])
+    load_checkpoint(final, str(out), strict=True)
+    rgb = torch.rand(2, 2, 3, 32, 32)
+    with torch.no_grad():
+        want = full._forward(dict(rgb=rgb, depth=torch.rand_like(rgb)))
+        got = final._forward(dict(rgb=rgb))
+    assert got.shape == (2, 3) and torch.equal(got, want)
+    # a step-4 checkpoint (no depth) exports whole by default
+    torch.save(dict(state_dict=final.state_dict()), path)
+    proc = run_tool('export_student.py', [str(path), str(out)])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert set(torch.load(str(out))['state_dict']) == set(
+        final.state_dict())
+
+
+def test_unknown_stream_is_named(tmp_path):
+    final = _multi_stream(['rgb', 'hallucination'],
+                          [dict(src='hallucination', dst='rgb')])
+    path = tmp_path / 'step4.pth'
+    torch.save(dict(state_dict=final.state_dict()), path)
+    proc = run_tool('export_student.py', [str(path), str(tmp_path / 'o'),
+                                          '--streams', 'rgb,depth'])
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert last_line(proc.stderr) == (
+        f"fsat export_student: error: {path}: --streams rgb,depth: no "
+        "stream(s) ['depth'] in the checkpoint (it has rgb, hallucination)")

@@ -40,9 +40,15 @@ class SpeckleNoise(BaseTransform):
     Args:
         variance (float): ``s^2 >= 0``.
         seed (int): Base seed of the noise. Defaults to 0.
+        void (bool): True replaces every frame with missing depth (all
+            0), whatever the variance: the last column of Table 3, a
+            sensor that gives nothing. Defaults to False.
     """
 
-    def __init__(self, variance: float, seed: int = 0) -> None:
+    def __init__(self,
+                 variance: float,
+                 seed: int = 0,
+                 void: bool = False) -> None:
         if (isinstance(variance, bool)
                 or not isinstance(variance, numbers.Real)
                 or not math.isfinite(variance) or variance < 0):
@@ -52,8 +58,12 @@ class SpeckleNoise(BaseTransform):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f'SpeckleNoise: seed must be an int, got '
                              f'{seed!r}')
+        if not isinstance(void, bool):
+            raise ValueError(f'SpeckleNoise: void must be True or False, '
+                             f'got {void!r}')
         self.variance = float(variance)
         self.seed = seed
+        self.void = void
 
     def _sample_key(self, results: Dict) -> int:
         idx = results.get('sample_idx')
@@ -64,6 +74,12 @@ class SpeckleNoise(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         """Corrupt every frame."""
+        if self.void:
+            results['imgs'] = [
+                np.zeros(np.shape(img), dtype=np.float32)
+                for img in results['imgs']
+            ]
+            return results
         if self.variance == 0:
             return results
         rng = np.random.default_rng([self.seed, self._sample_key(results)])
@@ -78,4 +94,4 @@ class SpeckleNoise(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(variance={self.variance}, '
-                f'seed={self.seed})')
+                f'seed={self.seed}, void={self.void})')

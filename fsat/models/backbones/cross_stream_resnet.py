@@ -297,14 +297,18 @@ class CrossStreamResNet(BaseModule):
             if isinstance(module, TemporalConv):
                 module.reset_identity()
 
-    def forward(self, inputs: Dict[str, torch.Tensor]
-                ) -> Dict[str, torch.Tensor]:
+    def forward(self, inputs: Dict[str, torch.Tensor],
+                connections: bool = True) -> Dict[str, torch.Tensor]:
         """Run the streams.
 
         Args:
             inputs (dict): Stream name -> frames ``[N * T, C, H, W]``
                 (``T = num_segments``). Every stream a given stream
-                receives from must be there.
+                receives from must be there, unless ``connections`` is
+                False.
+            connections (bool): False runs every stream alone, as if it
+                had no connections (the temporal convolutions stay).
+                Defaults to True.
 
         Returns:
             dict: Stream name -> last stage's map ``[N * T, C', h, w]``.
@@ -314,7 +318,8 @@ class CrossStreamResNet(BaseModule):
         if unknown:
             raise ValueError(f'CrossStreamResNet: inputs for unknown streams '
                              f'{sorted(unknown)} ({sorted(self.streams)})')
-        for conn in self.connections:
+        active = self.connections if connections else []
+        for conn in active:
             if conn['dst'] in inputs and conn['src'] not in inputs:
                 raise ValueError(
                     f"CrossStreamResNet: stream {conn['dst']!r} receives "
@@ -330,7 +335,7 @@ class CrossStreamResNet(BaseModule):
             }
             for name in names:
                 gate, mode = None, 'paper'
-                for conn in self.connections:
+                for conn in active:
                     if conn['dst'] == name and stage in conn['stages']:
                         gate = layers[conn['src']].first_out
                         mode = conn['mode']

@@ -66,6 +66,12 @@ class MultiStreamRecognizer(BaseModel):
             test time, when they differ from ``fused_streams`` (step 3
             trains without a plain cross-entropy but predicts with the
             hallucination stream). Defaults to ``fused_streams``.
+        predict_connections (bool): False predicts with the
+            ``predict_streams`` alone, their incoming connections cut, so
+            their senders need no input at test time (step 3's
+            hallucination stream, which trains with the frozen depth
+            stream's connections, is tested from RGB alone, as step 4
+            uses it). Defaults to True.
         frozen_streams (Sequence[str]): Streams whose parameters and
             batch-norm statistics never change (they stay in eval mode);
             each needs a checkpoint in ``init_streams`` to train (checked
@@ -93,6 +99,7 @@ class MultiStreamRecognizer(BaseModel):
                  stream_inputs: Optional[Mapping[str, str]] = None,
                  fused_streams: Optional[Sequence[str]] = None,
                  predict_streams: Optional[Sequence[str]] = None,
+                 predict_connections: bool = True,
                  frozen_streams: Sequence[str] = (),
                  init_streams: Optional[Mapping[str, dict]] = None,
                  cls_loss_weight: float = 1.0,
@@ -127,6 +134,7 @@ class MultiStreamRecognizer(BaseModel):
             self.fused_streams
             if predict_streams is None else list(predict_streams))
         self._check_streams('predict_streams', self.predict_streams)
+        self.predict_connections = bool(predict_connections)
         if not self.predict_streams:
             raise ModelConfigError(
                 'MultiStreamRecognizer: no stream to predict with; set '
@@ -269,6 +277,8 @@ class MultiStreamRecognizer(BaseModel):
                     item.feature.split('.')[0]
                     for item in wiring.values() if item.feature != DATA_LABELS
                 }
+        if not training and not self.predict_connections:
+            return [n for n in self.backbone.streams if n in names]
         # the senders of every needed stream
         grew = True
         while grew:
@@ -283,7 +293,9 @@ class MultiStreamRecognizer(BaseModel):
                      ) -> Dict[str, torch.Tensor]:
         """Run the streams: ``<stream>.feat`` and ``<stream>.logits``."""
         streams = self._needed_streams(training)
-        maps = self.backbone(self._frames(inputs, streams))
+        maps = self.backbone(
+            self._frames(inputs, streams),
+            connections=training or self.predict_connections)
         T = self.backbone.num_segments
         out = {}
         for name, feat in maps.items():

@@ -197,3 +197,26 @@ def test_a_damaged_checkpoint_is_named(tmp_path):
     path.write_bytes(b'not a checkpoint')
     with pytest.raises(Exception, match='step2.pth'):
         _step3(str(path))
+
+
+def test_step3_predicts_from_rgb_alone_without_the_depth_connections(
+        step2_checkpoint):
+    path, _ = step2_checkpoint
+    model = _step3(path, predict_connections=False)
+    model.eval()
+    rgb_only = _batch(modalities=('rgb', ))
+    with torch.no_grad():
+        out = model.test_step(rgb_only)
+        scores = torch.stack([s.pred_scores.item for s in out])
+        # the hallucination stream alone, its gates cut: its own logits
+        frames = rgb_only['inputs']['rgb'].reshape(-1, 3, 32, 32)
+        maps = model.backbone(dict(hallucination=frames), connections=False)
+        logits = model.heads['hallucination'](maps['hallucination'],
+                                              num_segs=T)
+    assert torch.allclose(scores, logits.softmax(1), atol=1e-6)
+    # with the connections (the default) the depth input is required
+    with_gates = _step3(path)
+    with_gates.eval()
+    with pytest.raises(ValueError, match="modality 'depth'"):
+        with torch.no_grad():
+            with_gates.test_step(rgb_only)

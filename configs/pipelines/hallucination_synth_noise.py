@@ -1,0 +1,33 @@
+# Table 3 of the hallucination network on the synthetic world: step 2's
+# two-stream model tested with clean RGB and depth corrupted by speckle
+# noise I * n, n ~ N(1, s^2) (SpeckleNoise, before the jet colouring), at
+# the paper's variances, and with no depth at all ("void"), against the
+# hallucination model (step 4), which needs no depth. Run
+# configs/pipelines/hallucination_synth.py first: its runs are taken over,
+# and this pipeline only tests.
+_base_ = ['./_base_/hallucination_synth_world.py']
+_noise = 'test_dataloader.dataset.modalities.depth.pipeline.1.'
+
+
+def _noisy(name, label, **noise):
+    return dict(
+        name=name, method=f'RGB + depth (step 2), depth {label}',
+        template=['seeded', 'step2'], test_only=True,
+        # test only: no validation pass
+        cfg_options=dict(
+            {'load_from': '{step2.checkpoint}', 'val_dataloader': None,
+             'val_cfg': None, 'val_evaluator': None},
+            **{_noise + k: v for k, v in noise.items()}))
+
+
+stages = _base_.core_stages + [
+    dict(name='step3', template=['seeded', 'step3']),
+    dict(name='step4', method='RGB + hallucination (step 4), no depth',
+         template=['seeded', 'step4']),
+    _noisy('var1e-3', 'noise s^2 = 1e-3', variance=1e-3),
+    _noisy('var1e-2', 'noise s^2 = 1e-2', variance=1e-2),
+    _noisy('var1e-1', 'noise s^2 = 1e-1', variance=1e-1),
+    _noisy('var1', 'noise s^2 = 1', variance=1.0),
+    _noisy('var10', 'noise s^2 = 10', variance=10.0),
+    _noisy('void', 'void (all missing)', void=True),
+]
