@@ -76,6 +76,9 @@ class PairedModalityDataset(BaseDataset):
       ``holdout='garcia2018'`` on the training split keeps its part outside
       a paper's validation set, ``use_holdout=True`` that validation set
       (:func:`fsat.datasets.ntu.validation.ntu_holdout_names`);
+      ``exclude_missing_skeletons`` drops NTU's videos without skeleton
+      data (default: when a modality reads skeletons; the hallucination
+      configs set it because their registration reads the joints);
     * ``smarthome=dict(protocol='CS', split='train', subjects=None,
       exclude_subjects=None)`` with ``data_root``
       the Toyota Smarthome root (``mp4/``, ``skeletonv12/``; protocols
@@ -274,10 +277,14 @@ class PairedModalityDataset(BaseDataset):
         holdout = cfg.pop('holdout', None)
         use_holdout = cfg.pop('use_holdout', False)
         holdout_distinct = cfg.pop('holdout_distinct', False)
+        exclude_missing = cfg.pop('exclude_missing_skeletons', None)
+        if exclude_missing is None:
+            exclude_missing = 'skeleton' in self.required_sources
         if cfg:
             raise ValueError(f'Unknown ntu keys {sorted(cfg)}: expected '
                              'benchmark, split, split_rule, classes, '
-                             'holdout, use_holdout, holdout_distinct')
+                             'holdout, use_holdout, holdout_distinct, '
+                             'exclude_missing_skeletons')
         if split not in ('train', 'val'):
             raise ValueError(f"ntu split must be 'train' or 'val', got "
                              f'{split!r}')
@@ -295,7 +302,7 @@ class PairedModalityDataset(BaseDataset):
             root=self.data_root,
             split_rule=split_rule,
             classes=classes,
-            exclude_missing_skeletons='skeleton' in self.required_sources)
+            exclude_missing_skeletons=bool(exclude_missing))
         records = splits[split]
         if holdout is not None:
             # the validation part of the training split, or the rest

@@ -15,9 +15,10 @@ from .depth import LoadMaskedDepth, depth_stats, read_depth_png
 from .depth_encoding import JetDepth, ReplicateDepth
 from .depth_noise import SpeckleNoise
 from .detection import DETECTION_META_KEYS, PackDetectionInputs
-from .flip import FlowAwareFlip, flip_flow
+from .flip import FlowAwareFlip, PairedFlip, flip_flow
 from .flow import LoadFlow
 from .formatting import PackPairedInputs
+from .rgbd_registration import NTURegistrationCrop
 from .sampling import (
     SAMPLING_MODES,
     PairedSampleFrames,
@@ -36,7 +37,8 @@ from .sources import SOURCE_DEFAULTS, count_frames
 
 __all__ = [
     'CenterSkeleton', 'DETECTION_META_KEYS', 'FillSkeletonGaps',
-    'FlowAwareFlip', 'JetDepth', 'LoadFlow', 'LoadMaskedDepth',
+    'FlowAwareFlip', 'PairedFlip', 'NTURegistrationCrop', 'JetDepth',
+    'LoadFlow', 'LoadMaskedDepth',
     'LoadSkeleton', 'ModalityPipelines', 'PackDetectionInputs',
     'PackPairedInputs', 'PairedSampleFrames', 'ReplicateDepth',
     'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'SpeckleNoise',

@@ -3,11 +3,13 @@
 import os.path as osp
 from typing import Callable, Dict, Mapping, Sequence, Union
 
+import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import Compose
 
 from fsat.registry import TRANSFORMS
 
+from .flip import PairedFlip
 from .sources import SOURCE_DEFAULTS
 
 #: Keys of the paired results copied into every modality's results.
@@ -45,7 +47,10 @@ class ModalityPipelines(BaseTransform):
     * ``video_id``, ``label`` and ``sample_idx`` of the sample.
 
     The results of each pipeline are stored in ``modality_results``.
-    Spatial augmentations are drawn independently per modality.
+    Spatial augmentations are drawn independently per modality, except
+    :class:`PairedFlip`: when a pipeline holds one, a ``pair_seed`` is
+    drawn (with ``np.random``) once per sample and given to every
+    modality, so that all of them flip or none does.
 
     Args:
         modalities (dict): Modality name -> ``dict(pipeline=[...],
@@ -76,6 +81,9 @@ class ModalityPipelines(BaseTransform):
                 raise ValueError(
                     f'Unknown keys of modality {name!r}: {sorted(unknown)}')
             self.settings[name] = settings
+        self.shared_draw = any(
+            isinstance(t, PairedFlip) for p in self.pipelines.values()
+            for t in p.transforms)
 
     def modality_results(self, name: str, results: Mapping) -> dict:
         """The input results of modality ``name``'s pipeline."""
@@ -96,8 +104,13 @@ class ModalityPipelines(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         """Run every modality's pipeline."""
         modality_results = {}
+        pair_seed = (int(np.random.randint(2**31 - 1))
+                     if self.shared_draw else None)
         for name, pipeline in self.pipelines.items():
-            out = pipeline(self.modality_results(name, results))
+            inputs = self.modality_results(name, results)
+            if pair_seed is not None:
+                inputs['pair_seed'] = pair_seed
+            out = pipeline(inputs)
             if out is None:  # a transform rejected the sample
                 return None
             modality_results[name] = out

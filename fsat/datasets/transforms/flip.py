@@ -61,3 +61,41 @@ class FlowAwareFlip(Flip):
             raise ValueError('FlowAwareFlip cannot flip flow lazily: '
                              "mmaction2's Fuse would not negate x")
         return super().transform(results)
+
+
+@TRANSFORMS.register_module()
+class PairedFlip(FlowAwareFlip):
+    """A horizontal flip drawn once per paired sample, so that every
+    modality of the sample is flipped or none is.
+
+    :class:`ModalityPipelines` runs one pipeline per modality, and each
+    random transform draws on its own: two ``Flip`` transforms would flip
+    RGB and depth independently and break the pixel alignment that the
+    hallucination network's multiplicative connections need (Garcia et
+    al. flip both frames with p = 0.5). This flip reads the draw from
+    ``results['pair_seed']``, which :class:`ModalityPipelines` sets once
+    per sample (the same number in every modality's results) when a
+    pipeline holds a ``PairedFlip``. Images only (no keypoints or boxes);
+    2-channel flow is flipped as :class:`FlowAwareFlip` does.
+
+    Args:
+        flip_ratio (float): Probability of a flip. Defaults to 0.5.
+    """
+
+    def __init__(self, flip_ratio: float = 0.5) -> None:
+        super().__init__(flip_ratio=flip_ratio, direction='horizontal')
+
+    def transform(self, results: Dict) -> Dict:
+        """Flip every image when the sample's shared draw says so."""
+        if 'pair_seed' not in results:
+            raise KeyError(
+                'PairedFlip needs results["pair_seed"]: use it inside a '
+                'ModalityPipelines (PairedModalityDataset) pipeline')
+        draw = np.random.default_rng(results['pair_seed']).random()
+        flip = bool(draw < self.flip_ratio)
+        if flip:
+            results['imgs'] = self._flip_imgs(
+                list(results['imgs']), results.get('modality', 'RGB'))
+        results['flip'] = flip
+        results['flip_direction'] = 'horizontal'
+        return results
