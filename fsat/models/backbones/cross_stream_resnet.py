@@ -29,6 +29,7 @@ import torch.nn as nn
 from mmaction.models.backbones.resnet import ResNet
 from mmengine.model import BaseModule
 
+from fsat.models.errors import ModelConfigError
 from fsat.registry import MODELS
 
 __all__ = ['CrossStreamResNet', 'TemporalConv', 'ConnectedResLayer']
@@ -195,22 +196,25 @@ class CrossStreamResNet(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(streams, dict) or not streams:
-            raise ValueError('CrossStreamResNet: streams must be a non-empty '
-                             f'dict of name -> ResNet arguments, got '
-                             f'{streams!r}')
+            raise ModelConfigError(
+                'CrossStreamResNet: streams must be a non-empty '
+                f'dict of name -> ResNet arguments, got '
+                f'{streams!r}')
         if temporal_init not in TEMPORAL_INITS:
-            raise ValueError(f'CrossStreamResNet: temporal_init must be one '
-                             f'of {TEMPORAL_INITS}, got {temporal_init!r}')
+            raise ModelConfigError(
+                f'CrossStreamResNet: temporal_init must be one '
+                f'of {TEMPORAL_INITS}, got {temporal_init!r}')
         if not isinstance(num_segments, int) or num_segments < 1:
-            raise ValueError('CrossStreamResNet: num_segments must be a '
-                             f'positive int, got {num_segments!r}')
+            raise ModelConfigError(
+                'CrossStreamResNet: num_segments must be a '
+                f'positive int, got {num_segments!r}')
         self.num_segments = num_segments
         self.streams = nn.ModuleDict()
         self.depths = {}
         for name, kwargs in streams.items():
             kwargs = dict(kwargs)
             if 'out_indices' in kwargs:
-                raise ValueError(
+                raise ModelConfigError(
                     f'CrossStreamResNet: stream {name!r}: out_indices is not '
                     f'supported (the streams give their last stage)')
             kwargs.pop('type', None)
@@ -233,19 +237,21 @@ class CrossStreamResNet(BaseModule):
             conn = dict(conn)
             unknown = set(conn) - {'src', 'dst', 'stages', 'mode'}
             if unknown:
-                raise ValueError(f'CrossStreamResNet: connection {i} has '
-                                 f'unknown keys {sorted(unknown)}')
+                raise ModelConfigError(
+                    f'CrossStreamResNet: connection {i} has '
+                    f'unknown keys {sorted(unknown)}')
             src, dst = conn.get('src'), conn.get('dst')
             for role, name in (('src', src), ('dst', dst)):
                 if name not in self.streams:
-                    raise ValueError(
+                    raise ModelConfigError(
                         f'CrossStreamResNet: connection {i}: {role} {name!r} '
                         f'is not a stream ({sorted(self.streams)})')
             if src == dst:
-                raise ValueError(f'CrossStreamResNet: connection {i} sends '
-                                 f'stream {src!r} to itself')
+                raise ModelConfigError(
+                    f'CrossStreamResNet: connection {i} sends '
+                    f'stream {src!r} to itself')
             if self.depths[src] != self.depths[dst]:
-                raise ValueError(
+                raise ModelConfigError(
                     f'CrossStreamResNet: connection {i}: {src!r} (ResNet-'
                     f'{self.depths[src]}) and {dst!r} (ResNet-'
                     f'{self.depths[dst]}) have maps of different sizes')
@@ -253,18 +259,19 @@ class CrossStreamResNet(BaseModule):
             bad = [s for s in stages if not isinstance(s, int)
                    or not 0 <= s < self.num_stages]
             if bad or not stages:
-                raise ValueError(
+                raise ModelConfigError(
                     f'CrossStreamResNet: connection {i}: stage(s) {bad} do '
                     f'not exist; the streams have {self.num_stages} stages, '
                     f'0 to {self.num_stages - 1}')
             mode = conn.get('mode', 'paper')
             if mode not in CONNECTION_MODES:
-                raise ValueError(f'CrossStreamResNet: connection {i}: mode '
-                                 f'must be one of {CONNECTION_MODES}, got '
-                                 f'{mode!r}')
+                raise ModelConfigError(
+                    f'CrossStreamResNet: connection {i}: mode '
+                    f'must be one of {CONNECTION_MODES}, got '
+                    f'{mode!r}')
             for s in stages:
                 if (dst, s) in receivers:
-                    raise ValueError(
+                    raise ModelConfigError(
                         f'CrossStreamResNet: stream {dst!r} receives two '
                         f'connections at stage {s}')
                 receivers.add((dst, s))
@@ -281,8 +288,9 @@ class CrossStreamResNet(BaseModule):
                     for c in self.connections if c['dst'] == n)
             ]
             if not ready:
-                raise ValueError('CrossStreamResNet: the connections form a '
-                                 f'cycle among {pending}')
+                raise ModelConfigError(
+                    'CrossStreamResNet: the connections form a '
+                    f'cycle among {pending}')
             order += ready
             pending = [n for n in pending if n not in ready]
         return order
