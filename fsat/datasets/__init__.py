@@ -33,3 +33,6 @@ from .transforms import person_crop as _person_crop  # noqa: E402,F401
 from .transforms import smarthome as _smarthome_transforms  # noqa: E402,F401
 
 __all__ += ['SmarthomeDataset', 'smarthome']
+from . import jhmdb  # noqa: E402
+
+__all__ += ['jhmdb']
