@@ -36,3 +36,7 @@ __all__ += ['SmarthomeDataset', 'smarthome']
 from . import jhmdb  # noqa: E402
 
 __all__ += ['jhmdb']
+# hha registers the DepthToHHA transform
+from . import hha, nyud2  # noqa: E402
+
+__all__ += ['hha', 'nyud2']
