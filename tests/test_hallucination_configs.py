@@ -177,6 +177,13 @@ def test_the_noise_study_tests_step2_at_each_variance(tmp_path, monkeypatch):
     # tested from step 2's checkpoint of the same seed
     assert cfgs['var1', 1].load_from.startswith(
         str(tmp_path / 'w' / 'step2' / 'seed1'))
+    # step 3 with the gates it trained with: depth read at test
+    gated = cfgs['step3_gated', 2]
+    assert gated.model.predict_connections
+    assert sorted(gated.test_dataloader.dataset.modalities) == [
+        'depth', 'rgb']
+    assert gated.load_from.startswith(str(tmp_path / 'w' / 'step3' / 'seed2'))
+    assert not cfgs['step3', 2].model.predict_connections
 
 
 def test_the_inverted_study_turns_every_connection_round(

@@ -21,7 +21,8 @@ def _noisy(name, label, **noise):
 
 
 stages = _base_.core_stages + [
-    dict(name='step3', template=['seeded', 'step3']),
+    dict(name='step3', method='hallucination stream (step 3)',
+         template=['seeded', 'step3']),
     dict(name='step4', method='RGB + hallucination (step 4), no depth',
          template=['seeded', 'step4']),
     _noisy('var1e-3', 'noise s^2 = 1e-3', variance=1e-3),
@@ -30,4 +31,12 @@ stages = _base_.core_stages + [
     _noisy('var1', 'noise s^2 = 1', variance=1.0),
     _noisy('var10', 'noise s^2 = 10', variance=10.0),
     _noisy('void', 'void (all missing)', void=True),
+    # step 3's hallucination stream with the depth gates it trained with
+    # (depth needed at test), against the RGB-only test of its own row
+    dict(name='step3_gated', method='hallucination stream (step 3), '
+         'depth gates kept', template='seeded', test_only=True,
+         config='configs/hallucination/step3_gated_test_synth.py',
+         cfg_options={'load_from': '{step3.checkpoint}',
+                      'val_dataloader': None, 'val_cfg': None,
+                      'val_evaluator': None}),
 ]
