@@ -64,8 +64,12 @@ def build(args):
     import tempfile
 
     from mmaction.structures import ActionDataSample
+    from mmengine.logging import MMLogger
     from mmengine.optim import OptimWrapper
     from mmengine.registry import DefaultScope
+
+    # only the JSON line on stdout: no parameter-initialisation dump
+    MMLogger.get_instance('hallucination_throughput', log_level='WARNING')
 
     from fsat.apis import load_config
     from fsat.registry import MODELS
