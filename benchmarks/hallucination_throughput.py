@@ -69,7 +69,11 @@ def build(args):
     from mmengine.registry import DefaultScope
 
     # only the JSON line on stdout: no parameter-initialisation dump
-    MMLogger.get_instance('hallucination_throughput', log_level='WARNING')
+    if not MMLogger.check_instance_created('hallucination_throughput'):
+        MMLogger.get_instance('hallucination_throughput',
+                              log_level='WARNING')
+    else:
+        MMLogger.get_instance('hallucination_throughput')
 
     from fsat.apis import load_config
     from fsat.registry import MODELS
