@@ -9,8 +9,8 @@ the Kinect's two cameras; the geometry is
 :func:`fsat.datasets.ntu.rgbd_alignment.rgbd_alignment`, from the joints
 that the ``.skeleton`` file gives in both images.
 """
+import functools
 import os.path as osp
-from collections import OrderedDict
 from typing import Dict, Tuple
 
 import numpy as np
@@ -24,6 +24,26 @@ from ..ntu.skeleton_io import read_skeleton
 #: The Kinect v2 frames the joints' colour / depth pixels refer to.
 NTU_COLOR_SIZE = (1920, 1080)
 NTU_DEPTH_SIZE = (512, 424)
+
+
+@functools.lru_cache(maxsize=512)
+def ntu_registration(path: str, body: int = 0) -> dict:
+    """The colour/depth geometry of one ``.skeleton`` file, cached per
+    process: the RGB and the depth pipeline of a sample read the same file,
+    and it is parsed once for both."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path}: no skeleton file to register the colour and depth '
+            f'frames of {osp.basename(path)[:-len(".skeleton")]} (NTU lists '
+            'the videos without one: set ntu=dict(..., '
+            'exclude_missing_skeletons=True))')
+    joints = read_skeleton(path, max_bodies=body + 1,
+                           fields='all')[body]  # [T, 25, 12]
+    present = np.abs(joints[..., :3]).sum(-1) > 0
+    tracked = (joints[..., 11] == 2) & present
+    return rgbd_alignment(
+        joints[..., 5:7], joints[..., 3:5], NTU_COLOR_SIZE, NTU_DEPTH_SIZE,
+        tracked=tracked, where=path)
 
 
 @TRANSFORMS.register_module()
@@ -45,8 +65,9 @@ class NTURegistrationCrop(BaseTransform):
 
     RGB videos transcoded to a smaller size are handled: the colour box is
     scaled from the 1920x1080 the joints refer to to the decoded frame.
-    The geometry of a video is computed once per worker and kept for the
-    next ``cache_size`` videos.
+    The geometry of a video is computed once per worker for both
+    modalities (:func:`ntu_registration`, which keeps the last 512
+    videos).
 
     Required keys: ``imgs``, ``video_id``. Modified keys: ``imgs``,
     ``img_shape``. Added keys: ``registration`` (the scale, offset and
@@ -58,14 +79,12 @@ class NTURegistrationCrop(BaseTransform):
             (``nturgb+d_skeletons``).
         body (int): The body slot whose joints register (0: the most
             active body). Defaults to 0.
-        cache_size (int): Videos whose geometry is kept. Defaults to 512.
     """
 
     def __init__(self,
                  modality: str,
                  skeleton_root: str,
-                 body: int = 0,
-                 cache_size: int = 512) -> None:
+                 body: int = 0) -> None:
         if modality not in ('rgb', 'depth'):
             raise ValueError(f"NTURegistrationCrop: modality must be 'rgb' "
                              f"or 'depth', got {modality!r}")
@@ -76,31 +95,12 @@ class NTURegistrationCrop(BaseTransform):
         self.modality = modality
         self.skeleton_root = skeleton_root
         self.body = int(body)
-        self.cache_size = int(cache_size)
-        self._cache: 'OrderedDict[str, dict]' = OrderedDict()
 
     def registration(self, video_id: str) -> dict:
-        """The geometry of one video (cached)."""
-        if video_id in self._cache:
-            self._cache.move_to_end(video_id)
-            return self._cache[video_id]
-        path = osp.join(self.skeleton_root, f'{video_id}.skeleton')
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'{path}: no skeleton file to register the colour and depth '
-                f'frames of {video_id} (NTU lists the videos without one: '
-                f'set ntu=dict(..., exclude_missing_skeletons=True))')
-        joints = read_skeleton(path, max_bodies=self.body + 1,
-                               fields='all')[self.body]  # [T, 25, 12]
-        present = np.abs(joints[..., :3]).sum(-1) > 0
-        tracked = (joints[..., 11] == 2) & present
-        geometry = rgbd_alignment(
-            joints[..., 5:7], joints[..., 3:5], NTU_COLOR_SIZE,
-            NTU_DEPTH_SIZE, tracked=tracked, where=path)
-        self._cache[video_id] = geometry
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return geometry
+        """The geometry of one video (cached, see :func:`ntu_registration`).
+        """
+        return ntu_registration(
+            osp.join(self.skeleton_root, f'{video_id}.skeleton'), self.body)
 
     @staticmethod
     def _pixels(box: Tuple[float, ...], scale_xy: Tuple[float, float],
