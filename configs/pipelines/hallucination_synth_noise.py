@@ -7,16 +7,16 @@
 # and this pipeline only tests.
 _base_ = ['./_base_/hallucination_synth_world.py']
 _noise = 'test_dataloader.dataset.modalities.depth.pipeline.1.'
+# test only: no validation pass
+_no_val = {'val_dataloader': None, 'val_cfg': None, 'val_evaluator': None}
 
 
 def _noisy(name, label, **noise):
     return dict(
         name=name, method=f'RGB + depth (step 2), depth {label}',
         template=['seeded', 'step2'], test_only=True,
-        # test only: no validation pass
         cfg_options=dict(
-            {'load_from': '{step2.checkpoint}', 'val_dataloader': None,
-             'val_cfg': None, 'val_evaluator': None},
+            _no_val, load_from='{step2.checkpoint}',
             **{_noise + k: v for k, v in noise.items()}))
 
 
@@ -36,7 +36,5 @@ stages = _base_.core_stages + [
     dict(name='step3_gated', method='hallucination stream (step 3), '
          'depth gates kept', template='seeded', test_only=True,
          config='configs/hallucination/step3_gated_test_synth.py',
-         cfg_options={'load_from': '{step3.checkpoint}',
-                      'val_dataloader': None, 'val_cfg': None,
-                      'val_evaluator': None}),
+         cfg_options=dict(_no_val, load_from='{step3.checkpoint}')),
 ]
