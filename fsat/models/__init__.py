@@ -20,8 +20,8 @@ from .connectors import (
     SequentialConnector,
     build_connector,
 )
-from .data_preprocessors import PairedDataPreprocessor
-from .detectors import RC3D
+from .data_preprocessors import Det2DDataPreprocessor, PairedDataPreprocessor
+from .detectors import RC3D, FastRCNN2D, LateFusionDetector2D
 from .distillers import (
     BaseDistiller,
     FeatureSupervisedDistiller,
@@ -29,7 +29,7 @@ from .distillers import (
     TeacherSpec,
 )
 from .errors import ModelConfigError
-from .heads import ProposalClassifierHead, TemporalProposalHead
+from .heads import ProposalClassifierHead, RoIBoxHead2D, TemporalProposalHead
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
 from .recognizers import (
@@ -51,5 +51,6 @@ __all__ = [
     'build_connector', 'nms_1d', 'unwrap_model', 'AttentionModulation',
     'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',
     'VPNRecognizer', 'expose_non_local_attention', 'FlattenConnector',
-    'MultiTeacherDistiller'
+    'MultiTeacherDistiller', 'Det2DDataPreprocessor', 'FastRCNN2D',
+    'LateFusionDetector2D', 'RoIBoxHead2D'
 ]

@@ -3,7 +3,10 @@
 
 Sampling and packing of a paired sample: :class:`PairedSampleFrames`,
 :class:`ModalityPipelines`, :class:`PackPairedInputs`. Packing of a
-temporal-detection buffer: :class:`PackDetectionInputs`. Per-modality loading
+temporal-detection buffer: :class:`PackDetectionInputs`. 2-D detection
+samples (images with boxes): :class:`Det2DResize`, :class:`Det2DRandomFlip`,
+:class:`LoadProposalFile`, :class:`SlidingWindowProposals`,
+:class:`PackDet2DInputs`. Per-modality loading
 and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
 :class:`JetDepth`, :class:`SpeckleNoise`, :class:`LoadFlow`,
 :class:`FlowAwareFlip`, :class:`LoadSkeleton`, :class:`FillSkeletonGaps`,
@@ -15,6 +18,15 @@ from .depth import LoadMaskedDepth, depth_stats, read_depth_png
 from .depth_encoding import JetDepth, ReplicateDepth
 from .depth_noise import SpeckleNoise
 from .detection import DETECTION_META_KEYS, PackDetectionInputs
+from .detection2d import (
+    DET2D_META_KEYS,
+    Det2DRandomFlip,
+    Det2DResize,
+    LoadProposalFile,
+    PackDet2DInputs,
+    SlidingWindowProposals,
+    sliding_window_boxes,
+)
 from .flip import FlowAwareFlip, PairedFlip, flip_flow
 from .flow import LoadFlow
 from .formatting import PackPairedInputs
@@ -44,5 +56,7 @@ __all__ = [
     'SAMPLING_MODES', 'SOURCE_DEFAULTS', 'SkeletonDecode', 'SpeckleNoise',
     'build_pipeline',
     'clip_slot', 'count_frames', 'depth_stats', 'flip_flow', 'map_indices',
-    'num_clip_slots', 'read_depth_png', 'sequence_indices'
+    'num_clip_slots', 'read_depth_png', 'sequence_indices',
+    'DET2D_META_KEYS', 'Det2DRandomFlip', 'Det2DResize', 'LoadProposalFile',
+    'PackDet2DInputs', 'SlidingWindowProposals', 'sliding_window_boxes'
 ]
