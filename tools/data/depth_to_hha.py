@@ -13,6 +13,13 @@ height and angle (:func:`fsat.datasets.hha.depth_to_hha`). Examples::
     # Gupta et al.'s 425x560 crops: shift the principal point
     python tools/data/depth_to_hha.py depth hha --unit mm --crop 45 40
 
+    # every image of an NYUD2 labeled file (the real one or the synthetic
+    # world's): OUT/%04d.png by 0-based index, from ``depths`` with
+    # ``rawDepths == 0`` as the missing mask (what NYUD2DetectionDataset's
+    # hha_root reads); --gupta-crop for the 425x560 crop
+    python tools/data/depth_to_hha.py --nyud2-mat \\
+        data/nyud2/nyu_depth_v2_labeled.mat data/nyud2/hha --workers 2
+
 Existing outputs are skipped, so an interrupted run resumes; each PNG is
 written to a temporary file and renamed. The exit status is 0 when every
 image succeeded (or was skipped), 1 when any failed (each failure is
@@ -46,12 +53,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert depth images to HHA PNGs (RGB = disparity, '
         'height, angle).')
-    parser.add_argument('in_dir', help='folder of depth images')
-    parser.add_argument('out_dir', help='folder for the HHA PNGs')
+    parser.add_argument('in_dir', nargs='?',
+                        help='folder of depth images (not with --nyud2-mat)')
+    parser.add_argument('out_dir', nargs='?',
+                        help='folder for the HHA PNGs')
     parser.add_argument(
-        '--unit', required=True, choices=('m', 'mm', '0.1mm'),
+        '--nyud2-mat', metavar='MAT',
+        help='read every image of this NYUD2 labeled file (MATLAB v7.3) '
+        'instead of IN_DIR: depths with rawDepths == 0 as missing; writes '
+        'OUT_DIR/%%04d.png by 0-based image index')
+    parser.add_argument(
+        '--gupta-crop', action='store_true',
+        help='with --nyud2-mat: Gupta et al.\'s 425x560 crop (rows 45..469, '
+        'columns 40..599) and its shifted camera')
+    parser.add_argument(
+        '--unit', choices=('m', 'mm', '0.1mm'),
         help='unit of the stored depth values (NYUD2 toolbox PNGs: mm; '
-        'Depth2HHA-python demo: 0.1mm)')
+        'Depth2HHA-python demo: 0.1mm); required with IN_DIR')
     parser.add_argument(
         '--raw-dir',
         help='folder of raw depth images with the same relative names; '
@@ -64,7 +82,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--crop', type=int, nargs=2, metavar=('TOP', 'LEFT'),
         help='the images were cropped by TOP rows and LEFT columns: shift '
-        'the principal point (Gupta et al.\'s 425x560 crop: 44 40)')
+        'the principal point (Gupta et al.\'s 425x560 crop: 45 40)')
     parser.add_argument('--ext', default='.png',
                         help='extension of the depth images')
     parser.add_argument('--workers', type=int, default=1,
@@ -76,6 +94,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error('--workers must be at least 1')
+    if args.nyud2_mat is not None:
+        if args.out_dir is not None:
+            parser.error('with --nyud2-mat give only OUT_DIR, not IN_DIR')
+        args.out_dir, args.in_dir = args.in_dir, None
+        if args.out_dir is None:
+            parser.error('the following arguments are required: out_dir')
+        for flag, value in (('--raw-dir', args.raw_dir),
+                            ('--crop', args.crop),
+                            ('--camera', args.camera)):
+            if value is not None:
+                parser.error(f'{flag} does not apply to --nyud2-mat (the '
+                             'camera is NYUD2\'s; use --gupta-crop)')
+        args.unit = 'm'
+    else:
+        if args.in_dir is None or args.out_dir is None:
+            parser.error('the following arguments are required: in_dir, '
+                         'out_dir (or --nyud2-mat MAT OUT_DIR)')
+        if args.unit is None:
+            parser.error('the following arguments are required: --unit')
+        if args.gupta_crop:
+            parser.error('--gupta-crop applies to --nyud2-mat only (for '
+                         'cropped images use --crop 45 40)')
     if args.crop is not None and min(args.crop) < 0:
         parser.error('--crop must not be negative')
     return args
@@ -147,6 +187,81 @@ def _convert(job: Tuple[Task, str, np.ndarray, bool]) -> Tuple[str, str]:
     return status, ''
 
 
+#: One NYUD2 conversion: (labeled file, 0-based index, output, crop,
+#: overwrite).
+MatJob = Tuple[str, int, str, bool, bool]
+#: Per process: the open labeled file (path, reader).
+_MAT: list = [None, None]
+
+
+def collect_mat_jobs(args: argparse.Namespace) -> List[MatJob]:
+    """One job per image of ``--nyud2-mat``: ``OUT_DIR/%04d.png``.
+
+    Raises:
+        FsatUserError: If the file is missing or not an NYUD2 labeled file.
+    """
+    from fsat.datasets.nyud2 import NYUD2Labeled
+    from fsat.datasets.nyud2_detection import NYUD2_HHA_TMPL
+    try:
+        with NYUD2Labeled(args.nyud2_mat) as reader:
+            num = len(reader)
+            if args.gupta_crop and reader.image_size != (480, 640):
+                raise ValueError(
+                    f'{args.nyud2_mat!r}: --gupta-crop needs 480x640 '
+                    f'images, the file has {reader.image_size[0]}x'
+                    f'{reader.image_size[1]}')
+    except (ValueError, OSError) as e:
+        raise FsatUserError(f'--nyud2-mat: {e}') from None
+    return [(args.nyud2_mat, i,
+             osp.join(args.out_dir, NYUD2_HHA_TMPL.format(i)),
+             args.gupta_crop, args.overwrite) for i in range(num)]
+
+
+def _write_png(out: str, hha: np.ndarray) -> None:
+    """Write an HHA PNG (RGB = disparity, height, angle) atomically."""
+    import cv2
+    folder = osp.dirname(osp.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(out)}.{os.getpid()}.png')
+    try:
+        if not cv2.imwrite(tmp, np.ascontiguousarray(hha[..., ::-1])):
+            raise OSError(f'{out}: OpenCV could not write the PNG')
+        os.replace(tmp, out)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def _convert_mat(job: MatJob) -> Tuple[str, str]:
+    """Convert one image of a labeled file; returns ``(status, message)``
+    (the labeled file stays open in the process between jobs)."""
+    from fsat.datasets.hha import (
+        GUPTA_CROP,
+        NYU_COLOR_CAMERA,
+        crop_camera_matrix,
+        depth_to_hha,
+    )
+    from fsat.datasets.nyud2 import NYUD2Labeled, gupta_crop
+    path, index, out, crop, overwrite = job
+    if not overwrite and osp.exists(out):
+        return 'skipped', ''
+    try:
+        if _MAT[0] != path:
+            if _MAT[1] is not None:
+                _MAT[1].close()
+            _MAT[:] = [path, NYUD2Labeled(path)]
+        reader = _MAT[1]
+        depth, raw = reader.depth(index), reader.raw_depth(index)
+        k = NYU_COLOR_CAMERA
+        if crop:
+            depth, raw = gupta_crop(depth), gupta_crop(raw)
+            k = crop_camera_matrix(NYU_COLOR_CAMERA, *GUPTA_CROP)
+        _write_png(out, depth_to_hha(depth, raw == 0, k))
+    except (ValueError, OSError) as e:
+        return 'failed', f'{path} image {index}: {e}'
+    return 'done', ''
+
+
 def main(argv=None) -> int:
     """Run the conversion.
 
@@ -159,22 +274,27 @@ def main(argv=None) -> int:
     from tqdm import tqdm
 
     args = parse_args(argv)
-    tasks = collect_tasks(args)
-    k = camera_matrix(args)
-    jobs = [(task, args.unit, k, args.overwrite) for task in tasks]
+    if args.nyud2_mat is not None:
+        jobs: list = collect_mat_jobs(args)
+        convert = _convert_mat
+    else:
+        tasks = collect_tasks(args)
+        k = camera_matrix(args)
+        jobs = [(task, args.unit, k, args.overwrite) for task in tasks]
+        convert = _convert
     counts = dict(done=0, skipped=0, failed=0)
     failures = []
     start = time.perf_counter()
     with tqdm(total=len(jobs), unit='img', disable=args.no_progress,
               file=sys.stderr) as pbar:
         if args.workers == 1 or len(jobs) == 1:
-            results = map(_convert, jobs)
+            results = map(convert, jobs)
             pool = None
         else:
             ctx = multiprocessing.get_context('spawn')
             pool = ctx.Pool(min(args.workers, len(jobs)),
                             initializer=_init_worker)
-            results = pool.imap_unordered(_convert, jobs)
+            results = pool.imap_unordered(convert, jobs, chunksize=4)
         try:
             for status, message in results:
                 counts[status] += 1
