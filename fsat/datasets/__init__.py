@@ -40,3 +40,11 @@ __all__ += ['jhmdb']
 from . import hha, nyud2  # noqa: E402
 
 __all__ += ['hha', 'nyud2']
+# NYUD2 2-D detection (registers NYUD2DetectionDataset)
+from .nyud2_detection import NYUD2DetectionDataset  # noqa: E402
+
+__all__ += ['NYUD2DetectionDataset']
+# JHMDB frame-level action detection (registers the dataset)
+from .jhmdb_detection import JHMDBFrameDetectionDataset  # noqa: E402
+
+__all__ += ['JHMDBFrameDetectionDataset']

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 # Copyright (c) fsat contributors. All rights reserved.
 """Generate the embedded synthetic world (NTU RGB+D and PKU-MMD formats,
-or Toyota Smarthome's).
+or Toyota Smarthome's, or JHMDB's).
 
 Writes ``OUT/ntu``, ``OUT/pku_mmd`` and ``OUT/world.json`` (the Smarthome
-presets: ``OUT/smarthome`` and ``OUT/world.json``); see
-``docs/synthetic_world.md``. Examples::
+presets: ``OUT/smarthome`` and ``OUT/world.json``; the JHMDB presets:
+``OUT/Rename_Images``, ``joint_positions``, ``puppet_mask``, ``splits``,
+``videos`` and ``world.json``); see ``docs/synthetic_world.md``.
+Examples::
 
     # what `make demo` uses: about 4,800 NTU and 72 PKU-MMD videos
     python tools/data/synthesize.py --preset demo --out data/synthetic \\
@@ -23,6 +25,10 @@ presets: ``OUT/smarthome`` and ``OUT/world.json``); see
     python tools/data/synthesize.py --preset smarthome \
         --out data/synthetic_smarthome --workers 2
 
+    # JHMDB format: 120 short clips of 10 classes, 320x240 PNG frames
+    python tools/data/synthesize.py --preset jhmdb \
+        --out data/synthetic_jhmdb
+
 The same preset and seed give byte-identical files. An ``OUT`` that
 already holds the same world is reused; one that holds anything else is
 an error (exit status 2), never overwritten or mixed.
@@ -38,6 +44,8 @@ from fsat.datasets.synthetic import (
     generate_world,
 )
 from fsat.datasets.synthetic.presets import (
+    JHMDB_PRESETS,
+    JhmdbPreset,
     WorldPreset,
     coerce_parameter,
     parameter_type,
@@ -80,10 +88,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Generate the synthetic multimodal action world in the '
         'on-disk formats of NTU RGB+D and PKU-MMD.')
     parser.add_argument(
-        '--preset', required=True, choices=sorted(PRESETS),
+        '--preset', required=True,
+        choices=sorted(PRESETS) + sorted(JHMDB_PRESETS),
         help='size and difficulty of the world: tiny (unit tests), demo '
         '(`make demo`), full (benchmarking); smarthome, smarthome_unit: '
-        'the Toyota Smarthome format')
+        'the Toyota Smarthome format; jhmdb, jhmdb_unit: the JHMDB '
+        'format')
     parser.add_argument('--out', required=True,
                         help='output folder (created; holds ntu/, pku_mmd/ '
                         'and world.json)')
@@ -102,8 +112,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.workers < 1:
         parser.error('--workers must be >= 1')
     try:
-        args.overrides = parse_overrides(args.overrides,
-                                         type(PRESETS[args.preset]))
+        kind = type({**PRESETS, **JHMDB_PRESETS}[args.preset])
+        args.overrides = parse_overrides(args.overrides, kind)
     except ValueError as e:
         parser.error(str(e))
     return args
@@ -119,9 +129,16 @@ def main(argv=None) -> int:
         except ValueError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2
+    generate = generate_world
+    if args.preset in JHMDB_PRESETS:
+        # JHMDB format: its own plan and writer
+        from fsat.datasets.synthetic.jhmdb_writer import generate_jhmdb_world
+        generate = generate_jhmdb_world
+        if not isinstance(preset, JhmdbPreset):
+            preset = JHMDB_PRESETS[preset]
     try:
-        generate_world(preset, args.out, seed=args.seed,
-                       workers=args.workers, progress=not args.quiet)
+        generate(preset, args.out, seed=args.seed,
+                 workers=args.workers, progress=not args.quiet)
     except WorldExistsError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -79,3 +79,33 @@ __all__ = [
     'parse_ntu_name', 'parse_smarthome_name', 'plan_ntu', 'plan_pku',
     'plan_smarthome', 'read_world', 'smarthome_name', 'smarthome_split'
 ]
+# NYUD2-format indoor world (rooms of box furniture, labeled MAT-file)
+from .indoor import (  # noqa: E402
+                      INDOOR_CLASSES,
+                      INDOOR_NAMES,
+                      INDOOR_PRESETS,
+                      IndoorPreset,
+                      get_indoor_preset,
+                      plan_indoor,
+                      render_view,
+)
+from .indoor_writer import INDOOR_VERSION, generate_nyud2_world  # noqa: E402
+
+__all__ += [
+    'INDOOR_CLASSES', 'INDOOR_NAMES', 'INDOOR_PRESETS', 'INDOOR_VERSION',
+    'IndoorPreset', 'generate_nyud2_world', 'get_indoor_preset',
+    'plan_indoor', 'render_view'
+]
+# JHMDB-format world (short trimmed clips, joints, puppet masks, splits)
+from .jhmdb_writer import (  # noqa: E402
+                      JHMDB_VERSION,
+                      JHMDB_WORLD_CLASSES,
+                      generate_jhmdb_world,
+                      plan_jhmdb,
+)
+from .presets import JHMDB_PRESETS, JhmdbPreset  # noqa: E402
+
+__all__ += [
+    'JHMDB_PRESETS', 'JHMDB_VERSION', 'JHMDB_WORLD_CLASSES', 'JhmdbPreset',
+    'generate_jhmdb_world', 'plan_jhmdb'
+]

@@ -5,6 +5,7 @@ Difficulty is set only through these documented physical parameters
 (body variation, speeds, amplitudes, camera placement, clutter, light,
 sensor noise); nothing in the generator refers to any method's result.
 """
+import math
 import typing
 from dataclasses import dataclass, fields, replace
 from typing import Dict, Mapping, Optional, Tuple, Union
@@ -442,7 +443,174 @@ SMARTHOME_BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
 }
 
 
-PRESETS: Dict[str, Union[WorldPreset, SmarthomePreset]] = {
+#: The world's classes, named after the JHMDB classes whose motion they
+#: imitate (:data:`~.jhmdb_writer.JHMDB_WORLD_CLASSES` describes them).
+JHMDB_WORLD_CLASS_NAMES = ('clap', 'jump', 'kick_ball', 'pick', 'push',
+                           'sit', 'stand', 'throw', 'walk', 'wave')
+
+
+@dataclass(frozen=True)
+class JhmdbPreset:
+    """Parameters of a JHMDB-format world (``Rename_Images/``,
+    ``joint_positions/``, ``puppet_mask/``, ``splits/``, ``videos/``; see
+    ``docs/synthetic_world.md``).
+
+    Every clip is one actor doing one class once, filmed by a camera of
+    its own (its own room, distance, height and aim), so the person is at
+    a different place and size in every clip. Frames are 320 x 240, the
+    size of every JHMDB frame (the readers check it).
+
+    Args:
+        name (str): Preset name.
+        classes (tuple): JHMDB class names, each one of
+            :data:`JHMDB_WORLD_CLASS_NAMES`.
+        videos_per_class (int): Clips per class; clip ``i`` of the
+            ``c``-th class is performed by actor ``(i + c) % num_actors +
+            1``, so every actor performs every class when
+            ``videos_per_class >= num_actors``.
+        num_actors (int): Actors (performers with a fixed body and
+            clothes).
+        test_actors (int): Actors of the test side of each of the 3
+            splits (three different sets, drawn from the seed).
+        action_frames (int): Nominal action length (frames) at speed 1
+            (times the class's duration factor).
+        frames_range (tuple): Bounds of a clip's length (frames).
+        idle_frames (tuple): Idle frames before and after the action.
+        fps (float): Frame rate of the ``videos/`` files.
+        rgb_fov (float): Horizontal field of view (degrees).
+        rgb_supersample (int): Supersampling of the renderer.
+        camera_distance (tuple): Range of the camera's horizontal distance
+            to the actor's spot (m): the person's size in the frame.
+        camera_height (tuple): Range of the camera height (m).
+        aim_height (tuple): Range of the height (m) of the point the
+            camera looks at, above the actor's spot: the person's vertical
+            place in the frame.
+        lateral (float): The camera looks this fraction of the half-width
+            of its view (at the actor's distance) beside the actor, at
+            most (uniform in ``[-lateral, lateral]``): the person's
+            horizontal place in the frame.
+        facing_range (float): The actor faces uniformly within this many
+            degrees of the camera (0: towards it).
+        camera_shift (int): The view drifts by up to this many pixels
+            (each axis, linearly over the clip, a different drift per
+            clip): a slightly moving camera; 0 keeps it still.
+        clutter (float): Room clutter in [0, 1] (posters, texture).
+        light_gain (tuple): Per-clip light level range.
+        flicker (float): Relative amplitude of slow light changes.
+        rgb_noise (float): Colour noise standard deviation.
+        speed_range (tuple): Per-clip speed factor.
+        amplitude_range (tuple): Per-clip amplitude factor.
+        motion_amp_jitter (float): Extra amplitude variation per motion.
+        cycle_jitter (int): Repetitive motions (3 or more cycles) repeat
+            up to this many times more or fewer.
+        posture_std (float): Standard deviation (radians) of a clip's
+            constant posture offsets.
+        body_height (tuple): Actor height range (m).
+        proportion_std (float): Segment length variation.
+        girth (tuple): Range of the factor on limb thickness.
+        short_masks (int): Clips whose ``puppet_mask.mat`` lacks the last
+            frame (as some real clips do), drawn from the seed.
+        appledouble (bool): Also write macOS ``.AppleDouble`` resource
+            forks (741 bytes) in one clip's folders, as some real copies
+            have; readers must ignore them.
+    """
+
+    name: str
+    classes: Tuple[str, ...] = JHMDB_WORLD_CLASS_NAMES
+    videos_per_class: int = 12
+    num_actors: int = 10
+    test_actors: int = 3
+    action_frames: int = 28
+    frames_range: Tuple[int, int] = (15, 40)
+    idle_frames: Tuple[int, int] = (0, 3)
+    fps: float = 30.0
+    rgb_fov: float = 60.0
+    rgb_supersample: int = 2
+    camera_distance: Tuple[float, float] = (2.2, 6.0)
+    camera_height: Tuple[float, float] = (0.8, 1.8)
+    aim_height: Tuple[float, float] = (0.5, 1.3)
+    lateral: float = 0.55
+    facing_range: float = 100.0
+    camera_shift: int = 6
+    clutter: float = 0.3
+    light_gain: Tuple[float, float] = (0.75, 1.15)
+    flicker: float = 0.03
+    rgb_noise: float = 0.01
+    speed_range: Tuple[float, float] = (0.8, 1.25)
+    amplitude_range: Tuple[float, float] = (0.85, 1.15)
+    motion_amp_jitter: float = 0.1
+    cycle_jitter: int = 1
+    posture_std: float = 0.06
+    body_height: Tuple[float, float] = (1.55, 1.9)
+    proportion_std: float = 0.04
+    girth: Tuple[float, float] = (0.85, 1.2)
+    short_masks: int = 1
+    appledouble: bool = True
+
+    def __post_init__(self):
+        for key, (low, high, closed) in JHMDB_BOUNDS.items():
+            problem = _out_of_bounds(key, getattr(self, key), low, high,
+                                     closed)
+            if problem:
+                raise ValueError(f'preset {self.name!r}: {problem}')
+        unknown = [c for c in self.classes
+                   if c not in JHMDB_WORLD_CLASS_NAMES]
+        num_videos = len(self.classes) * self.videos_per_class
+        checks = (
+            (not unknown, f'unknown classes {unknown}; known: '
+             + ', '.join(JHMDB_WORLD_CLASS_NAMES)),
+            (len(set(self.classes)) == len(self.classes) >= 1,
+             'classes must be distinct and at least one'),
+            (self.num_actors >= 2, 'num_actors must be >= 2'),
+            (self.videos_per_class >= self.num_actors,
+             'videos_per_class must be >= num_actors (every actor performs '
+             'every class, so every split has train and test clips of '
+             'every class)'),
+            (1 <= self.test_actors < self.num_actors,
+             'test_actors must be in [1, num_actors - 1]'),
+            (math.comb(self.num_actors, self.test_actors) >= 3,
+             'num_actors and test_actors must allow 3 different test sets'),
+            (0 <= self.short_masks <= num_videos,
+             f'short_masks must be in [0, {num_videos}] (the clips)'),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f'preset {self.name!r}: {message}')
+
+    @property
+    def num_videos(self) -> int:
+        """Number of clips the preset writes."""
+        return len(self.classes) * self.videos_per_class
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form (tuples become lists)."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v)
+                for f in fields(self) for v in (getattr(self, f.name), )}
+
+
+#: Allowed values of the numeric JHMDB parameters (as :data:`BOUNDS`).
+JHMDB_BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
+    **{k: BOUNDS[k] for k in (
+        'idle_frames', 'fps', 'rgb_fov', 'rgb_supersample', 'speed_range',
+        'amplitude_range', 'motion_amp_jitter', 'cycle_jitter',
+        'posture_std', 'camera_height', 'clutter', 'light_gain', 'flicker',
+        'rgb_noise', 'body_height', 'proportion_std', 'girth')},
+    'videos_per_class': (1, None, True),
+    'num_actors': (2, 99, True),
+    'action_frames': (2, None, True),
+    'frames_range': (2, None, True),
+    'camera_distance': (1, 20, True),
+    'aim_height': (0, 3, True),
+    'lateral': (0, 1, True),
+    'facing_range': (0, 180, True),
+    'camera_shift': (0, 64, True),
+}
+
+
+#: Any preset class.
+AnyPreset = Union[WorldPreset, SmarthomePreset, JhmdbPreset]
+
+PRESETS: Dict[str, AnyPreset] = {
     # Unit tests: seconds. K=3 includes a two-person class (A003).
     'tiny': WorldPreset(
         name='tiny', num_classes=3, source_sessions=4, target_sessions=4,
@@ -477,24 +645,41 @@ PRESETS: Dict[str, Union[WorldPreset, SmarthomePreset]] = {
         frames_range=(32, 40), idle_frames=(2, 4), rgb_size=(128, 96)),
 }
 
+#: The JHMDB-format presets, apart from :data:`PRESETS` because
+#: :func:`~.generate.generate_world` does not write them (use
+#: :func:`~.jhmdb_writer.generate_jhmdb_world`, or
+#: ``tools/data/synthesize.py --preset jhmdb``); :func:`get_preset` and
+#: :func:`custom_preset` find them.
+JHMDB_PRESETS: Dict[str, JhmdbPreset] = {
+    # 10 classes x 12 clips of 15-40 frames at 320x240 (OUT/Rename_Images,
+    # joint_positions, puppet_mask, splits, videos).
+    'jhmdb': JhmdbPreset(name='jhmdb'),
+    # Unit tests: 2 classes x 3 clips (3 actors) of 10-12 frames.
+    'jhmdb_unit': JhmdbPreset(
+        name='jhmdb_unit', classes=('clap', 'walk'), videos_per_class=3,
+        num_actors=3, test_actors=1, action_frames=11, frames_range=(10, 12),
+        idle_frames=(0, 1)),
+}
 
-def get_preset(preset: Union[str, WorldPreset, SmarthomePreset],
-               **overrides) -> Union[WorldPreset, SmarthomePreset]:
+
+def get_preset(preset: Union[str, AnyPreset], **overrides) -> AnyPreset:
     """Look up a preset by name (or pass one through) and override fields.
 
     Args:
-        preset (str | WorldPreset | SmarthomePreset): A name of
-            :data:`PRESETS` or a preset.
+        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset): A name
+            of :data:`PRESETS` or :data:`JHMDB_PRESETS`, or a preset.
         **overrides: Fields to replace.
 
     Returns:
-        WorldPreset | SmarthomePreset: The preset.
+        WorldPreset | SmarthomePreset | JhmdbPreset: The preset.
     """
     if isinstance(preset, str):
-        if preset not in PRESETS:
+        known = {**PRESETS, **JHMDB_PRESETS}
+        if preset not in known:
             raise ValueError(f'unknown preset {preset!r}; choose one of: '
-                             + ', '.join(sorted(PRESETS)))
-        preset = PRESETS[preset]
+                             + ', '.join(sorted(PRESETS) + sorted(
+                                 JHMDB_PRESETS)))
+        preset = known[preset]
     return replace(preset, **overrides) if overrides else preset
 
 
@@ -505,11 +690,16 @@ PARAMETERS = tuple(sorted(f.name for f in fields(WorldPreset)
 #: The same for :class:`SmarthomePreset`.
 SMARTHOME_PARAMETERS = tuple(sorted(f.name for f in fields(SmarthomePreset)
                                     if f.name != 'name'))
+#: The same for :class:`JhmdbPreset`.
+JHMDB_PARAMETERS = tuple(sorted(f.name for f in fields(JhmdbPreset)
+                                if f.name != 'name'))
 
 
 def parameters_of(kind: type = WorldPreset) -> Tuple[str, ...]:
-    """The world parameters of a preset class (:data:`PARAMETERS` or
-    :data:`SMARTHOME_PARAMETERS`)."""
+    """The world parameters of a preset class (:data:`PARAMETERS`,
+    :data:`SMARTHOME_PARAMETERS` or :data:`JHMDB_PARAMETERS`)."""
+    if kind is JhmdbPreset:
+        return JHMDB_PARAMETERS
     return SMARTHOME_PARAMETERS if kind is SmarthomePreset else PARAMETERS
 
 
@@ -562,6 +752,11 @@ def coerce_parameter(key: str, value, kind: type = WorldPreset) -> object:
 def _convert(kind: type, value):
     """``value`` as a ``kind`` (an int only from a whole number), or None."""
     try:
+        if kind is bool:
+            text = str(value).strip().lower()
+            if text in ('1', 'true', 'yes'):
+                return True
+            return False if text in ('0', 'false', 'no') else None
         if kind is int:
             number = float(value)
             return int(number) if number.is_integer() else None
@@ -584,12 +779,13 @@ def _expected(key: str, kind: type) -> str:
             return (f'2 {elem} width,height (e.g. {key}='
                     f"{_SIZE_EXAMPLES.get(key, '64,53')})")
         return f'2 {elem} min,max (e.g. {key}=2.8,3.3)'
+    if kind is bool:
+        return 'true or false'
     return 'an integer' if kind is int else 'a number'
 
 
-def custom_preset(preset: Union[str, WorldPreset, SmarthomePreset],
-                  overrides: Mapping[str, object]
-                  ) -> Union[WorldPreset, SmarthomePreset]:
+def custom_preset(preset: Union[str, AnyPreset],
+                  overrides: Mapping[str, object]) -> AnyPreset:
     """A preset with some physical parameters changed, named ``<name>-custom``.
 
     This is what ``tools/data/synthesize.py --set`` and a pipeline's
@@ -597,8 +793,8 @@ def custom_preset(preset: Union[str, WorldPreset, SmarthomePreset],
     Values take their field's type (:func:`coerce_parameter`).
 
     Args:
-        preset (str | WorldPreset | SmarthomePreset): A name of
-            :data:`PRESETS` or a preset.
+        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset): A name
+            of :data:`PRESETS` or :data:`JHMDB_PRESETS`, or a preset.
         overrides (Mapping): Field -> value (a field of the preset's
             class); empty returns the preset as it is.
 
