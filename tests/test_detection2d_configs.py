@@ -1,0 +1,120 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""The 2-D detection configs (configs/detection2d): the real NYUD2 and
+JHMDB ones hold Gupta et al.'s Fast R-CNN settings; the synthetic twins
+train and test through the tools on tiny worlds, and the RGB + HHA late
+fusion loads its members' checkpoints and tests from both modalities."""
+import os.path as osp
+
+import pytest
+
+from fsat.apis import load_config
+from fsat.testing import repo_path, run_tool
+
+REAL = ('frcnn_r50_rgb_nyud2', 'frcnn_r50_hha_nyud2', 'frcnn_r50_rgb_jhmdb',
+        'frcnn_r50_flow_jhmdb')
+SHORT = [
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+    'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+    'param_scheduler.0.T_max=2', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'test_dataloader.num_workers=0',
+    'test_dataloader.persistent_workers=False'
+]
+
+
+def _cfg(name):
+    return load_config(repo_path('configs', 'detection2d', f'{name}.py'))
+
+
+@pytest.mark.parametrize('name', REAL)
+def test_paper_settings(name):
+    cfg = _cfg(name)
+    nyud2 = name.endswith('nyud2')
+    assert cfg.model.roi_head.num_classes == (19 if nyud2 else 21)
+    assert cfg.train_cfg.max_iters == 40000
+    assert cfg.optim_wrapper.optimizer.lr == 0.001
+    assert cfg.param_scheduler[0].milestones == [30000]
+    assert cfg.param_scheduler[0].gamma == 0.1
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.model.roi_head.num_rois == 128
+    assert cfg.model.roi_head.fg_fraction == 0.25
+    for split in ('train', 'test'):
+        pipeline = cfg[f'{split}_dataloader'].dataset.pipeline
+        types = [t.type for t in pipeline]
+        assert types[0] == 'LoadProposalFile'
+        assert ('Det2DRandomFlip' in types) == (split == 'train')
+        resize = pipeline[types.index('Det2DResize')]
+        assert resize.short_side == (688 if nyud2 else 600)
+    if name.endswith('flow_jhmdb'):
+        flip = cfg.train_dataloader.dataset.pipeline[2]
+        assert flip.flow_modalities == ('img', )
+
+
+def test_fusion_config():
+    cfg = _cfg('frcnn_r50_rgbhha_fusion_nyud2')
+    assert cfg.model.type == 'LateFusionDetector2D'
+    assert set(cfg.model.detectors) == {'rgb', 'hha'}
+    assert cfg.model.score_fusion == 'logits'
+    assert 'backbone' not in cfg.model
+    for member in ('rgb', 'hha'):
+        assert cfg.model.detectors[member].backbone.depth == 50
+    assert cfg.test_dataloader.dataset.modalities == ('rgb', 'hha')
+
+
+@pytest.fixture(scope='module')
+def nyud2_world(tmp_path_factory):
+    from fsat.datasets.synthetic import generate_nyud2_world
+    out = str(tmp_path_factory.mktemp('nyud2') / 'world')
+    generate_nyud2_world('nyud2_tiny', out, seed=0, progress=False)
+    return out
+
+
+def test_synthetic_nyud2_train_and_fuse(nyud2_world, tmp_path):
+    """RGB and HHA (computed on the fly: no hha/ folder) detectors train
+    for 2 iterations; the fusion tests from their checkpoints."""
+    env = dict(FSAT_NYUD2_SYNTH_ROOT=nyud2_world)
+    ckpts = {}
+    for modality in ('rgb', 'hha'):
+        work = str(tmp_path / modality)
+        proc = run_tool('train.py', [
+            f'configs/detection2d/frcnn_r18_{modality}_nyud2_synth.py',
+            '--work-dir', work, '--cfg-options', *SHORT,
+            'train_dataloader.dataset.hha_root=None',
+            'val_dataloader.dataset.hha_root=None'], env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert 'voc/mAP' in proc.stdout + proc.stderr
+        ckpts[modality] = osp.join(work, 'iter_2.pth')
+        assert osp.isfile(ckpts[modality])
+    proc = run_tool('test.py', [
+        'configs/detection2d/frcnn_r18_rgbhha_fusion_nyud2_synth.py', 'none',
+        '--work-dir', str(tmp_path / 'fusion'), '--cfg-options',
+        f'model.checkpoints.rgb={ckpts["rgb"]}',
+        f'model.checkpoints.hha={ckpts["hha"]}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        'test_dataloader.dataset.hha_root=None'], env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'voc/mAP' in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_synthetic_jhmdb_flow_trains(tmp_path):
+    from fsat.datasets.flow import collect_videos, extract_many
+    from fsat.datasets.synthetic import custom_preset, generate_jhmdb_world
+    world = str(tmp_path / 'world')
+    generate_jhmdb_world(custom_preset('jhmdb_unit', {}), world, seed=0,
+                         progress=False)
+    videos = collect_videos(osp.join(world, 'videos'), pattern='*/*.avi')
+    extract_many(videos, osp.join(world, 'flow'), method='farneback',
+                 progress=False)
+    proc = run_tool('train.py', [
+        'configs/detection2d/frcnn_r18_flow_jhmdb_synth.py', '--work-dir',
+        str(tmp_path / 'flow'), '--cfg-options', *SHORT,
+        "train_dataloader.dataset.classes=['clap','walk']",
+        "val_dataloader.dataset.classes=['clap','walk']",
+        'model.roi_head.num_classes=2', 'val_evaluator.num_classes=2',
+        "val_evaluator.class_names=['clap','walk']"],
+        env=dict(FSAT_JHMDB_SYNTH_ROOT=world))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'voc/mAP' in proc.stdout + proc.stderr
