@@ -9,11 +9,12 @@ ifneq ($(wildcard $(REAL_SAMPLES)),)
 export FSAT_REAL_SAMPLES ?= $(REAL_SAMPLES)
 endif
 
-.PHONY: help deps lint test demo
+.PHONY: help deps lint test test-slow demo
 
 help:
 	@echo "make demo   install what is missing, then run the demo job"
 	@echo "make test   install what is missing, lint, run the test suite"
+	@echo "make test-slow  the slow end-to-end tests (marked slow)"
 
 deps:
 	@$(PYTHON) tools/misc/ensure_deps.py
@@ -23,6 +24,10 @@ lint: deps
 
 test: lint
 	$(PYTHON) -m pytest tests
+
+# the end-to-end tests left out of `make test` (pytest.mark.slow)
+test-slow: deps
+	$(PYTHON) -m pytest tests -m slow
 
 demo: deps
 	$(PYTHON) tools/demo.py

@@ -51,6 +51,19 @@ def test_paper_settings(name):
         assert flip.flow_modalities == ('img', )
 
 
+def test_synthetic_configs_name_the_worlds_classes():
+    from fsat.datasets.synthetic import INDOOR_CLASSES, JHMDB_WORLD_CLASSES
+    world = dict(nyud2=list(INDOOR_CLASSES),
+                 jhmdb=[c.name for c in JHMDB_WORLD_CLASSES])
+    for name in ('rgb_nyud2', 'hha_nyud2', 'rgb_jhmdb', 'flow_jhmdb'):
+        cfg = _cfg(f'frcnn_r18_{name}_synth')
+        classes = world[name.split('_')[1]]
+        assert cfg.classes == classes
+        assert cfg.model.roi_head.num_classes == len(classes)
+        assert cfg.train_dataloader.dataset.classes == classes
+        assert cfg.val_evaluator.num_classes == len(classes)
+
+
 def test_fusion_config():
     cfg = _cfg('frcnn_r50_rgbhha_fusion_nyud2')
     assert cfg.model.type == 'LateFusionDetector2D'
@@ -70,6 +83,7 @@ def nyud2_world(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_synthetic_nyud2_train_and_fuse(nyud2_world, tmp_path):
     """RGB and HHA (computed on the fly: no hha/ folder) detectors train
     for 2 iterations; the fusion tests from their checkpoints."""

@@ -138,7 +138,8 @@ def _assert_same_optimizer(ref, ours):
                 ours['state'][index][key], value, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize('seed', [None, 5])
+@pytest.mark.parametrize(
+    'seed', [None, pytest.param(5, marks=pytest.mark.slow)])
 def test_multi_teacher_killed_and_resumed_equals_uninterrupted(
         tmp_path, toys, seed):  # noqa: F811 (the imported fixture)
     """The resumed run's final checkpoint holds the uninterrupted run's

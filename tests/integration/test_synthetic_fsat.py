@@ -17,6 +17,9 @@ from mmengine.config import Config
 
 from fsat.testing import repo_path, run_tool
 
+# the whole chain takes minutes: `make test-slow`
+pytestmark = pytest.mark.slow
+
 SHORT = {
     'train_cfg.max_iters': 6,
     'train_cfg.val_interval': 6,

@@ -4,6 +4,7 @@ and a checkpoint; clear errors for an unknown video."""
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from fsat.datasets.synthetic import generate_world
@@ -16,6 +17,7 @@ from fsat.testing import (
 )
 
 
+@pytest.mark.slow
 def test_detect_video_tool(tmp_path):
     world = str(tmp_path / 'tiny')
     generate_world('tiny', world, seed=0, workers=1, progress=False)

@@ -37,6 +37,7 @@ def _options(called):
     return called[:called.index('--kill-on-bad-exit=1') + 1]
 
 
+@pytest.mark.slow
 def test_train_on_cpu_nodes_requests_no_gpu(fake_srun, tmp_path):
     proc, called = fake_srun(
         'slurm_train.sh', ['part', 'job', CONFIG, '--work-dir',
@@ -51,6 +52,7 @@ def test_train_on_cpu_nodes_requests_no_gpu(fake_srun, tmp_path):
                            str(tmp_path / 'w')]
 
 
+@pytest.mark.slow
 def test_test_on_gpu_nodes(fake_srun):
     proc, called = fake_srun('slurm_test.sh', ['p', 'j', CONFIG, 'none'],
                              GPUS='16')
@@ -79,6 +81,7 @@ def test_srun_options(env, want):
     assert proc.stdout.strip() == want
 
 
+@pytest.mark.slow
 def test_bad_count_stops_before_srun(fake_srun):
     proc, called = fake_srun('slurm_train.sh', ['p', 'j', CONFIG],
                              GPUS_PER_NODE='0', TASKS='two')

@@ -251,6 +251,7 @@ def test_check_only_rejects_a_mistyped_cfg_option(user_project):
         '+train_cfg.max_iter=... to add a new field on purpose.')
 
 
+@pytest.mark.slow
 def test_a_wheel_ships_the_configs_fsat_names(tmp_path):
     """``pip install`` of a wheel (not editable) resolves ``fsat::``."""
     source = tmp_path / 'src'

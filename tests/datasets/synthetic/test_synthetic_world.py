@@ -477,6 +477,7 @@ def test_halves_use_the_setups_of_their_real_counterparts():
             assert job.setup >= 18
 
 
+@pytest.mark.slow
 def test_cli_set_overrides_physical_parameters(tmp_path):
     sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
     try:
