@@ -37,7 +37,7 @@ from .pku_writer import DEPTH_DIR as PKU_DEPTH_DIR
 from .pku_writer import LABEL_DIR, SPLIT_DIR, write_split
 from .pku_writer import RGB_DIR as PKU_RGB_DIR
 from .pku_writer import SKELETON_DIR as PKU_SKEL_DIR
-from .presets import SmarthomePreset, WorldPreset, get_preset
+from .presets import JhmdbPreset, SmarthomePreset, WorldPreset, get_preset
 from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
 from .runner import run_jobs
@@ -288,7 +288,9 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
         preset (str | WorldPreset | SmarthomePreset): A name of
             :data:`~.presets.PRESETS` or a custom preset; a
             :class:`~.presets.SmarthomePreset` writes a Toyota Smarthome
-            world (:func:`~.smarthome.generate_smarthome_world`).
+            world (:func:`~.smarthome.generate_smarthome_world`), a
+            :class:`~.presets.JhmdbPreset` a JHMDB one
+            (:func:`~.jhmdb_writer.generate_jhmdb_world`).
         out_dir (str): Output folder (created; must not hold other data).
         seed (int): World seed. Same seed, same bytes. Defaults to 0.
         workers (int): Worker processes. Defaults to 1.
@@ -309,6 +311,11 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
         from .smarthome import generate_smarthome_world
         return generate_smarthome_world(preset, out_dir, seed=seed,
                                         workers=workers, progress=progress)
+    if isinstance(preset, JhmdbPreset):
+        # JHMDB format: its own plan and writer.
+        from .jhmdb_writer import generate_jhmdb_world
+        return generate_jhmdb_world(preset, out_dir, seed=seed,
+                                    workers=workers, progress=progress)
     out_dir = os.path.abspath(out_dir)
     digest = params_hash(preset, seed)
     world = _check_existing(out_dir, digest, preset, seed)

@@ -257,3 +257,12 @@ def test_preset_checks():
     for name in ('clap', 'wave'):
         assert {j.actor for j in jobs if j.cls.name == name} == set(
             range(1, 11))
+
+
+def test_generate_world_sends_a_jhmdb_preset_to_its_writer(tmp_path):
+    from fsat.datasets.synthetic import generate_world
+    out = str(tmp_path / 'world')
+    world = generate_world(custom_preset('jhmdb_unit', MINI), out,
+                           progress=False)
+    assert world['format'] == 'jhmdb'
+    assert osp.isdir(osp.join(out, 'Rename_Images', 'wave'))
