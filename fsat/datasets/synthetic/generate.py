@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import sys
-from typing import Iterable, List, Optional, Union
+from typing import Callable, Iterable, List, Optional, Union
 
 import cv2
 
@@ -279,6 +279,27 @@ def _check_existing(out_dir: str, digest: str, preset: WorldPreset,
     return world
 
 
+def publish_world(tmp: str, out_dir: str, world: dict,
+                  existing: Callable[[], Optional[dict]]) -> None:
+    """Write ``world.json`` into the finished ``tmp`` folder and rename it
+    to ``out_dir`` (an empty ``out_dir`` is replaced). If the rename fails
+    because another process published the same world meanwhile
+    (``existing()`` returns it), ``tmp`` is dropped; otherwise the error
+    is raised. Shared by every format's writer."""
+    with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',
+              newline='\n') as f:
+        json.dump(world, f, indent=1, sort_keys=True)
+        f.write('\n')
+    if os.path.isdir(out_dir) and not os.listdir(out_dir):
+        os.rmdir(out_dir)
+    try:
+        os.rename(tmp, out_dir)
+    except OSError:
+        if existing() is None:
+            raise
+        shutil.rmtree(tmp)
+
+
 def generate_world(preset: Union[str, WorldPreset], out_dir: str,
                    seed: int = 0, workers: int = 1,
                    progress: bool = True) -> dict:
@@ -345,19 +366,8 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
                      key=lambda r: r['id'])
         splits = _write_pku_splits(tmp, pku_jobs, preset)
         world = _world_info(preset, seed, ntu, pku, splits)
-        with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',
-                  newline='\n') as f:
-            json.dump(world, f, indent=1, sort_keys=True)
-            f.write('\n')
-        if os.path.isdir(out_dir) and not os.listdir(out_dir):
-            os.rmdir(out_dir)
-        try:
-            os.rename(tmp, out_dir)
-        except OSError:
-            # Someone else published the same folder meanwhile.
-            if _check_existing(out_dir, digest, preset, seed) is None:
-                raise
-            shutil.rmtree(tmp)
+        publish_world(tmp, out_dir, world, lambda: _check_existing(
+            out_dir, digest, preset, seed))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

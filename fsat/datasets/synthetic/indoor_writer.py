@@ -38,7 +38,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .generate import WorldExistsError
+from .generate import WorldExistsError, publish_world
 from .indoor import (
     IMAGE_SIZE,
     INDOOR_CLASSES,
@@ -411,18 +411,8 @@ def generate_nyud2_world(preset: Union[str, IndoorPreset], out_dir: str,
                                        if v.split == s}))
                     for s in ('train', 'test')},
             boxes=boxes)
-        with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',
-                  newline='\n') as f:
-            json.dump(world, f, indent=1, sort_keys=True)
-            f.write('\n')
-        if os.path.isdir(out_dir) and not os.listdir(out_dir):
-            os.rmdir(out_dir)
-        try:
-            os.rename(tmp, out_dir)
-        except OSError:
-            if _check_existing(out_dir, digest, preset, seed) is None:
-                raise
-            shutil.rmtree(tmp)
+        publish_world(tmp, out_dir, world, lambda: _check_existing(
+            out_dir, digest, preset, seed))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -51,7 +51,7 @@ import numpy as np
 from .body import J, forward_kinematics
 from .camera import Camera, Intrinsics, look_at
 from .fileio import write_avi
-from .generate import WORLD_FILE, _check_existing
+from .generate import _check_existing, publish_world
 from .household import HOUSEHOLD_PRIMITIVES, apply_household_motion
 from .motion import PRIMITIVES, Motion
 from .performance import idle_dofs, vary_motions
@@ -676,18 +676,8 @@ def generate_jhmdb_world(preset: JhmdbPreset, out_dir: str, seed: int = 0,
         forks = _write_forks(tmp, clips[0]) if preset.appledouble else []
         clips.sort(key=lambda c: (c['cls'], c['name']))
         world = _world_info(preset, seed, clips, splits, forks)
-        with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',
-                  newline='\n') as f:
-            json.dump(world, f, indent=1, sort_keys=True)
-            f.write('\n')
-        if os.path.isdir(out_dir) and not os.listdir(out_dir):
-            os.rmdir(out_dir)
-        try:
-            os.rename(tmp, out_dir)
-        except OSError:
-            if _check_existing(out_dir, digest, preset, seed) is None:
-                raise
-            shutil.rmtree(tmp)
+        publish_world(tmp, out_dir, world, lambda: _check_existing(
+            out_dir, digest, preset, seed))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

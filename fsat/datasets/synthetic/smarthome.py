@@ -38,7 +38,7 @@ import numpy as np
 
 from .body import BodyShape, J, forward_kinematics, rot_x
 from .camera import Camera, Intrinsics, look_at
-from .generate import WORLD_FILE, _check_existing
+from .generate import _check_existing, publish_world
 from .household import (
     HOUSEHOLD_PRIMITIVES,
     OBJECTS,
@@ -546,18 +546,8 @@ def generate_smarthome_world(preset: SmarthomePreset, out_dir: str,
             desc=f'synthesize {preset.name}', progress=progress)
         clips.sort(key=lambda c: c['name'])
         world = _world_info(preset, seed, clips)
-        with open(os.path.join(tmp, WORLD_FILE), 'w', encoding='utf-8',
-                  newline='\n') as f:
-            json.dump(world, f, indent=1, sort_keys=True)
-            f.write('\n')
-        if os.path.isdir(out_dir) and not os.listdir(out_dir):
-            os.rmdir(out_dir)
-        try:
-            os.rename(tmp, out_dir)
-        except OSError:
-            if _check_existing(out_dir, digest, preset, seed) is None:
-                raise
-            shutil.rmtree(tmp)
+        publish_world(tmp, out_dir, world, lambda: _check_existing(
+            out_dir, digest, preset, seed))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
