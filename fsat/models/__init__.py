@@ -6,10 +6,13 @@ Importing this package registers every one of them (it is the location of
 the ``fsat`` ``MODELS`` registry node).
 """
 from .backbones import (
+    AlexNetTrunk,
     AttentionNonLocal3d,
     ResNet3dNL,
     ResNeXt3d,
+    VGGTrunk,
     expose_non_local_attention,
+    layer_stride,
 )
 from .connectors import (
     BaseConnector,
@@ -52,5 +55,6 @@ __all__ = [
     'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',
     'VPNRecognizer', 'expose_non_local_attention', 'FlattenConnector',
     'MultiTeacherDistiller', 'Det2DDataPreprocessor', 'FastRCNN2D',
-    'LateFusionDetector2D', 'RoIBoxHead2D'
+    'LateFusionDetector2D', 'RoIBoxHead2D', 'AlexNetTrunk', 'VGGTrunk',
+    'layer_stride'
 ]

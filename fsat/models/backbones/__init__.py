@@ -7,8 +7,9 @@ from .nonlocal_attention import (
     expose_non_local_attention,
 )
 from .resnext3d import ResNeXt3d
+from .trunks2d import AlexNetTrunk, VGGTrunk, layer_stride
 
 __all__ = [
-    'AttentionNonLocal3d', 'CrossStreamResNet', 'ResNeXt3d', 'ResNet3dNL',
-    'expose_non_local_attention'
+    'AlexNetTrunk', 'AttentionNonLocal3d', 'CrossStreamResNet', 'ResNeXt3d',
+    'ResNet3dNL', 'VGGTrunk', 'expose_non_local_attention', 'layer_stride'
 ]
