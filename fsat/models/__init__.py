@@ -20,7 +20,9 @@ from .connectors import (
     FlattenConnector,
     L2NormConnector,
     LinearConnector,
+    ScaleConnector,
     SequentialConnector,
+    SpatialMatchConnector,
     build_connector,
 )
 from .data_preprocessors import Det2DDataPreprocessor, PairedDataPreprocessor
@@ -49,7 +51,8 @@ __all__ = [
     'KDLoss', 'L2NormConnector', 'LateFusionRecognizer', 'LinearConnector',
     'ModelConfigError', 'ProposalClassifierHead', 'RC3D',
     'TemporalProposalHead',
-    'PairedDataPreprocessor', 'ResNeXt3d', 'SequentialConnector', 'Tap',
+    'PairedDataPreprocessor', 'ResNeXt3d', 'ScaleConnector',
+    'SequentialConnector', 'SpatialMatchConnector', 'Tap',
     'TapManager', 'TapRecords', 'TeacherSpec', 'TemporalRoIPool',
     'build_connector', 'nms_1d', 'unwrap_model', 'AttentionModulation',
     'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',

@@ -77,3 +77,51 @@ def test_bad_connector_config():
         build_connector('LinearConnector')
     with pytest.raises(ValueError, match='in_channels'):
         LinearConnector(0, 4)
+
+
+def test_scale_connector_by_hand():
+    from fsat.models import ScaleConnector
+    x = torch.tensor([[[[1.0, -2.0]], [[3.0, 4.0]]]])  # [1, 2, 1, 2]
+    fixed = ScaleConnector(scale=0.5, learnable=False)
+    assert torch.equal(fixed(x), torch.tensor([[[[0.5, -1.0]],
+                                                [[1.5, 2.0]]]]))
+    assert not list(fixed.parameters())
+    per_channel = ScaleConnector(scale=2.0, channels=2)
+    with torch.no_grad():
+        per_channel.scale.copy_(torch.tensor([2.0, -1.0]))
+    assert torch.equal(per_channel(x), torch.tensor([[[[2.0, -4.0]],
+                                                      [[-3.0, -4.0]]]]))
+    # learnable: the gradient of sum(s * x) is sum(x) per channel
+    per_channel(x).sum().backward()
+    assert per_channel.scale.grad.tolist() == [-1.0, 7.0]
+    with pytest.raises(ValueError, match='2 channel scales'):
+        per_channel(torch.zeros(1, 3, 2, 2))
+    with pytest.raises(ValueError, match='scale must be a number'):
+        ScaleConnector(scale='1')
+
+
+def test_spatial_match_connector_pads_and_crops_centred():
+    from fsat.models import SpatialMatchConnector
+    x = torch.arange(1.0, 7.0).reshape(1, 1, 2, 3)  # [[1, 2, 3], [4, 5, 6]]
+    pad = SpatialMatchConnector((3, 6), pad_value=-1)
+    # 1 more row: at the bottom; 3 more columns: 1 left, 2 right
+    assert pad(x)[0, 0].tolist() == [[-1, 1, 2, 3, -1, -1],
+                                     [-1, 4, 5, 6, -1, -1],
+                                     [-1, -1, -1, -1, -1, -1]]
+    crop = SpatialMatchConnector((1, 2))
+    # 1 row less: the bottom one; 1 column less: the right one
+    assert crop(x)[0, 0].tolist() == [[1, 2]]
+    wide = torch.arange(7.0).reshape(1, 1, 1, 7)
+    assert SpatialMatchConnector((1, 4))(wide)[0, 0, 0].tolist() == [
+        1, 2, 3, 4]
+    # 5-D maps keep their time axis; the same size is the identity
+    clip = torch.randn(2, 3, 4, 5, 5)
+    assert SpatialMatchConnector(5)(clip) is clip
+    assert SpatialMatchConnector((7, 3))(clip).shape == (2, 3, 4, 7, 3)
+    resized = SpatialMatchConnector((4, 6), mode='resize')(x)
+    assert resized.shape == (1, 1, 4, 6)
+    assert torch.allclose(resized.mean(), x.mean())
+    with pytest.raises(ValueError, match='mode must be one of'):
+        SpatialMatchConnector(3, mode='nearest')
+    with pytest.raises(ValueError, match='size must be'):
+        SpatialMatchConnector((3, 0))

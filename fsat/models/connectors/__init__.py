@@ -5,10 +5,11 @@ from .conv_adapt import ConvAdaptConnector
 from .flatten import FlattenConnector
 from .l2norm import L2NormConnector
 from .linear import LinearConnector
+from .scale import ScaleConnector, SpatialMatchConnector
 from .sequential import SequentialConnector, build_connector
 
 __all__ = [
     'BaseConnector', 'ConvAdaptConnector', 'FlattenConnector',
-    'L2NormConnector',
-    'LinearConnector', 'SequentialConnector', 'build_connector'
+    'L2NormConnector', 'LinearConnector', 'ScaleConnector',
+    'SequentialConnector', 'SpatialMatchConnector', 'build_connector'
 ]
