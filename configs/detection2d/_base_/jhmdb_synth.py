@@ -20,7 +20,7 @@ classes = [
 ]
 num_classes = len(classes)
 split = 1
-iters = 800
+iters = 2000
 train_cfg = dict(max_iters=iters, val_interval=iters)
 optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, weight_decay=0.01),
