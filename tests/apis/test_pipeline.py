@@ -248,6 +248,7 @@ def test_select_seeds_run_the_grid_and_other_seeds_the_selection(
     assert '| pretrained |' in md
 
 
+@pytest.mark.slow
 def test_killed_pipeline_skips_finished_stages_when_run_again(tmp_path):
     """Kill the pipeline while its second stage trains; a second call skips
     the finished first stage and completes the second."""

@@ -89,6 +89,7 @@ def both(tmp_path_factory):
     return path, root, one, two
 
 
+@pytest.mark.slow
 def test_two_at_once_gives_the_records_of_one_at_a_time(both):
     _, root, (records1, results1, _), (records2, results2, log) = both
     one = [_comparable(r, str(root / 'one')) for r in records1]

@@ -246,6 +246,7 @@ def test_epoch_loop_killed_mid_epoch_and_resumed(tmp_path, toys):
     assert 'continues at batch' in log
 
 
+@pytest.mark.slow
 def test_two_processes_killed_and_resumed(tmp_path, toys):
     """tools/dist_train.sh with 2 CPU processes (gloo): every rank's random
     states and data position are restored."""

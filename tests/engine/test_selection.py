@@ -212,6 +212,7 @@ def test_points_after_the_resumed_iteration_are_computed_again(
     _assert_like_reference(reference, work)
 
 
+@pytest.mark.slow
 def test_killed_training_process_resumes_to_the_same_choice(tmp_path, slow):
     """SIGKILL ``tools/train.py`` once it saved a checkpoint; ``--resume``
     ends with the uninterrupted run's curve and best weights (the same

@@ -173,6 +173,7 @@ def test_labels_beyond_num_classes_name_the_ann_file(data, tmp_path):
         'model.cls_head.num_classes=2 (labels must be 0..1)')
 
 
+@pytest.mark.slow
 def test_auto_scale_lr_needs_a_base_batch_size(data, tmp_path):
     path = _config(data, tmp_path / 'lr.py')
     line = _error_line(
@@ -189,6 +190,7 @@ def test_auto_scale_lr_needs_a_base_batch_size(data, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_missing_or_none_required_fields(data, tmp_path):
     path = _config(data, tmp_path / 'fields.py')
     student = tmp_path / 'student.py'

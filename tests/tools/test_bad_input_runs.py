@@ -93,6 +93,7 @@ def test_train_load_from_that_fits_nothing(files):
         'tools/export_student.py)')
 
 
+@pytest.mark.slow
 def test_train_load_from_with_a_new_classifier_warns_once(files):
     """Fine-tuning with a classifier of another size is legitimate."""
     other = files / 'other.pth'

@@ -136,6 +136,7 @@ def trained(project):
     return work_dir, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_dist_train_two_cpu_processes_checkpoints(trained):
     work_dir, log = trained
     assert 'process group initialised with gloo' in log
@@ -216,6 +217,7 @@ def user_project(tmp_path_factory):
     return root, world
 
 
+@pytest.mark.slow
 def test_fsat_config_trains_from_outside_the_checkout(user_project):
     root, world = user_project
     proc = run_tool(

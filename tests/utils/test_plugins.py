@@ -72,6 +72,7 @@ def test_custom_imports_trains_the_toy_distiller(tmp_path):
     assert (tmp_path / 'iter_8.pth').is_file()
 
 
+@pytest.mark.slow
 def test_entry_point_registers_without_custom_imports(installed, tmp_path):
     state, _ = _probe(str(installed))
     assert state['found'] == {
