@@ -135,6 +135,22 @@ class _Trunk2D(BaseModule):
     _plan: List[Tuple[str, str]]
     layer_info: Dict[str, Dict[str, Optional[int]]]
 
+    def _check_in_channels(self, in_channels) -> None:
+        if not isinstance(in_channels, int) or in_channels < 1:
+            raise ModelConfigError(f'{type(self).__name__}: in_channels='
+                                   f'{in_channels!r} must be a positive int')
+
+    def _add_fc(self, in_features: int, fc_channels: int,
+                dropout: float) -> None:
+        """``fc6`` (+ ``drop6``) and ``fc7`` after the last pool."""
+        self.fc6 = nn.Linear(in_features, fc_channels)
+        self.drop6 = nn.Dropout(dropout)
+        self.fc7 = nn.Linear(fc_channels, fc_channels)
+        self._plan += [('fc6', 'fc'), ('fc7', 'fc')]
+        self.layer_info.update(
+            fc6=dict(stride=None, channels=fc_channels),
+            fc7=dict(stride=None, channels=fc_channels))
+
     def _finish_init(self, out_layers, frozen_layers, pretrained,
                      with_fc: bool, init_cfg) -> None:
         cls = type(self).__name__
@@ -344,9 +360,7 @@ class AlexNetTrunk(_Trunk2D):
         if arch not in ALEXNET_ARCHS:
             raise ModelConfigError(f'AlexNetTrunk: arch={arch!r}; expected '
                                    f'one of {list(ALEXNET_ARCHS)}')
-        if not isinstance(in_channels, int) or in_channels < 1:
-            raise ModelConfigError(f'AlexNetTrunk: in_channels='
-                                   f'{in_channels!r} must be a positive int')
+        self._check_in_channels(in_channels)
         spec = ALEXNET_ARCHS[arch]
         pad = spec['conv1_padding'] if conv1_padding is None \
             else conv1_padding
@@ -382,13 +396,7 @@ class AlexNetTrunk(_Trunk2D):
             pool5=dict(stride=32, channels=c5))
         self.fc_grid = (6, 6)
         if with_fc:
-            self.fc6 = nn.Linear(c5 * 36, fc_channels)
-            self.drop6 = nn.Dropout(dropout)
-            self.fc7 = nn.Linear(fc_channels, fc_channels)
-            self._plan += [('fc6', 'fc'), ('fc7', 'fc')]
-            self.layer_info.update(
-                fc6=dict(stride=None, channels=fc_channels),
-                fc7=dict(stride=None, channels=fc_channels))
+            self._add_fc(c5 * 36, fc_channels, dropout)
         self._finish_init(out_layers, frozen_layers, pretrained, with_fc,
                           init_cfg)
 
@@ -435,9 +443,7 @@ class VGGTrunk(_Trunk2D):
         if depth not in VGG_BLOCKS:
             raise ModelConfigError(f'VGGTrunk: depth={depth!r}; expected '
                                    f'one of {list(VGG_BLOCKS)}')
-        if not isinstance(in_channels, int) or in_channels < 1:
-            raise ModelConfigError(f'VGGTrunk: in_channels={in_channels!r}'
-                                   ' must be a positive int')
+        self._check_in_channels(in_channels)
         self.depth, self.in_channels = depth, in_channels
         self._plan = []
         self.layer_info = OrderedDict()
@@ -457,12 +463,6 @@ class VGGTrunk(_Trunk2D):
             self.layer_info[f'pool{b}'] = dict(stride=stride, channels=ch)
         self.fc_grid = (7, 7)
         if with_fc:
-            self.fc6 = nn.Linear(prev * 49, fc_channels)
-            self.drop6 = nn.Dropout(dropout)
-            self.fc7 = nn.Linear(fc_channels, fc_channels)
-            self._plan += [('fc6', 'fc'), ('fc7', 'fc')]
-            self.layer_info.update(
-                fc6=dict(stride=None, channels=fc_channels),
-                fc7=dict(stride=None, channels=fc_channels))
+            self._add_fc(prev * 49, fc_channels, dropout)
         self._finish_init(out_layers, frozen_layers, pretrained, with_fc,
                           init_cfg)
