@@ -37,7 +37,9 @@ def prepare_synthetic_world(out: str,
     NTU-layout videos into ``OUT/ntu/nturgb+d_flow`` (flow of finished
     videos is kept). A Toyota Smarthome preset (``smarthome``,
     ``smarthome_unit``) writes ``OUT/smarthome`` instead; its flow goes
-    from ``OUT/smarthome/mp4`` into ``OUT/smarthome/flow``.
+    from ``OUT/smarthome/mp4`` into ``OUT/smarthome/flow``. A JHMDB
+    preset (``jhmdb``, ``jhmdb_unit``) writes JHMDB's layout in ``OUT``;
+    its flow goes from ``OUT/videos/<class>/`` into ``OUT/flow/<video>``.
 
     Args:
         out (str): The world's folder.
@@ -73,13 +75,18 @@ def prepare_synthetic_world(out: str,
     extracted = None
     if flow is not None:
         from fsat.datasets.flow import collect_videos, extract_many
+        recursive = False
         if world.get('format') == 'toyota_smarthome':
             source = osp.join(out, 'smarthome', 'mp4')
             target, exts = osp.join(out, 'smarthome', 'flow'), ('mp4', )
+        elif world.get('format') == 'jhmdb':
+            # videos/<class>/<video>.avi -> flow/<video>/
+            source, target = osp.join(out, 'videos'), osp.join(out, 'flow')
+            exts, recursive = ('avi', ), True
         else:
             source = osp.join(out, 'ntu', 'nturgb+d_rgb')
             target, exts = osp.join(out, 'ntu', 'nturgb+d_flow'), ('avi', )
-        videos = collect_videos(source, exts=exts)
+        videos = collect_videos(source, exts=exts, recursive=recursive)
         results = extract_many(
             videos,
             target,

@@ -80,3 +80,28 @@ def test_bad_arguments_write_nothing(tmp_path, kwargs, message):
 def test_custom_preset_without_overrides_is_the_preset():
     assert custom_preset('demo', {}) is custom_preset('demo', None)
     assert custom_preset('demo', {}).name == 'demo'
+
+
+def test_jhmdb_world_and_its_flow_where_the_dataset_reads_it(tmp_path):
+    from fsat.datasets import JHMDBFrameDetectionDataset
+    out = str(tmp_path / 'jhmdb')
+    made = prepare_synthetic_world(out, preset='jhmdb_unit', flow='farneback',
+                                   workers=1, progress=False)
+    assert made['world']['format'] == 'jhmdb'
+    videos = [name for cls in os.listdir(osp.join(out, 'videos'))
+              for name in os.listdir(osp.join(out, 'videos', cls))]
+    assert made['flow'] == len(videos) > 0
+    for video in videos:
+        folder = osp.join(out, 'flow', osp.splitext(video)[0])
+        assert osp.isfile(osp.join(folder, MARKER_NAME)), video
+    # every frame of the flow dataset has its flow image
+    data = JHMDBFrameDetectionDataset(
+        data_root=out, split=1, subset='test', modality='flow',
+        classes=[c['name'] for c in made['world']['classes']],
+        pipeline=[])
+    item = data[0]
+    assert item['img'].shape[-1] == 3
+    again = prepare_synthetic_world(out, preset='jhmdb_unit',
+                                    flow='farneback', workers=1,
+                                    progress=False)
+    assert again['flow'] == 0
