@@ -34,7 +34,12 @@ from .distillers import (
     TeacherSpec,
 )
 from .errors import ModelConfigError
-from .heads import ProposalClassifierHead, RoIBoxHead2D, TemporalProposalHead
+from .heads import (
+    ProposalClassifierHead,
+    RoIBoxHead2D,
+    RPNHead2D,
+    TemporalProposalHead,
+)
 from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
 from .ops import TemporalRoIPool, nms_1d
 from .recognizers import (
@@ -58,6 +63,6 @@ __all__ = [
     'AttentionNonLocal3d', 'ResNet3dNL', 'SpatioTemporalCoupler',
     'VPNRecognizer', 'expose_non_local_attention', 'FlattenConnector',
     'MultiTeacherDistiller', 'Det2DDataPreprocessor', 'FastRCNN2D',
-    'LateFusionDetector2D', 'RoIBoxHead2D', 'AlexNetTrunk', 'VGGTrunk',
-    'layer_stride'
+    'LateFusionDetector2D', 'RoIBoxHead2D', 'RPNHead2D', 'AlexNetTrunk',
+    'VGGTrunk', 'layer_stride'
 ]

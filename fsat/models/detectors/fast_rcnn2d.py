@@ -1,6 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""Fast R-CNN (Girshick, ICCV 2015) on precomputed proposals, and the late
-fusion of two such detectors (Gupta, Hoffman, Malik, CVPR 2016).
+"""Fast R-CNN (Girshick, ICCV 2015) on precomputed proposals (or on those
+of a Faster R-CNN region proposal network), and the late fusion of two
+such detectors (Gupta, Hoffman, Malik, CVPR 2016).
 
 Supervision transfer is judged by the detector that its transferred
 layers initialise: Fast R-CNN on NYUD2 objects (RGB and HHA depth) and
@@ -13,8 +14,11 @@ fsat's environment, so both are here, on fsat's plain-torch ops.
   mmaction2, AlexNet-like convs, ...), one tapped feature map of stride
   ``feat_stride``, :class:`~fsat.models.heads.RoIBoxHead2D` on the
   sample's proposals (``data_sample.proposals``, from
-  ``LoadProposalFile`` or ``SlidingWindowProposals``) or on sliding
-  windows made here (``sliding_windows=dict(...)``).
+  ``LoadProposalFile`` or ``SlidingWindowProposals``), on sliding
+  windows made here (``sliding_windows=dict(...)``) or on the proposals
+  of a :class:`~fsat.models.heads.RPNHead2D` on the same map
+  (``rpn_head=dict(...)``: Faster R-CNN, Ren et al., NeurIPS 2015,
+  trained jointly in the approximate way, proposals detached).
 * :class:`LateFusionDetector2D`: several :class:`FastRCNN2D`, one per
   modality of a paired input, fused on the same proposals.
 
@@ -43,7 +47,7 @@ from fsat.registry import MODELS
 
 from ..data_preprocessors import Det2DDataPreprocessor
 from ..errors import ModelConfigError
-from ..heads import RoIBoxHead2D
+from ..heads import RoIBoxHead2D, RPNHead2D
 
 __all__ = ['FastRCNN2D', 'LateFusionDetector2D']
 
@@ -57,6 +61,11 @@ def _sample_name(sample, index: int) -> str:
     img_id = sample.metainfo.get('img_id')
     return f'data sample {index}' + (f' (img_id {img_id!r})'
                                      if img_id is not None else '')
+
+
+def _has_proposals(sample) -> bool:
+    props = sample.get('proposals')
+    return props is not None and 'bboxes' in props
 
 
 def _unflip(boxes: torch.Tensor, meta: dict) -> torch.Tensor:
@@ -104,7 +113,7 @@ def _finish(sample, bboxes: torch.Tensor, scores: torch.Tensor,
 
 @MODELS.register_module()
 class FastRCNN2D(BaseModel):
-    """Fast R-CNN on precomputed (or sliding-window) proposals.
+    """Fast R-CNN on precomputed, sliding-window or RPN proposals.
 
     Args:
         backbone (dict): A ``MODELS`` config, e.g. mmaction2's 2-D
@@ -131,6 +140,19 @@ class FastRCNN2D(BaseModel):
         train_with_difficult (bool): Train on ground-truth boxes marked
             ``difficult`` too. Defaults to False (they are dropped from the
             training targets, as in py-faster-rcnn and mmdet).
+        rpn_head (dict, optional): A :class:`~fsat.models.heads.RPNHead2D`
+            config (``type`` may be left out; ``feat_stride`` is filled
+            from this detector's, ``in_channels`` from ``roi_head``'s):
+            Faster R-CNN. It runs on the tapped map and makes every
+            sample's proposals; in loss mode its ``loss_rpn_cls`` and
+            ``loss_rpn_bbox`` join the head's losses, and the head samples
+            its RoIs from the (detached) RPN proposals plus the ground
+            truths (``RoIBoxHead2D.add_gt_as_proposals``). Not together
+            with ``sliding_windows``. Defaults to None (no RPN).
+        use_sample_proposals (bool): With ``rpn_head``, a sample that
+            carries ``proposals`` keeps its own (the RPN makes the
+            others'). Defaults to False: the RPN makes all of them. Without
+            ``rpn_head`` a sample's proposals are always used.
         data_preprocessor (dict | nn.Module, optional): Defaults to a
             :class:`~fsat.models.data_preprocessors.Det2DDataPreprocessor`
             without normalisation.
@@ -145,6 +167,8 @@ class FastRCNN2D(BaseModel):
                  modality: Optional[str] = None,
                  sliding_windows: Optional[dict] = None,
                  train_with_difficult: bool = False,
+                 rpn_head: Optional[dict] = None,
+                 use_sample_proposals: bool = False,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -169,6 +193,19 @@ class FastRCNN2D(BaseModel):
                     f'{list(SLIDING_WINDOW_KEYS)}')
             sliding_windows = dict(sliding_windows)
             self._windows((64, 64), sliding_windows)  # check the values
+        if rpn_head is not None:
+            if sliding_windows is not None:
+                raise ModelConfigError(
+                    'FastRCNN2D: set sliding_windows or rpn_head, not both '
+                    '(each makes the proposals)')
+            if not isinstance(rpn_head, Mapping):
+                raise ModelConfigError(
+                    'FastRCNN2D: rpn_head must be an RPNHead2D config dict, '
+                    f'got {rpn_head!r}')
+        if not isinstance(use_sample_proposals, bool):
+            raise ModelConfigError(
+                'FastRCNN2D: use_sample_proposals='
+                f'{use_sample_proposals!r} must be True or False')
         head = dict(roi_head)
         head.setdefault('type', 'RoIBoxHead2D')
         scale = head.setdefault('spatial_scale', 1.0 / feat_stride)
@@ -183,6 +220,23 @@ class FastRCNN2D(BaseModel):
             raise ModelConfigError(
                 'FastRCNN2D: roi_head must be a RoIBoxHead2D, got '
                 f'{type(self.roi_head).__name__}')
+        self.rpn_head = None
+        if rpn_head is not None:
+            rpn = dict(rpn_head)
+            rpn.setdefault('type', 'RPNHead2D')
+            if 'in_channels' in head:
+                rpn.setdefault('in_channels', head['in_channels'])
+            stride = rpn.setdefault('feat_stride', feat_stride)
+            if stride != feat_stride:
+                raise ModelConfigError(
+                    f'FastRCNN2D: rpn_head.feat_stride={stride!r} does not '
+                    f'match feat_stride={feat_stride}; leave it out')
+            self.rpn_head = MODELS.build(rpn)
+            if not isinstance(self.rpn_head, RPNHead2D):
+                raise ModelConfigError(
+                    'FastRCNN2D: rpn_head must be an RPNHead2D, got '
+                    f'{type(self.rpn_head).__name__}')
+        self.use_sample_proposals = use_sample_proposals
         self.feat_stride = feat_stride
         self.feature_index = feature_index
         self.modality = modality
@@ -263,12 +317,66 @@ class FastRCNN2D(BaseModel):
         except ValueError as err:
             raise ModelConfigError(f'FastRCNN2D: {err}') from None
 
-    def proposals_of(self, data_samples: Sequence,
-                     device: torch.device) -> List[torch.Tensor]:
-        """Each sample's proposals [P, 4] in input pixels: its own
-        ``proposals``, else sliding windows (if configured)."""
+    def _wants_rpn(self, sample) -> bool:
+        return self.rpn_head is not None and not (
+            self.use_sample_proposals and _has_proposals(sample))
+
+    @staticmethod
+    def _img_shapes(data_samples: Sequence) -> List[Tuple[int, int]]:
+        shapes = []
+        for i, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            shape = meta.get('img_shape', meta.get('batch_input_shape'))
+            if shape is None:
+                raise ValueError(f'FastRCNN2D: {_sample_name(sample, i)} '
+                                 'has no img_shape to clip proposals to')
+            shapes.append((int(shape[0]), int(shape[1])))
+        return shapes
+
+    def rpn_proposals(self, feats: torch.Tensor, data_samples: Sequence,
+                      rpn_outputs: Optional[Tuple[torch.Tensor,
+                                                  torch.Tensor]] = None
+                      ) -> List[torch.Tensor]:
+        """The RPN's proposals [P, 4] of each sample (detached), from
+        ``feats`` or from ``rpn_outputs`` (objectness, deltas) already
+        computed on them."""
+        if self.rpn_head is None:
+            raise ModelConfigError('FastRCNN2D: rpn_proposals needs '
+                                   'rpn_head=dict(...)')
+        objectness, deltas = (self.rpn_head(feats) if rpn_outputs is None
+                              else rpn_outputs)
+        anchors = self.rpn_head.anchors(feats.shape, feats.device)
+        return [
+            boxes for boxes, _ in self.rpn_head.proposals(
+                objectness, deltas, anchors, self._img_shapes(data_samples))
+        ]
+
+    def proposals_of(self,
+                     data_samples: Sequence,
+                     device: torch.device,
+                     feats: Optional[torch.Tensor] = None
+                     ) -> List[torch.Tensor]:
+        """Each sample's proposals [P, 4] in input pixels: with
+        ``rpn_head``, the RPN's on ``feats`` (the tapped map, then
+        required) unless ``use_sample_proposals`` and the sample carries
+        its own; else its own ``proposals``; else sliding windows (if
+        configured)."""
+        rpn = None
+        if any(self._wants_rpn(s) for s in data_samples):
+            if feats is None:
+                raise ModelConfigError(
+                    'FastRCNN2D: with rpn_head, proposals_of needs the '
+                    'tapped map: proposals_of(data_samples, device, feats)')
+            rpn = self.rpn_proposals(feats, data_samples)
+        return self._proposals(data_samples, device, rpn)
+
+    def _proposals(self, data_samples: Sequence, device: torch.device,
+                   rpn: Optional[List[torch.Tensor]]) -> List[torch.Tensor]:
         out = []
         for i, sample in enumerate(data_samples):
+            if rpn is not None and self._wants_rpn(sample):
+                out.append(rpn[i].to(device))
+                continue
             props = sample.get('proposals')
             if props is not None and 'bboxes' in props:
                 boxes = torch.as_tensor(props.bboxes).to(device,
@@ -349,21 +457,38 @@ class FastRCNN2D(BaseModel):
                                 torch.Tensor]:
         """Proposals of each sample and the head's logits and deltas of
         all of them (in sample order)."""
-        proposals = self.proposals_of(data_samples, feats.device)
+        proposals = self.proposals_of(data_samples, feats.device, feats)
         cls, deltas = self.roi_head(feats, self.rois_of(proposals).to(feats))
         return proposals, cls, deltas
 
     def loss(self, feats: torch.Tensor,
              data_samples: Sequence) -> Dict[str, torch.Tensor]:
-        """``loss_cls`` and ``loss_bbox`` of a batch."""
+        """``loss_cls`` and ``loss_bbox`` of a batch (and, with
+        ``rpn_head``, ``loss_rpn_cls`` and ``loss_rpn_bbox``)."""
         if data_samples is None:
             raise ValueError('FastRCNN2D: loss mode needs data_samples')
-        proposals = self.proposals_of(data_samples, feats.device)
-        gt_boxes, gt_labels = self.ground_truth(data_samples, feats.device)
+        if self.rpn_head is None:
+            proposals = self.proposals_of(data_samples, feats.device)
+            gt_boxes, gt_labels = self.ground_truth(data_samples,
+                                                    feats.device)
+            rpn_losses = {}
+        else:
+            gt_boxes, gt_labels = self.ground_truth(data_samples,
+                                                    feats.device)
+            outputs = self.rpn_head(feats)
+            rpn_losses = self.rpn_head.loss(
+                *outputs, self.rpn_head.anchors(feats.shape, feats.device),
+                gt_boxes, self._img_shapes(data_samples))
+            rpn = None
+            if any(self._wants_rpn(s) for s in data_samples):
+                rpn = self.rpn_proposals(feats, data_samples, outputs)
+            proposals = self._proposals(data_samples, feats.device, rpn)
         rois, labels, targets = self.roi_head.sample(proposals, gt_boxes,
                                                      gt_labels)
         cls, deltas = self.roi_head(feats, rois.to(feats))
-        return self.roi_head.loss(cls, deltas, labels, targets)
+        losses = self.roi_head.loss(cls, deltas, labels, targets)
+        losses.update(rpn_losses)
+        return losses
 
     def predict(self, feats: torch.Tensor, data_samples: Sequence) -> List:
         """Detections of each sample, in original image pixels."""
@@ -483,10 +608,11 @@ class LateFusionDetector2D(BaseModel):
     proposals (supervision transfer's RGB + HHA / flow detector).
 
     **Predict**: every member runs on its modality of the paired input and
-    classifies the *same* proposals (the sample's own, else the first
-    member's sliding windows); the class scores and the class-specific
-    regression deltas are averaged over the members, then decoded,
-    thresholded and NMS'd once with the first member's head settings.
+    classifies the *same* proposals (the first member's: its RPN's, the
+    sample's own, or its sliding windows); the class scores and the
+    class-specific regression deltas are averaged over the members, then
+    decoded, thresholded and NMS'd once with the first member's head
+    settings.
     ``score_fusion='logits'`` averages the scores before the softmax, as
     the paper describes ("simply averaging the class scores before the
     SoftMax"); ``'probs'`` averages the softmax probabilities.
@@ -663,8 +789,8 @@ class LateFusionDetector2D(BaseModel):
             feats = member.extract_feat(
                 self._member_inputs(name, inputs, False))
             if proposals is None:
-                proposals = members[0][1].proposals_of(data_samples,
-                                                       feats.device)
+                proposals = members[0][1].proposals_of(
+                    data_samples, feats.device, feats)
                 rois = FastRCNN2D.rois_of(proposals)
             cls, delta = member.roi_head(feats, rois.to(feats))
             scores.append(cls if self.score_fusion == 'logits' else

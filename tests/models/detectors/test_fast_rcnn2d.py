@@ -1,7 +1,8 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """FastRCNN2D and LateFusionDetector2D (with Det2DDataPreprocessor):
 predictions in original pixels, late fusion equal to a manual average,
-checkpoint prefixes, a few training steps on bright squares, bad input."""
+checkpoint prefixes, a few training steps on bright squares (with and
+without an RPN), bad input."""
 import numpy as np
 import pytest
 import torch
@@ -243,6 +244,117 @@ def test_a_few_steps_on_bright_squares_lower_the_loss():
     # (about 1.14 -> 0.83 and 0.62 -> 0.35 when written)
     assert np.mean(total[-5:]) < 0.8 * np.mean(total[:5])
     assert np.mean(cls[-5:]) < 0.7 * np.mean(cls[:5])
+
+
+# ---------------------------------------------------------------- RPN
+def _rpn(**kwargs):
+    rpn = dict(feat_channels=16, anchor_scales=(8, 12, 16),
+               anchor_ratios=(1.0, ), num_samples=64, allowed_border=-1,
+               train_pre_nms=200, train_proposals=50, test_pre_nms=100,
+               test_proposals=20)
+    rpn.update(kwargs)
+    return rpn
+
+
+def test_rpn_makes_the_proposals():
+    torch.manual_seed(0)
+    model = MODELS.build(_cfg(rpn_head=_rpn()))
+    assert model.rpn_head.feat_stride == 4
+    assert model.rpn_head.in_channels == 16  # from roi_head
+    own = [[0., 0., 8., 8.]]
+    samples = [_sample(img_shape=(16, 16), proposals=own),
+               _sample(img_shape=(12, 16))]
+    feats = model.extract_feat(torch.rand(2, 3, 16, 16))
+    model.eval()
+    props = model.proposals_of(samples, feats.device, feats)
+    expected = model.rpn_proposals(feats, samples)
+    for got, want in zip(props, expected):
+        torch.testing.assert_close(got, want)
+        assert 0 < len(got) <= 20 and not got.requires_grad
+    assert (props[1][:, 3] <= 12).all()  # clipped to its own image
+    with pytest.raises(ModelConfigError, match='needs the tapped map'):
+        model.proposals_of(samples, feats.device)
+    # a sample's own proposals win with use_sample_proposals
+    model = MODELS.build(_cfg(rpn_head=_rpn(), use_sample_proposals=True))
+    model.eval()
+    props = model.proposals_of(samples, feats.device, feats)
+    assert props[0].tolist() == own and len(props[1]) > 0
+    preds = model(torch.rand(2, 3, 16, 16), samples, mode='predict')
+    assert len(preds) == 2 and preds[1].pred_instances.bboxes.shape[1] == 4
+    # no RPN: the sample's proposals, unchanged; no rpn_head module
+    plain = MODELS.build(_cfg())
+    assert plain.rpn_head is None
+    assert not any(k.startswith('rpn_head') for k in plain.state_dict())
+
+
+def test_a_few_steps_with_an_rpn_lower_the_loss():
+    torch.manual_seed(0)
+    model = MODELS.build(_cfg(
+        num_classes=1, rpn_head=_rpn(),
+        roi_head=dict(in_channels=16, num_classes=1, roi_size=3,
+                      fc_channels=32, dropout=0.0, num_rois=32)))
+    images, samples = _squares()
+    optim = torch.optim.Adam(model.parameters(), lr=0.01)
+    total, rpn = [], []
+    for _ in range(20):
+        data = model.data_preprocessor(
+            dict(inputs=images, data_samples=samples), True)
+        losses = model(**data, mode='loss')
+        assert set(losses) == {'loss_cls', 'loss_bbox', 'loss_rpn_cls',
+                               'loss_rpn_bbox'}
+        loss = sum(losses.values())
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+        total.append(loss.item())
+        rpn.append(losses['loss_rpn_cls'].item())
+    # (about 1.72 -> 0.98 and 0.66 -> 0.08 when written)
+    assert np.mean(total[-5:]) < 0.8 * np.mean(total[:5])
+    assert np.mean(rpn[-5:]) < 0.8 * np.mean(rpn[:5])
+
+
+def test_late_fusion_with_rpn_members():
+    model = _fusion(dict(rpn_head=_rpn()),
+                    data_preprocessor=dict(type='Det2DDataPreprocessor'))
+    images, samples = _squares(num=2, size=16)
+    data = model.data_preprocessor(
+        dict(inputs=dict(rgb=images, hha=images), data_samples=samples),
+        True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {f'{m}.{k}' for m in ('rgb', 'hha') for k in (
+        'loss_cls', 'loss_bbox', 'loss_rpn_cls', 'loss_rpn_bbox')}
+    model.eval()
+    props, probs, _ = model.fused_outputs(data['inputs'], samples)
+    rgb = model.detectors['rgb']
+    feats = rgb.extract_feat(dict(rgb=data['inputs']['rgb']))
+    for got, want in zip(props, rgb.rpn_proposals(feats, samples)):
+        torch.testing.assert_close(got, want)  # the first member's RPN
+    assert len(probs) == sum(len(p) for p in props)
+    preds = model(data['inputs'], samples, mode='predict')
+    assert len(preds) == 2
+
+
+@MODELS.register_module(force=True)
+class NotAnRPNHead2D(nn.Module):
+
+    def __init__(self, in_channels, feat_stride):
+        super().__init__()
+
+
+def test_rpn_config_errors():
+    for kwargs, message in (
+            (dict(rpn_head=_rpn(), sliding_windows=dict(scales=(8, ))),
+             'sliding_windows or rpn_head, not both'),
+            (dict(rpn_head=_rpn(feat_stride=8)),
+             'rpn_head.feat_stride=8 does not match feat_stride=4'),
+            (dict(rpn_head=_rpn(pos_iou=0.2)), 'neg_iou <= pos_iou'),
+            (dict(rpn_head=dict(type='NotAnRPNHead2D')),
+             'must be an RPNHead2D, got NotAnRPNHead2D'),
+            (dict(rpn_head=_rpn(), use_sample_proposals='yes'),
+             'use_sample_proposals')):
+        with pytest.raises(ModelConfigError, match=message) as err:
+            MODELS.build(_cfg(**kwargs))
+        assert '\n' not in str(err.value)
 
 
 # --------------------------------------------------------- late fusion
