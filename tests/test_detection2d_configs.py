@@ -132,3 +132,41 @@ def test_synthetic_jhmdb_flow_trains(tmp_path):
         env=dict(FSAT_JHMDB_SYNTH_ROOT=world))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'voc/mAP' in proc.stdout + proc.stderr
+
+
+def test_rpn_config_trains_and_predicts_from_its_own_proposals(nyud2_world):
+    """The Faster R-CNN variant: no windows in its pipelines, the RPN's
+    losses join the head's, and predictions come from RPN proposals."""
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from fsat.registry import DATASETS, MODELS
+    cfg = _cfg('frcnn_r18_hha_rpn_nyud2_synth')
+    for split in ('train', 'test'):
+        types = [t.type for t in cfg[f'{split}_dataloader'].dataset.pipeline]
+        assert 'SlidingWindowProposals' not in types
+    assert cfg.model.get('sliding_windows') is None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    batches = {}
+    for split in ('train', 'test'):
+        data_cfg = dict(cfg[f'{split}_dataloader'].dataset,
+                        data_root=nyud2_world, hha_root=None)
+        dataset = DATASETS.build(data_cfg)
+        batches[split] = pseudo_collate([dataset[0], dataset[1]])
+    model.train()
+    data = model.data_preprocessor(batches['train'], training=True)
+    losses = model(**data, mode='loss')
+    assert {'loss_cls', 'loss_bbox', 'loss_rpn_cls',
+            'loss_rpn_bbox'} <= set(losses)
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    sum(losses.values()).backward()
+    assert model.rpn_head.conv.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        data = model.data_preprocessor(batches['test'], training=False)
+        out = model(**data, mode='predict')
+    assert len(out) == 2
+    for sample in out:
+        assert 'proposals' not in sample
+        assert len(sample.pred_instances.bboxes) <= 300 * len(cfg.classes)
