@@ -170,3 +170,20 @@ def test_rpn_config_trains_and_predicts_from_its_own_proposals(nyud2_world):
     for sample in out:
         assert 'proposals' not in sample
         assert len(sample.pred_instances.bboxes) <= 300 * len(cfg.classes)
+
+
+def test_jhmdb_pipeline_plans_two_detectors_over_three_seeds(
+        tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/detection2d_jhmdb_synth.py',
+                             str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    assert len(runs) == 2 * 3
+    cfgs = {(r.stage.name, r.values['seed']): pipeline.resolve(r, dry=True)
+            for r in runs}
+    for seed in (0, 1, 2):
+        assert cfgs['flow', seed].randomness.seed == seed
+        assert cfgs['flow', seed].train_dataloader.dataset.modality == 'flow'
+        assert cfgs['rgb', seed].train_dataloader.dataset.modality == 'rgb'
+    assert pipeline.report_metric == 'voc/mAP@0.5'
