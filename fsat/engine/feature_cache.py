@@ -1,18 +1,34 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""On-disk cache of a frozen teacher's clip features.
+"""On-disk cache of a frozen teacher's clip features or feature maps.
 
 A frozen teacher sees the same deterministic view of a training video in
 every epoch, so its features are computed once and then looked up by video
 id: the clip target of FSAT's c2c loss is the cached feature of the
 student's clip slot, the video target of v2c is the mean over the video's
-N clips (paper eq. 3).
+N clips (paper eq. 3). A 2-D teacher of supervision transfer (Gupta et
+al.) caches its tapped map ``[C, H, W]`` of every image the same way (one
+row per image id; :meth:`FeatureCache.maps` gives the maps back).
 
 Layout of one cache folder (``<root>/<key[:16]>/``)::
 
-    features.npy   float32 [total_clips, dim], read memory-mapped
-    index.json     {video_id: [offset, num_clips]}
-    meta.json      {"key": ..., "dim": ..., "num_videos": ..., ...}
+    features.npy   float32 (or float16) [total_rows, dim], memory-mapped;
+                   a map [C, H, W] is stored flattened, dim = C * H * W
+    index.json     {video_id: [offset, num_rows]}
+    meta.json      {"key": ..., "dim": ..., "num_videos": ...,
+                    "dtype": ..., "item_shape": [...], ...}
                    written last: a folder without it is incomplete
+
+``dtype='float16'`` halves the disk and page-cache footprint of large maps.
+Rounding to float16 changes a value ``x`` by at most
+``max(2**-11 * |x|, 2**-25)``: a relative error of at most
+:data:`FLOAT16_REL_BOUND` (4.9e-4) for ``|x| >= 2**-14`` (6.1e-5, the
+smallest normal float16) and an absolute one of at most
+:data:`FLOAT16_ABS_BOUND` (3.0e-8) below. The cache measures what the
+rounding did to its own values and records it in ``meta.json``
+(``float16_max_rel_error``, ``float16_max_abs_error_below_normal``);
+values beyond the float16 range (65504) or not finite are refused. Lookups
+always return float32. A cache written before ``dtype`` / ``item_shape``
+existed reads as float32 with ``item_shape = [dim]``.
 
 The key is a hash of everything the features depend on (teacher config,
 checkpoint bytes, data pipeline, video list, and the data files the view
@@ -51,6 +67,18 @@ from tqdm import tqdm
 META = 'meta.json'
 INDEX = 'index.json'
 FEATURES = 'features.npy'
+#: Storage types of a cache.
+DTYPES = ('float32', 'float16')
+#: Largest relative change float16 rounding makes to a value ``x`` with
+#: ``|x| >= FLOAT16_MIN_NORMAL`` (half the spacing of 11-bit significands).
+FLOAT16_REL_BOUND = 2.0**-11
+#: Smallest positive normal float16.
+FLOAT16_MIN_NORMAL = 2.0**-14
+#: Largest absolute change for ``|x| < FLOAT16_MIN_NORMAL`` (half the
+#: spacing of float16 subnormals).
+FLOAT16_ABS_BOUND = 2.0**-25
+#: Largest finite float16.
+FLOAT16_MAX = 65504.0
 
 
 def file_digest(path: str, chunk: int = 1 << 20) -> str:
@@ -166,6 +194,17 @@ class FeatureCache:
     def dim(self) -> int:
         return int(self.meta['dim'])
 
+    @property
+    def dtype(self) -> str:
+        """Storage type, ``'float32'`` or ``'float16'``."""
+        return self.meta.get('dtype', 'float32')
+
+    @property
+    def item_shape(self) -> tuple:
+        """Shape of one row before flattening: ``(dim, )`` for vectors,
+        ``(C, H, W)`` for maps."""
+        return tuple(self.meta.get('item_shape', [self.dim]))
+
     def __contains__(self, video_id: str) -> bool:
         return video_id in self.index
 
@@ -173,13 +212,22 @@ class FeatureCache:
         return len(self.index)
 
     def clips(self, video_id: str) -> np.ndarray:
-        """All clip features of a video, [num_clips, dim]."""
+        """All clip features of a video, float32 [num_clips, dim] (maps
+        flattened)."""
         try:
             offset, count = self.index[video_id]
         except KeyError:
             raise KeyError(f'video {video_id!r} is not in the teacher '
                            f'feature cache {self.folder}') from None
-        return np.array(self.features[offset:offset + count])  # a copy
+        # a float32 copy, also of a float16 cache
+        return np.array(self.features[offset:offset + count],
+                        dtype=np.float32)
+
+    def maps(self, video_id: str) -> np.ndarray:
+        """All rows of an id in their own shape, float32
+        ``[num_rows, *item_shape]`` (e.g. ``[1, C, H, W]`` of an image)."""
+        rows = self.clips(video_id)
+        return rows.reshape((len(rows), ) + self.item_shape)
 
     def clip(self, video_id: str, slot: int) -> np.ndarray:
         """The feature of clip ``slot`` (clamped to the last clip), [dim]."""
@@ -213,7 +261,8 @@ def build_feature_cache(root: str,
                         video_ids: Sequence[str],
                         compute: Callable[[str], np.ndarray],
                         meta: Optional[dict] = None,
-                        progress: bool = True) -> FeatureCache:
+                        progress: bool = True,
+                        dtype: str = 'float32') -> FeatureCache:
     """Open the cache of ``key``, computing it first if needed.
 
     Every rank of a distributed run must call this with the same arguments.
@@ -222,16 +271,25 @@ def build_feature_cache(root: str,
 
     Args:
         root (str): Folder holding caches (one sub-folder per key).
-        key (str): From :func:`cache_key`.
-        video_ids (Sequence[str]): Videos to cache.
+        key (str): From :func:`cache_key`; it should cover ``dtype``
+            when that is not the default.
+        video_ids (Sequence[str]): Videos (or images) to cache.
         compute (callable): ``video_id -> float array [num_clips, dim]``,
-            the teacher's features of the video's clips.
+            the teacher's features of the video's clips, or
+            ``[num_rows, C, H, W]`` (any trailing shape, the same for
+            every id): maps, stored flattened.
         meta (dict, optional): Extra information stored in ``meta.json``.
         progress (bool): Show a progress bar on rank 0. Defaults to True.
+        dtype (str): Storage type, ``'float32'`` or ``'float16'`` (see the
+            module docstring for its error bound). Defaults to
+            ``'float32'``.
 
     Returns:
         FeatureCache: The complete cache.
     """
+    if dtype not in DTYPES:
+        raise ValueError(f'feature cache dtype must be one of {DTYPES}, got '
+                         f'{dtype!r}')
     cached = FeatureCache.open(root, key)
     if cached is not None:
         return cached
@@ -253,41 +311,89 @@ def build_feature_cache(root: str,
     shard = {}
     for video_id in mine:
         feats = np.asarray(compute(video_id), dtype=np.float32)
-        if feats.ndim != 2 or len(feats) == 0:
+        if feats.ndim < 2 or len(feats) == 0 or feats.size == 0:
             raise ValueError(f'teacher features of {video_id!r} must be '
-                             f'[num_clips>0, dim], got {feats.shape}')
+                             f'[num_clips>0, dim] (or [num_rows>0, C, H, '
+                             f'W] maps), got {feats.shape}')
+        if not np.isfinite(feats).all():
+            raise ValueError(f'teacher features of {video_id!r} are not '
+                             'finite (NaN or inf); check the teacher and '
+                             'its input')
         shard[video_id] = feats
         bar.update(world)
     bar.close()
     np.savez(osp.join(shard_dir, f'rank{rank}.npz'), **shard)
     barrier()
     if rank == 0:
-        _merge_shards(folder, shard_dir, key, ids, world, meta or {})
+        _merge_shards(folder, shard_dir, key, ids, world, meta or {}, dtype)
     barrier()
     return FeatureCache(folder)
 
 
+def float16_errors(values: np.ndarray,
+                   chunk: int = 1 << 22) -> Dict[str, float]:
+    """What rounding ``values`` to float16 does to them.
+
+    Args:
+        values (np.ndarray): float32 values within the float16 range.
+        chunk (int): Values examined at a time (bounds the memory used).
+
+    Returns:
+        dict: ``float16_max_rel_error`` (over ``|x| >= 2**-14``; at most
+        :data:`FLOAT16_REL_BOUND`) and ``float16_max_abs_error_below_normal``
+        (over the smaller values; at most :data:`FLOAT16_ABS_BOUND`).
+    """
+    flat = np.asarray(values, dtype=np.float32).reshape(-1)
+    rel_max, abs_max = 0.0, 0.0
+    for start in range(0, flat.size, chunk):
+        part = flat[start:start + chunk]
+        error = np.abs(part.astype(np.float16).astype(np.float32) - part)
+        normal = np.abs(part) >= FLOAT16_MIN_NORMAL
+        if normal.any():
+            rel_max = max(rel_max, float(
+                (error[normal] / np.abs(part[normal])).max()))
+        if not normal.all():
+            abs_max = max(abs_max, float(error[~normal].max()))
+    return dict(float16_max_rel_error=rel_max,
+                float16_max_abs_error_below_normal=abs_max)
+
+
 def _merge_shards(folder: str, shard_dir: str, key: str,
-                  ids: Iterable[str], world: int, meta: dict) -> None:
+                  ids: Iterable[str], world: int, meta: dict,
+                  dtype: str = 'float32') -> None:
     """Concatenate the ranks' shards in sorted id order; write meta last."""
     parts: Dict[str, np.ndarray] = {}
     for r in range(world):
         with np.load(osp.join(shard_dir, f'rank{r}.npz')) as shard:
             parts.update({k: shard[k] for k in shard.files})
     ids = list(ids)
-    dims = {parts[i].shape[1] for i in ids}
-    if len(dims) != 1:
-        raise ValueError(f'teacher features have several sizes: {dims}')
+    shapes = {tuple(parts[i].shape[1:]) for i in ids}
+    if len(shapes) != 1:
+        sizes = sorted(s[0] if len(s) == 1 else s for s in shapes)
+        raise ValueError(f'teacher features have several sizes: {sizes}')
+    item_shape = shapes.pop()
+    dim = int(np.prod(item_shape))
     index, offset = {}, 0
     for video_id in ids:
         index[video_id] = [offset, len(parts[video_id])]
         offset += len(parts[video_id])
-    features = np.concatenate([parts[i] for i in ids], axis=0)
+    features = np.concatenate(
+        [parts[i].reshape(len(parts[i]), dim) for i in ids], axis=0)
+    extra = {}
+    if dtype == 'float16':
+        peak = float(np.abs(features).max())
+        if peak > FLOAT16_MAX:
+            raise ValueError(
+                f'teacher features reach |x| = {peak:g}, beyond the float16 '
+                f"range ({FLOAT16_MAX:g}); use dtype='float32'")
+        extra = float16_errors(features)
+        features = features.astype(np.float16)
     np.save(osp.join(folder, FEATURES), features)
     with open(osp.join(folder, INDEX), 'w', encoding='utf-8') as f:
         json.dump(index, f)
     shutil.rmtree(shard_dir)
-    record = dict(meta, key=key, dim=int(dims.pop()), num_videos=len(ids),
-                  num_clips=int(offset))
+    record = dict(meta, key=key, dim=dim, num_videos=len(ids),
+                  num_clips=int(offset), dtype=dtype,
+                  item_shape=[int(s) for s in item_shape], **extra)
     with open(osp.join(folder, META), 'w', encoding='utf-8') as f:
         json.dump(record, f, indent=2, sort_keys=True)

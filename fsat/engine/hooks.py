@@ -1,7 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Hooks: the teacher-feature cache, weight initialisation by prefix, and
 the training set's size for the losses that need it."""
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -14,6 +14,7 @@ from torch import nn
 from fsat.registry import DATASETS, HOOKS
 
 from .feature_cache import (
+    DTYPES,
     build_feature_cache,
     cache_key,
     data_fingerprint,
@@ -43,7 +44,9 @@ class TeacherFeatureCacheHook(Hook):
     one never does. In distributed runs the ranks share the work.
     The model must accept the cache (``set_teacher_cache``), e.g.
     :class:`~fsat.models.FeatureSupervisedDistiller` with
-    ``teacher_source='cache'``.
+    ``teacher_source='cache'``, or
+    :class:`~fsat.models.SupervisionTransferDistiller` (whose teacher
+    gives a map ``[C, H, W]`` per image, cached by image id).
 
     Args:
         dataset (dict): Config of the teacher's view of the training set;
@@ -54,6 +57,16 @@ class TeacherFeatureCacheHook(Hook):
             ``<work_dir>/teacher_cache``.
         teacher (str): Name of the teacher in the distiller.
             Defaults to ``'teacher'``.
+        id_key (str, optional): Key of a sample's id in the dataset's data
+            info (and in its data sample's metainfo). Defaults to the
+            model's ``cache_id_key`` if it has one, else ``'video_id'``.
+        dtype (str): Storage type, ``'float32'`` or ``'float16'`` (half
+            the size; relative error at most 2**-11, see
+            :mod:`fsat.engine.feature_cache`). Defaults to ``'float32'``.
+        data_files (Sequence[str]): More files or frame folders whose size
+            and times join the cache key, for datasets whose data infos
+            name no file (e.g. NYUD2's labeled ``.mat`` file and HHA
+            folder). Defaults to ().
     """
 
     priority = 'VERY_HIGH'
@@ -61,10 +74,23 @@ class TeacherFeatureCacheHook(Hook):
     def __init__(self,
                  dataset: dict,
                  cache_root: Optional[str] = None,
-                 teacher: str = 'teacher') -> None:
+                 teacher: str = 'teacher',
+                 id_key: Optional[str] = None,
+                 dtype: str = 'float32',
+                 data_files: Sequence[str] = ()) -> None:
+        if dtype not in DTYPES:
+            raise ValueError(f'TeacherFeatureCacheHook: dtype must be one of '
+                             f'{DTYPES}, got {dtype!r}')
+        if isinstance(data_files, str) or not all(
+                isinstance(p, str) for p in data_files):
+            raise ValueError('TeacherFeatureCacheHook: data_files must be a '
+                             f'list of paths, got {data_files!r}')
         self.dataset_cfg = dataset
         self.cache_root = cache_root
         self.teacher = teacher
+        self.id_key = id_key
+        self.dtype = dtype
+        self.data_files = list(data_files)
 
     def before_train(self, runner) -> None:
         model = _unwrap(runner.model)
@@ -84,21 +110,37 @@ class TeacherFeatureCacheHook(Hook):
                 f'TeacherFeatureCacheHook: teacher {self.teacher!r} is '
                 'trainable, so its features change at every step and cannot '
                 'be cached; freeze it (trainable=False) or remove the hook')
+        id_key = self.id_key or getattr(model, 'cache_id_key', 'video_id')
         dataset = DATASETS.build(self.dataset_cfg)
         infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-        ids = [info['video_id'] for info in infos]
+        for i, info in enumerate(infos):
+            if id_key not in info:
+                raise KeyError(
+                    f'TeacherFeatureCacheHook: item {i} of the dataset has no '
+                    f'{id_key!r} (it has {", ".join(sorted(info))}); set the '
+                    "hook's id_key")
+        ids = [str(info[id_key]) for info in infos]  # JSON index keys
         index = {video_id: i for i, video_id in enumerate(ids)}
+        extra = dict(
+            version=CACHE_VERSION,
+            taps=repr(model.tap_managers[self.teacher]),
+            targets=list(getattr(model, 'target_taps', [])))
+        # only what is not the default joins the key, so that caches
+        # written before these options existed stay valid
+        if id_key != 'video_id':
+            extra['id_key'] = id_key
+        if self.dtype != 'float32':
+            extra['dtype'] = self.dtype
+        if hasattr(model, 'teacher_cache_extra'):
+            extra['model'] = model.teacher_cache_extra(self.teacher)
+        paths = [path for info in infos for path in data_paths(info)]
         key = cache_key(
             spec.model,
             spec.checkpoint,
             self.dataset_cfg,
             ids,
-            extra=dict(
-                version=CACHE_VERSION,
-                taps=repr(model.tap_managers[self.teacher]),
-                targets=list(getattr(model, 'target_taps', []))),
-            data=data_fingerprint(
-                path for info in infos for path in data_paths(info)))
+            extra=extra,
+            data=data_fingerprint(paths + self.data_files))
 
         def compute(video_id: str):
             batch = model.data_preprocessor(
@@ -114,10 +156,16 @@ class TeacherFeatureCacheHook(Hook):
             key,
             ids,
             compute,
-            meta=dict(teacher=self.teacher, checkpoint=spec.checkpoint))
+            meta=dict(teacher=self.teacher, checkpoint=spec.checkpoint),
+            dtype=self.dtype)
+        shape = (f'{cache.dim}-d' if len(cache.item_shape) == 1 else
+                 'x'.join(map(str, cache.item_shape)) + ' maps')
+        rounding = (f", float16 (max relative error "
+                    f"{cache.meta['float16_max_rel_error']:.2e})"
+                    if cache.dtype == 'float16' else '')
         print_log(
             f'teacher feature cache {cache.folder}: {len(cache)} videos, '
-            f"{cache.meta['num_clips']} clips, {cache.dim}-d",
+            f"{cache.meta['num_clips']} clips, {shape}{rounding}",
             logger='current')
         model.set_teacher_cache(cache, teacher=self.teacher)
 

@@ -31,6 +31,7 @@ from .distillers import (
     BaseDistiller,
     FeatureSupervisedDistiller,
     MultiTeacherDistiller,
+    SupervisionTransferDistiller,
     TeacherSpec,
 )
 from .errors import ModelConfigError
@@ -40,7 +41,12 @@ from .heads import (
     RPNHead2D,
     TemporalProposalHead,
 )
-from .losses import CosineDistanceLoss, FeatureMSELoss, KDLoss
+from .losses import (
+    CosineDistanceLoss,
+    FeatureMSELoss,
+    KDLoss,
+    SquaredL2Loss,
+)
 from .ops import TemporalRoIPool, nms_1d
 from .recognizers import (
     AttentionModulation,
@@ -64,5 +70,6 @@ __all__ = [
     'VPNRecognizer', 'expose_non_local_attention', 'FlattenConnector',
     'MultiTeacherDistiller', 'Det2DDataPreprocessor', 'FastRCNN2D',
     'LateFusionDetector2D', 'RoIBoxHead2D', 'RPNHead2D', 'AlexNetTrunk',
-    'VGGTrunk', 'layer_stride'
+    'VGGTrunk', 'layer_stride', 'SquaredL2Loss',
+    'SupervisionTransferDistiller'
 ]

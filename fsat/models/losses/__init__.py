@@ -7,8 +7,10 @@ from .feature_mse import FeatureMSELoss
 from .hallucination import GeneralizedDistillationLoss, HallucinationLoss
 from .kd import KDLoss
 from .scd import SCDLoss
+from .squared_l2 import SquaredL2Loss
 
 __all__ = [
     'AttentionMSELoss', 'CosineDistanceLoss', 'CRDLoss', 'FeatureMSELoss',
-    'GeneralizedDistillationLoss', 'HallucinationLoss', 'KDLoss', 'SCDLoss'
+    'GeneralizedDistillationLoss', 'HallucinationLoss', 'KDLoss', 'SCDLoss',
+    'SquaredL2Loss'
 ]
