@@ -1,11 +1,13 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """The ``synthetic_world`` prepare step: the world of ``synthesize.py
---set`` plus its optical flow, made once and then reused."""
+--set`` plus its optical flow (or, for the NYUD2-format indoor world,
+its HHA images), made once and then reused."""
 import os
 import os.path as osp
 import re
 import sys
 
+import numpy as np
 import pytest
 
 from fsat.datasets import prepare_synthetic_world
@@ -105,3 +107,66 @@ def test_jhmdb_world_and_its_flow_where_the_dataset_reads_it(tmp_path):
                                     flow='farneback', workers=1,
                                     progress=False)
     assert again['flow'] == 0
+
+
+def test_nyud2_world_and_its_hha_where_the_dataset_reads_it(tmp_path):
+    from fsat.datasets.hha import depth_to_hha
+    from fsat.datasets.nyud2 import NYUD2Labeled
+    from fsat.datasets.nyud2_detection import NYUD2DetectionDataset
+    from fsat.datasets.synthetic import INDOOR_CLASSES
+    out = str(tmp_path / 'nyud2')
+    overrides = dict(num_train=1, num_test=1)
+    made = prepare_synthetic_world(out, preset='nyud2_tiny',
+                                   overrides=overrides, hha=True, workers=1,
+                                   progress=False)
+    assert made['world']['kind'] == 'nyud2' and made['flow'] is None
+    assert made['world']['preset']['name'] == 'nyud2_tiny-custom'
+    assert made['hha'] == made['world']['num_images'] == 2
+    assert sorted(os.listdir(osp.join(out, 'hha'))) == ['0000.png',
+                                                         '0001.png']
+    data = NYUD2DetectionDataset(data_root=out, split='test',
+                                 modalities=('hha', ), hha_root='hha',
+                                 classes=INDOOR_CLASSES)
+    item = data[0]
+    index = item['img_index']
+    # the PNG holds the HHA of the labeled file's depth, raw zeros missing
+    with NYUD2Labeled(osp.join(out, 'nyu_depth_v2_labeled.mat')) as reader:
+        want = depth_to_hha(reader.depth(index), reader.raw_depth(index) == 0)
+    assert item['img'].shape == (480, 640, 3) and item['img'].dtype == np.uint8
+    np.testing.assert_array_equal(item['img'], want)
+    # resumable: existing images are kept, a missing one is made again
+    stamp = osp.getmtime(osp.join(out, 'hha', '0000.png'))
+    again = prepare_synthetic_world(out, preset='nyud2_tiny',
+                                    overrides=overrides, hha=True, workers=1,
+                                    progress=False)
+    assert again['hha'] == 0 and again['world'] == made['world']
+    os.remove(osp.join(out, 'hha', '0001.png'))
+    assert prepare_synthetic_world(out, preset='nyud2_tiny',
+                                   overrides=overrides, hha=True, workers=1,
+                                   progress=False)['hha'] == 1
+    assert osp.getmtime(osp.join(out, 'hha', '0000.png')) == stamp
+    # without hha=True the step makes the world only
+    assert prepare_synthetic_world(out, preset='nyud2_tiny',
+                                   overrides=overrides, workers=1,
+                                   progress=False)['hha'] is None
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(preset='tiny', hha=True),
+     "hha=True: HHA images are made for the NYUD2-format indoor world only "
+     "(preset nyud2 or nyud2_tiny), not preset 'tiny'"),
+    (dict(preset='jhmdb_unit', hha=True, flow='farneback'),
+     "not preset 'jhmdb_unit'"),
+    (dict(preset='nyud2_tiny', flow='farneback'),
+     "flow='farneback': the NYUD2-format indoor world (preset 'nyud2_tiny') "
+     'has no videos; use flow=None (hha=True for its HHA images)'),
+    (dict(preset='nyud2_tiny', hha='yes'),
+     "hha must be True or False, got 'yes'"),
+])
+def test_hha_and_flow_need_the_right_world(tmp_path, kwargs, message):
+    out = tmp_path / 'w'
+    with pytest.raises(ValueError) as e:
+        prepare_synthetic_world(str(out), workers=1, progress=False,
+                                **kwargs)
+    assert message in str(e.value) and '\n' not in str(e.value)
+    assert not out.exists()

@@ -1,10 +1,12 @@
 # Fast R-CNN (fsat.models.FastRCNN2D) on the embedded NYUD2-format indoor
-# world (tools/data/synthesize_nyud2.py --preset nyud2: 200 train / 160
+# world (tools/data/synthesize.py --preset nyud2: 200 train / 160
 # test rooms-views at 480x640, 8 of Gupta et al.'s 19 classes; data/
 # synthetic_nyud2 or FSAT_NYUD2_SYNTH_ROOT). HHA precomputed by
 #   python tools/data/depth_to_hha.py --nyud2-mat \
 #       data/synthetic_nyud2/nyu_depth_v2_labeled.mat \
 #       data/synthetic_nyud2/hha --workers 2
+# or, in a pipeline, by the world's prepare step: dict(type=
+# 'synthetic_world', out='data/synthetic_nyud2', preset='nyud2', hha=True)
 # Sized for a 2-core CPU: images at half size (shorter side 240, the real
 # configs use 688), sliding-window proposals (the real configs read MCG
 # proposal files), mmaction2's 2-D ResNet-18 from scratch up to its 2nd

@@ -1,7 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Generate a whole synthetic world: plan, render in parallel, publish.
 
-Output (``out_dir``)::
+Output (``out_dir``) of an NTU / PKU-MMD preset::
 
     world.json           what was generated (written last)
     ntu/                 a mini NTU RGB+D 120, see :mod:`.ntu_writer`
@@ -12,6 +12,10 @@ that is renamed to ``out_dir`` only when complete, and removed if
 generation fails, so ``out_dir`` never holds half a world. An existing
 ``out_dir`` with the same parameters (preset, seed, generator version)
 is reused; one with different data is an error, never overwritten.
+
+:func:`generate_world` hands the other formats' presets to their writers
+(Toyota Smarthome, JHMDB, NYUD2); they share :func:`publish_world`,
+:func:`_check_existing` and :data:`WORLD_FILE` with this one.
 """
 import hashlib
 import json
@@ -37,7 +41,13 @@ from .pku_writer import DEPTH_DIR as PKU_DEPTH_DIR
 from .pku_writer import LABEL_DIR, SPLIT_DIR, write_split
 from .pku_writer import RGB_DIR as PKU_RGB_DIR
 from .pku_writer import SKELETON_DIR as PKU_SKEL_DIR
-from .presets import JhmdbPreset, SmarthomePreset, WorldPreset, get_preset
+from .presets import (
+    IndoorPreset,
+    JhmdbPreset,
+    SmarthomePreset,
+    WorldPreset,
+    get_preset,
+)
 from .protocols import half_setups, pku_performer_split, plan_sessions
 from .rng import make_rng
 from .runner import run_jobs
@@ -249,9 +259,15 @@ def read_world(out_dir: str) -> Optional[dict]:
 
 
 def _check_existing(out_dir: str, digest: str, preset: WorldPreset,
-                    seed: int) -> Optional[dict]:
+                    seed: int,
+                    version: str = GENERATOR_VERSION) -> Optional[dict]:
     """The existing world if it matches; raise if ``out_dir`` holds
-    anything else; None if there is nothing (or an empty folder)."""
+    anything else; None if there is nothing (or an empty folder).
+
+    Shared by every format's writer: ``digest`` is the writer's
+    parameter hash and ``version`` its generator version (named in the
+    message when another world is there).
+    """
     if not os.path.exists(out_dir):
         return None
     if not os.path.isdir(out_dir):
@@ -274,8 +290,7 @@ def _check_existing(out_dir: str, digest: str, preset: WorldPreset,
             f"(preset={world.get('preset', {}).get('name')}, "
             f"seed={world.get('seed')}, version={world.get('version')}); "
             f'requested preset={preset.name}, seed={seed}, '
-            f'version={GENERATOR_VERSION}: choose another --out or delete '
-            'it')
+            f'version={version}: choose another --out or delete it')
     return world
 
 
@@ -306,12 +321,16 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
     """Generate (or reuse) a synthetic world.
 
     Args:
-        preset (str | WorldPreset | SmarthomePreset): A name of
-            :data:`~.presets.PRESETS` or a custom preset; a
-            :class:`~.presets.SmarthomePreset` writes a Toyota Smarthome
-            world (:func:`~.smarthome.generate_smarthome_world`), a
+        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset |
+            IndoorPreset): A name of :func:`~.presets.all_presets` or a
+            custom preset; a :class:`~.presets.SmarthomePreset` writes a
+            Toyota Smarthome world
+            (:func:`~.smarthome.generate_smarthome_world`), a
             :class:`~.presets.JhmdbPreset` a JHMDB one
-            (:func:`~.jhmdb_writer.generate_jhmdb_world`).
+            (:func:`~.jhmdb_writer.generate_jhmdb_world`), an
+            :class:`~.indoor.IndoorPreset` (``nyud2``, ``nyud2_tiny``) the
+            NYUD2-format indoor world
+            (:func:`~.indoor_writer.generate_nyud2_world`, gzip level 1).
         out_dir (str): Output folder (created; must not hold other data).
         seed (int): World seed. Same seed, same bytes. Defaults to 0.
         workers (int): Worker processes. Defaults to 1.
@@ -336,6 +355,11 @@ def generate_world(preset: Union[str, WorldPreset], out_dir: str,
         # JHMDB format: its own plan and writer.
         from .jhmdb_writer import generate_jhmdb_world
         return generate_jhmdb_world(preset, out_dir, seed=seed,
+                                    workers=workers, progress=progress)
+    if isinstance(preset, IndoorPreset):
+        # NYUD2 format: its own plan and writer.
+        from .indoor_writer import generate_nyud2_world
+        return generate_nyud2_world(preset, out_dir, seed=seed,
                                     workers=workers, progress=progress)
     out_dir = os.path.abspath(out_dir)
     digest = params_hash(preset, seed)

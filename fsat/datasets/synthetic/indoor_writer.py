@@ -22,8 +22,11 @@ vectors of 1-based indices, like the real file.
 The world is written into ``<out_dir>.partial-<pid>`` and renamed when
 complete (removed on failure). An ``out_dir`` holding the same world
 (same preset, seed and :data:`INDOOR_VERSION`) is reused; one holding
-anything else is an error, never overwritten. Files are byte-identical
-for the same parameters (fixed MAT-file headers, no HDF5 timestamps).
+anything else is an error, never overwritten (the reuse check and the
+publishing are :mod:`.generate`'s, shared by every format's writer;
+:func:`~.generate.generate_world` hands an indoor preset to
+:func:`generate_nyud2_world`). Files are byte-identical for the same
+parameters (fixed MAT-file headers, no HDF5 timestamps).
 
 h5py and scipy are needed here only (as for the NYUD2 readers).
 """
@@ -38,7 +41,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .generate import WorldExistsError, publish_world
+from .generate import _check_existing, publish_world
 from .indoor import (
     IMAGE_SIZE,
     INDOOR_CLASSES,
@@ -61,7 +64,6 @@ __all__ = [
 INDOOR_VERSION = '1.0.0'
 LABELED_FILE = 'nyu_depth_v2_labeled.mat'
 SPLITS_FILE = 'splits.mat'
-WORLD_FILE = 'world.json'
 
 _V73_TEXT = (b'MATLAB 7.3 MAT-file, Platform: fsat synthetic world, Created '
              b'on: Thu Jan  1 00:00:00 1970 HDF5 schema 1.00 .')
@@ -225,38 +227,6 @@ def params_hash(preset: IndoorPreset, seed: int) -> str:
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
-def _check_existing(out_dir: str, digest: str, preset: IndoorPreset,
-                    seed: int) -> Optional[dict]:
-    """The existing world if it matches; raise if ``out_dir`` holds
-    anything else; None if there is nothing (or an empty folder)."""
-    if not os.path.exists(out_dir):
-        return None
-    if not os.path.isdir(out_dir):
-        raise WorldExistsError(f'{out_dir} exists and is not a folder')
-    path = os.path.join(out_dir, WORLD_FILE)
-    if not os.path.isfile(path):
-        if os.listdir(out_dir):
-            raise WorldExistsError(
-                f'{out_dir} is not empty and holds no {WORLD_FILE}: '
-                'refusing to mix data; choose another --out or empty it')
-        return None
-    try:
-        with open(path, encoding='utf-8') as f:
-            world = json.load(f)
-    except (OSError, ValueError) as e:
-        raise WorldExistsError(f'{out_dir} holds an unreadable '
-                               f'{WORLD_FILE} ({e}); choose another --out'
-                               ) from e
-    if world.get('params_hash') != digest:
-        raise WorldExistsError(
-            f"{out_dir} already holds a different synthetic world "
-            f"(preset={world.get('preset', {}).get('name')}, "
-            f"seed={world.get('seed')}, version={world.get('version')}); "
-            f'requested preset={preset.name}, seed={seed}, '
-            f'version={INDOOR_VERSION}: choose another --out or delete it')
-    return world
-
-
 def _render_scene(args) -> List[dict]:
     """Render every view of one room (a worker's job)."""
     preset, seed, views = args
@@ -369,7 +339,7 @@ def generate_nyud2_world(preset: Union[str, IndoorPreset], out_dir: str,
     preset = get_indoor_preset(preset)
     out_dir = os.path.abspath(out_dir)
     digest = params_hash(preset, seed)
-    world = _check_existing(out_dir, digest, preset, seed)
+    world = _check_existing(out_dir, digest, preset, seed, INDOOR_VERSION)
     if world is not None:
         if progress:
             print(f'{out_dir}: NYUD2-format world {preset.name!r} (seed '
@@ -412,7 +382,7 @@ def generate_nyud2_world(preset: Union[str, IndoorPreset], out_dir: str,
                     for s in ('train', 'test')},
             boxes=boxes)
         publish_world(tmp, out_dir, world, lambda: _check_existing(
-            out_dir, digest, preset, seed))
+            out_dir, digest, preset, seed, INDOOR_VERSION))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

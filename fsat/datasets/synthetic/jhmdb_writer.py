@@ -652,7 +652,7 @@ def generate_jhmdb_world(preset: JhmdbPreset, out_dir: str, seed: int = 0,
     """
     out_dir = os.path.abspath(out_dir)
     digest = jhmdb_params_hash(preset, seed)
-    world = _check_existing(out_dir, digest, preset, seed)
+    world = _check_existing(out_dir, digest, preset, seed, JHMDB_VERSION)
     if world is not None:
         if progress:
             print(f'{out_dir}: synthetic world {preset.name!r} (seed '
@@ -677,7 +677,7 @@ def generate_jhmdb_world(preset: JhmdbPreset, out_dir: str, seed: int = 0,
         clips.sort(key=lambda c: (c['cls'], c['name']))
         world = _world_info(preset, seed, clips, splits, forks)
         publish_world(tmp, out_dir, world, lambda: _check_existing(
-            out_dir, digest, preset, seed))
+            out_dir, digest, preset, seed, JHMDB_VERSION))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

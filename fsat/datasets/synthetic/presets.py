@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Dict, Mapping, Optional, Tuple, Union
 
 from .household import HOUSEHOLD_CLASS_NAMES
+from .indoor import INDOOR_PRESETS, IndoorPreset
 from .protocols import NTU60_CS_TRAIN
 from .smarthome_writer import SMARTHOME_CS_TRAIN, SMARTHOME_SUBJECTS
 
@@ -607,8 +608,9 @@ JHMDB_BOUNDS: Dict[str, Tuple[Optional[float], Optional[float], bool]] = {
 }
 
 
-#: Any preset class.
-AnyPreset = Union[WorldPreset, SmarthomePreset, JhmdbPreset]
+#: Any preset class (:class:`~.indoor.IndoorPreset`: the NYUD2-format
+#: indoor world of :mod:`.indoor`).
+AnyPreset = Union[WorldPreset, SmarthomePreset, JhmdbPreset, IndoorPreset]
 
 PRESETS: Dict[str, AnyPreset] = {
     # Unit tests: seconds. K=3 includes a two-person class (A003).
@@ -645,11 +647,11 @@ PRESETS: Dict[str, AnyPreset] = {
         frames_range=(32, 40), idle_frames=(2, 4), rgb_size=(128, 96)),
 }
 
-#: The JHMDB-format presets, apart from :data:`PRESETS` because
-#: :func:`~.generate.generate_world` does not write them (use
-#: :func:`~.jhmdb_writer.generate_jhmdb_world`, or
-#: ``tools/data/synthesize.py --preset jhmdb``); :func:`get_preset` and
-#: :func:`custom_preset` find them.
+#: The JHMDB-format presets, kept apart from :data:`PRESETS` (as the
+#: NYUD2-format ones, :data:`~.indoor.INDOOR_PRESETS`): both have their
+#: own preset class and writer. :func:`get_preset`, :func:`custom_preset`,
+#: :func:`~.generate.generate_world` and ``tools/data/synthesize.py``
+#: know all of them (:func:`all_presets`).
 JHMDB_PRESETS: Dict[str, JhmdbPreset] = {
     # 10 classes x 12 clips of 15-40 frames at 320x240 (OUT/Rename_Images,
     # joint_positions, puppet_mask, splits, videos).
@@ -662,23 +664,39 @@ JHMDB_PRESETS: Dict[str, JhmdbPreset] = {
 }
 
 
+def all_presets() -> Dict[str, AnyPreset]:
+    """Every named preset: :data:`PRESETS` (NTU / PKU-MMD and Toyota
+    Smarthome formats), :data:`JHMDB_PRESETS` and
+    :data:`~.indoor.INDOOR_PRESETS` (NYUD2 format), in that order."""
+    return {**PRESETS, **JHMDB_PRESETS, **INDOOR_PRESETS}
+
+
+def preset_names() -> Tuple[str, ...]:
+    """The names of :func:`all_presets`, sorted within each family (what
+    ``synthesize.py --preset`` accepts and error messages list)."""
+    return tuple(sorted(PRESETS) + sorted(JHMDB_PRESETS) +
+                 sorted(INDOOR_PRESETS))
+
+
 def get_preset(preset: Union[str, AnyPreset], **overrides) -> AnyPreset:
     """Look up a preset by name (or pass one through) and override fields.
 
     Args:
-        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset): A name
-            of :data:`PRESETS` or :data:`JHMDB_PRESETS`, or a preset.
+        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset |
+            IndoorPreset): A name of :func:`all_presets` (:data:`PRESETS`,
+            :data:`JHMDB_PRESETS` or :data:`~.indoor.INDOOR_PRESETS`), or
+            a preset.
         **overrides: Fields to replace.
 
     Returns:
-        WorldPreset | SmarthomePreset | JhmdbPreset: The preset.
+        WorldPreset | SmarthomePreset | JhmdbPreset | IndoorPreset: The
+        preset.
     """
     if isinstance(preset, str):
-        known = {**PRESETS, **JHMDB_PRESETS}
+        known = all_presets()
         if preset not in known:
             raise ValueError(f'unknown preset {preset!r}; choose one of: '
-                             + ', '.join(sorted(PRESETS) + sorted(
-                                 JHMDB_PRESETS)))
+                             + ', '.join(preset_names()))
         preset = known[preset]
     return replace(preset, **overrides) if overrides else preset
 
@@ -693,14 +711,20 @@ SMARTHOME_PARAMETERS = tuple(sorted(f.name for f in fields(SmarthomePreset)
 #: The same for :class:`JhmdbPreset`.
 JHMDB_PARAMETERS = tuple(sorted(f.name for f in fields(JhmdbPreset)
                                 if f.name != 'name'))
+#: The same for :class:`~.indoor.IndoorPreset`.
+INDOOR_PARAMETERS = tuple(sorted(f.name for f in fields(IndoorPreset)
+                                 if f.name != 'name'))
 
 
 def parameters_of(kind: type = WorldPreset) -> Tuple[str, ...]:
     """The world parameters of a preset class (:data:`PARAMETERS`,
-    :data:`SMARTHOME_PARAMETERS` or :data:`JHMDB_PARAMETERS`)."""
-    if kind is JhmdbPreset:
-        return JHMDB_PARAMETERS
-    return SMARTHOME_PARAMETERS if kind is SmarthomePreset else PARAMETERS
+    :data:`SMARTHOME_PARAMETERS`, :data:`JHMDB_PARAMETERS` or
+    :data:`INDOOR_PARAMETERS`)."""
+    return {
+        JhmdbPreset: JHMDB_PARAMETERS,
+        SmarthomePreset: SMARTHOME_PARAMETERS,
+        IndoorPreset: INDOOR_PARAMETERS,
+    }.get(kind, PARAMETERS)
 
 
 def parameter_type(key: str, kind: type = WorldPreset) -> type:
@@ -778,7 +802,8 @@ def _expected(key: str, kind: type) -> str:
         if key in SIZES:
             return (f'2 {elem} width,height (e.g. {key}='
                     f"{_SIZE_EXAMPLES.get(key, '64,53')})")
-        return f'2 {elem} min,max (e.g. {key}=2.8,3.3)'
+        example = '2,4' if args[0] is int else '2.8,3.3'
+        return f'2 {elem} min,max (e.g. {key}={example})'
     if kind is bool:
         return 'true or false'
     return 'an integer' if kind is int else 'a number'
@@ -793,8 +818,8 @@ def custom_preset(preset: Union[str, AnyPreset],
     Values take their field's type (:func:`coerce_parameter`).
 
     Args:
-        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset): A name
-            of :data:`PRESETS` or :data:`JHMDB_PRESETS`, or a preset.
+        preset (str | WorldPreset | SmarthomePreset | JhmdbPreset |
+            IndoorPreset): A name of :func:`all_presets`, or a preset.
         overrides (Mapping): Field -> value (a field of the preset's
             class); empty returns the preset as it is.
 

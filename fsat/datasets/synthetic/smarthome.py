@@ -526,7 +526,7 @@ def generate_smarthome_world(preset: SmarthomePreset, out_dir: str,
     """
     out_dir = os.path.abspath(out_dir)
     digest = smarthome_params_hash(preset, seed)
-    world = _check_existing(out_dir, digest, preset, seed)
+    world = _check_existing(out_dir, digest, preset, seed, SMARTHOME_VERSION)
     if world is not None:
         if progress:
             print(f'{out_dir}: synthetic world {preset.name!r} (seed '
@@ -547,7 +547,7 @@ def generate_smarthome_world(preset: SmarthomePreset, out_dir: str,
         clips.sort(key=lambda c: c['name'])
         world = _world_info(preset, seed, clips)
         publish_world(tmp, out_dir, world, lambda: _check_existing(
-            out_dir, digest, preset, seed))
+            out_dir, digest, preset, seed, SMARTHOME_VERSION))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

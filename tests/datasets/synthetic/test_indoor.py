@@ -1,7 +1,9 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Tests of the NYUD2-format indoor world: the rasteriser against
 hand-computed projections, the files against fsat's real NYUD2 readers,
-boxes against the rendered objects, splits, holes and determinism."""
+boxes against the rendered objects, splits, holes and determinism; the
+indoor presets as presets of the world tools (get_preset, custom_preset,
+generate_world, synthesize.py)."""
 import importlib.util
 import json
 import math
@@ -22,14 +24,24 @@ from fsat.datasets.synthetic import (
     INDOOR_CLASSES,
     INDOOR_NAMES,
     INDOOR_PRESETS,
+    INDOOR_VERSION,
     IndoorPreset,
     WorldExistsError,
+    custom_preset,
     generate_nyud2_world,
+    generate_world,
     get_indoor_preset,
+    get_preset,
     plan_indoor,
     render_view,
 )
 from fsat.datasets.synthetic.indoor import Boxes, look_at_pose, raycast_boxes
+from fsat.datasets.synthetic.indoor_writer import params_hash
+from fsat.datasets.synthetic.presets import (
+    INDOOR_PARAMETERS,
+    parameters_of,
+    preset_names,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -232,7 +244,8 @@ def test_determinism_and_reuse(tmp_path):
             assert f1.read() == f2.read(), name
     # the same world is reused, another one is refused
     assert generate_nyud2_world(mini, two, seed=3, progress=False) == info
-    with pytest.raises(WorldExistsError, match='different synthetic world'):
+    with pytest.raises(WorldExistsError, match='different synthetic world'
+                       r'.*seed=4, version=' + INDOOR_VERSION):
         generate_nyud2_world(mini, two, seed=4, progress=False)
     assert not list(tmp_path.glob('*.partial-*'))
 
@@ -250,34 +263,100 @@ def test_preset_errors():
     assert custom.name == 'nyud2_tiny-custom' and custom.num_images == 5
 
 
-def _tool():
+def test_indoor_presets_are_world_presets():
+    assert get_preset('nyud2_tiny') is TINY
+    assert get_preset('nyud2') is INDOOR_PRESETS['nyud2']
+    names = preset_names()
+    assert set(INDOOR_PRESETS) <= set(names) and 'tiny' in names
+    with pytest.raises(ValueError, match='choose one of: .*jhmdb_unit, '
+                       'nyud2, nyud2_tiny'):
+        get_preset('nyud3')
+    # custom_preset types the values (as --set) and names the world as
+    # get_indoor_preset does, so both hash the same world
+    custom = custom_preset('nyud2_tiny', dict(num_test='1', shadow='false',
+                                              objects_per_room=[2, 3]))
+    assert custom == get_indoor_preset('nyud2_tiny', num_test=1,
+                                       shadow=False, objects_per_room=(2, 3))
+    assert custom.name == 'nyud2_tiny-custom'
+    assert params_hash(custom, 0) == params_hash(
+        get_indoor_preset(TINY, num_test=1, shadow=False,
+                          objects_per_room=(2, 3)), 0)
+    assert custom_preset('nyud2', {}) is INDOOR_PRESETS['nyud2']
+    assert parameters_of(IndoorPreset) == INDOOR_PARAMETERS
+    assert 'objects_per_room' in INDOOR_PARAMETERS
+    assert 'name' not in INDOOR_PARAMETERS
+    with pytest.raises(ValueError, match="unknown world parameter 'rooms'; "
+                       'known: ambient, border, camera_height'):
+        custom_preset('nyud2', dict(rooms=3))
+    with pytest.raises(ValueError, match=r'objects_per_room=3: expected 2 '
+                       r'integers min,max \(e.g. objects_per_room=2,4\)'):
+        custom_preset('nyud2', dict(objects_per_room=3))
+    with pytest.raises(ValueError, match='num_train and num_test'):
+        custom_preset('nyud2_tiny', dict(num_train=0))
+
+
+def test_generate_world_writes_the_same_bytes(world, tmp_path):
+    """generate_world hands an indoor preset to generate_nyud2_world: the
+    same files as the fixture's generate_nyud2_world('nyud2_tiny', seed=3)
+    and the same world.json."""
+    ref, info = world
+    out = str(tmp_path / 'via_generate_world')
+    assert generate_world(get_preset('nyud2_tiny'), out, seed=3,
+                          progress=False) == info
+    for name in ('nyu_depth_v2_labeled.mat', 'splits.mat', 'world.json'):
+        with open(osp.join(ref, name), 'rb') as f1, open(
+                osp.join(out, name), 'rb') as f2:
+            assert f1.read() == f2.read(), name
+    # reused by name as well
+    assert generate_world('nyud2_tiny', out, seed=3, progress=False) == info
+
+
+def _synthesize_cli():
     spec = importlib.util.spec_from_file_location(
-        'synthesize_nyud2', osp.join(REPO, 'tools', 'data',
-                                     'synthesize_nyud2.py'))
+        'synthesize', osp.join(REPO, 'tools', 'data', 'synthesize.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_cli(tmp_path, capsys):
-    tool = _tool()
+def test_synthesize_cli_writes_the_indoor_world(tmp_path, capsys):
+    tool = _synthesize_cli()
     out = str(tmp_path / 'cli')
     argv = ['--preset', 'nyud2_tiny', '--out', out, '--quiet', '--set',
             'num_train=1', 'num_test=1', 'objects_per_room=2,3']
     assert tool.main(argv) == 0
     with open(osp.join(out, 'world.json'), encoding='utf-8') as f:
         world = json.load(f)
+    assert world['kind'] == 'nyud2'
     assert world['preset']['name'] == 'nyud2_tiny-custom'
     assert world['num_images'] == 2
     assert world['preset']['objects_per_room'] == [2, 3]
+    with NYUD2Labeled(osp.join(out, 'nyu_depth_v2_labeled.mat')) as reader:
+        assert len(reader) == 2
+    sets = read_nyud2_splits(osp.join(out, 'splits.mat'), num_images=2)
+    assert (sets['train'].size, sets['test'].size) == (1, 1)
     # a different world into the same folder: one line, status 2
     assert tool.main(['--preset', 'nyud2_tiny', '--out', out,
                       '--quiet']) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith('error: ') and '\n' not in err
+    assert 'different synthetic world' in err
+    # bad --set values: argparse's one line, status 2
     with pytest.raises(SystemExit) as e:
         tool.parse_args(['--preset', 'nyud2', '--out', out, '--set',
                          'objects_per_room=3'])
     assert e.value.code == 2
-    assert 'objects_per_room takes 2 comma-separated' in capsys.readouterr(
-    ).err
+    assert ('--set objects_per_room=3: expected 2 integers min,max'
+            in capsys.readouterr().err)
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--preset', 'nyud2', '--out', out, '--set',
+                         'rooms=3'])
+    assert 'FIELD one of ambient, border,' in capsys.readouterr().err
+    # a value the preset refuses: one line, status 2, nothing written
+    bad = str(tmp_path / 'bad')
+    assert tool.main(['--preset', 'nyud2_tiny', '--out', bad, '--quiet',
+                      '--set', 'num_train=0']) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: indoor preset 'nyud2_tiny-custom': num_train and num_test "
+        'must be >= 1')
+    assert not osp.exists(bad)
