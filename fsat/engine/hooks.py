@@ -189,6 +189,9 @@ class PretrainedWeightsHook(Hook):
         prefix (str): Key prefix to take and strip. Defaults to ''.
         adapt_input_channels (bool): Adapt mismatched first convolutions.
             Defaults to False.
+        target (str): Prefix the stripped keys get in the model, e.g.
+            ``'backbone.'`` for a bare-backbone student (supervision
+            transfer) loaded into a detector. Defaults to ''.
     """
 
     priority = 'VERY_HIGH'
@@ -196,10 +199,12 @@ class PretrainedWeightsHook(Hook):
     def __init__(self,
                  checkpoint: str,
                  prefix: str = '',
-                 adapt_input_channels: bool = False) -> None:
+                 adapt_input_channels: bool = False,
+                 target: str = '') -> None:
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.adapt_input_channels = adapt_input_channels
+        self.target = target
 
     def before_train(self, runner) -> None:
         if runner.iter > 0 or runner.epoch > 0:
@@ -208,7 +213,7 @@ class PretrainedWeightsHook(Hook):
             return
         report = load_prefixed_weights(
             _unwrap(runner.model), self.checkpoint, self.prefix,
-            self.adapt_input_channels)
+            self.adapt_input_channels, self.target)
         print_log(f'PretrainedWeightsHook: {report}', logger='current')
 
 

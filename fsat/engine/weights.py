@@ -35,19 +35,23 @@ def adapt_conv_input(weight: torch.Tensor, channels: int) -> torch.Tensor:
 def load_prefixed_weights(model: nn.Module,
                           checkpoint: str,
                           prefix: str = '',
-                          adapt_input_channels: bool = False) -> str:
+                          adapt_input_channels: bool = False,
+                          target: str = '') -> str:
     """Copy the checkpoint's ``prefix*`` weights into ``model``.
 
-    Keys missing in the model are ignored, shape mismatches skipped (or a
-    first convolution adapted, see :func:`adapt_conv_input`); it is an
-    error if nothing at all is loaded.
+    A key ``prefix + k`` of the checkpoint goes to the model's
+    ``target + k`` (e.g. ``prefix='student.', target='backbone.'``: a
+    supervision-transfer student, a bare backbone, into a detector's
+    backbone). Keys missing in the model are ignored, shape mismatches
+    skipped (or a first convolution adapted, see :func:`adapt_conv_input`);
+    it is an error if nothing at all is loaded.
 
     Returns:
         str: A one-line report of what was loaded, adapted and skipped.
     """
     full = _state_dict(checkpoint)
     state = {
-        k[len(prefix):]: v
+        target + k[len(prefix):]: v
         for k, v in full.items() if k.startswith(prefix)
     }
     own = model.state_dict()
@@ -55,13 +59,13 @@ def load_prefixed_weights(model: nn.Module,
     for key, value in state.items():
         if key not in own:
             continue
-        target = own[key]
-        if value.shape == target.shape:
+        mine = own[key]
+        if value.shape == mine.shape:
             loaded[key] = value
         elif (adapt_input_channels and value.dim() >= 4
-              and value.shape[0] == target.shape[0]
-              and value.shape[2:] == target.shape[2:]):
-            loaded[key] = adapt_conv_input(value, target.shape[1])
+              and value.shape[0] == mine.shape[0]
+              and value.shape[2:] == mine.shape[2:]):
+            loaded[key] = adapt_conv_input(value, mine.shape[1])
             adapted.append(key)
         else:
             skipped.append(key)
@@ -69,10 +73,13 @@ def load_prefixed_weights(model: nn.Module,
         prefixes = sorted({k.split('.')[0] + '.' for k in full})
         raise FsatUserError(
             f'{checkpoint}: no weights under prefix {prefix!r} match the '
-            f'model (prefixes in the file: {", ".join(prefixes)})')
+            + (f'model under {target!r} ' if target else 'model ')
+            + f'(prefixes in the file: {", ".join(prefixes)})')
     model.load_state_dict(loaded, strict=False)
     missing = [k for k in own if k not in loaded]
     return (f'loaded {len(loaded)} tensors from {checkpoint} '
-            f'(prefix {prefix!r}); adapted input channels: {adapted or "-"}; '
+            f'(prefix {prefix!r}'
+            + (f' into {target!r}' if target else '')
+            + f'); adapted input channels: {adapted or "-"}; '
             f'skipped (shape): {skipped or "-"}; left as initialised: '
             f'{len(missing)}')

@@ -57,3 +57,33 @@ def test_nothing_matching_is_an_error(tmp_path):
         load_prefixed_weights(Net(), str(path), 'student.')
     with pytest.raises(FsatUserError, match='checkpoint does not exist'):
         load_prefixed_weights(Net(), str(tmp_path / 'no.pth'))
+
+
+def test_a_bare_backbone_student_goes_under_the_target_prefix(tmp_path):
+    """Supervision transfer's student is a backbone (keys ``student.conv``,
+    ...); a detector holds it under ``backbone.``."""
+
+    class Detector(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = Net()
+            self.head = nn.Linear(8, 2)
+
+    backbone = Net()
+    path = tmp_path / 'transfer.pth'
+    torch.save(dict(state_dict={
+        **{f'student.{k}': v for k, v in backbone.state_dict().items()},
+        'teacher.conv.weight': torch.zeros(8, 3, 3, 3, 3)}), path)
+    detector = Detector()
+    head = detector.head.weight.clone()
+    report = load_prefixed_weights(detector, str(path), 'student.',
+                                   target='backbone.')
+    for key, value in backbone.state_dict().items():
+        assert torch.equal(detector.backbone.state_dict()[key], value), key
+    assert torch.equal(detector.head.weight, head)
+    assert "(prefix 'student.' into 'backbone.')" in report
+    # without the target nothing fits: the error names both prefixes
+    with pytest.raises(FsatUserError, match="under 'nothing.'"):
+        load_prefixed_weights(Detector(), str(path), 'student.',
+                              target='nothing.')

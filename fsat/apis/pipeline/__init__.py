@@ -15,8 +15,9 @@ order): the stage's own fields win, and ``cfg_options`` are merged key by
 key.
 
 A stage with ``init_from='transfer'`` (or ``dict(stage='transfer',
-prefix='student.')``, ``dict(stage='teacher', adapt_input_channels=True)``)
-starts from that stage's final checkpoint: a ``PretrainedWeightsHook`` with
+prefix='student.')``, ``dict(stage='teacher', adapt_input_channels=True)``,
+``dict(stage='transfer', prefix='student.', target='backbone.')``) starts
+from that stage's final checkpoint: a ``PretrainedWeightsHook`` with
 these arguments is appended to the config's ``custom_hooks``.
 
 A stage with ``sweep=['budget', 'seed']`` runs once per combination of the

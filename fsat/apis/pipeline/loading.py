@@ -342,12 +342,13 @@ class Pipeline:
         """``'transfer'`` or ``dict(stage='transfer', prefix='student.')``
         -> the arguments of a ``PretrainedWeightsHook``."""
         init = dict(stage=init) if isinstance(init, str) else dict(init)
-        unknown = set(init) - {'stage', 'prefix', 'adapt_input_channels'}
+        unknown = set(init) - {
+            'stage', 'prefix', 'adapt_input_channels', 'target'}
         if 'stage' not in init or unknown:
             raise FsatUserError(
                 f'{self.filename}: stage {stage!r}: init_from must be a '
-                "stage name or a dict with 'stage' and optionally 'prefix' "
-                f"and 'adapt_input_channels', got {init}")
+                "stage name or a dict with 'stage' and optionally 'prefix', "
+                f"'adapt_input_channels' and 'target', got {init}")
         return init
 
     def _validate(self) -> None:
