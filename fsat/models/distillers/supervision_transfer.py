@@ -219,12 +219,13 @@ class SupervisionTransferDistiller(BaseDistiller):
         teacher = resolve_teacher_model(TEACHER, dict(teacher))
         teacher.setdefault('modality', 'rgb')
         prefix = teacher.pop('prefix', None)
-        if prefix is not None and (not isinstance(prefix, str)
-                                   or not teacher.get('checkpoint')):
+        # a prefix without a checkpoint is a config whose checkpoint is
+        # given later (--cfg-options, a pipeline): the base warns that the
+        # frozen teacher keeps its initial weights
+        if prefix is not None and not isinstance(prefix, str):
             raise ModelConfigError(
                 'SupervisionTransferDistiller: teacher.prefix must be a '
-                "str such as 'backbone.' and needs teacher.checkpoint, got "
-                f'{prefix!r}')
+                f"str such as 'backbone.', got {prefix!r}")
         # read by _setup_teacher, which the base calls while being built
         self._teacher_prefix = prefix
         self._match_cfg = _parse_match(spatial_match)

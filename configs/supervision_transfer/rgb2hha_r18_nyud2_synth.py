@@ -1,0 +1,79 @@
+# Supervision transfer (Gupta et al., CVPR 2016) on the synthetic
+# NYUD2-format world: an HHA ResNet-18 (its first 2 stages, the trunk of
+# configs/detection2d/frcnn_r18_hha_nyud2_synth.py) learns to reproduce,
+# through a 1x1 convolution + ReLU + scale, the stride-8 map of a frozen
+# RGB network on the paired RGB image: f = squared L2 (SquaredL2Loss).
+# The RGB network is the backbone of the RGB detector trained on this world
+# (configs/detection2d/frcnn_r18_rgb_nyud2_synth.py): the paper's
+# "supervision transfer adapted" (its teacher fine-tuned for detection on
+# the target data), as the world has no ImageNet. Its checkpoint is given
+# at run time:
+#   python tools/train.py \
+#       configs/supervision_transfer/rgb2hha_r18_nyud2_synth.py \
+#       --cfg-options model.teacher.checkpoint=work_dirs/rgb/iter_800.pth
+# Then the HHA detector starts from the transferred layers
+# (a pipeline's init_from=dict(stage=..., prefix='student.',
+# target='backbone.'), or PretrainedWeightsHook with the same arguments).
+# The paired images without labels: the world's training rooms (the paper
+# uses ~10k raw video frames of the training scenes; the world has only
+# its 200 labelled training views). The test views report the held-out
+# transfer error (transfer/rel_l2); nothing is chosen on them.
+# Sized for a 2-core CPU: half-size images (shorter side 240), AdamW 1e-3
+# with a cosine decay for 1,000 iterations and the per-element mean of the
+# squared distance (reduction='mean'; the paper's per-image sum with SGD
+# needs a learning rate C*H*W times smaller).
+_base_ = ['../_base_/schedules/sgd_iter.py']
+data_root = '{{$FSAT_NYUD2_SYNTH_ROOT:data/synthetic_nyud2}}'
+short_side = 240
+iters = 1000
+train_cfg = dict(max_iters=iters, val_interval=iters)
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, weight_decay=0.01),
+    clip_grad=dict(max_norm=10, norm_type=2))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
+]
+default_hooks = dict(checkpoint=dict(interval=iters),
+                     logger=dict(interval=50))
+# the detectors' trunk (stride 8, 128 channels at layer2)
+_r18 = dict(type='ResNet', depth=18, pretrained=None, num_stages=2,
+            strides=(1, 2), dilations=(1, 1), out_indices=(1, ),
+            norm_eval=False)
+# both modalities normalised as the detectors normalise them
+_norm = dict(type='Det2DDataPreprocessor', mean=[123.675, 116.28, 103.53],
+             std=[58.395, 57.12, 57.375], pad_size_divisor=8)
+model = dict(
+    type='SupervisionTransferDistiller',
+    student=_r18,
+    student_modality='hha',
+    # the RGB detector's checkpoint (keys backbone.*), given at run time
+    teacher=dict(model=_r18, checkpoint=None, prefix='backbone.',
+                 modality='rgb'),
+    student_layer=dict(path='layer2', dim=128),
+    teacher_layer=dict(path='layer2', dim=128),
+    # default adaptation: 1x1 conv 128 -> 128 + ReLU, learnable scale
+    loss=dict(type='SquaredL2Loss', reduction='mean'),
+    data_preprocessor=dict(type='PairedDataPreprocessor',
+                           preprocessors=dict(rgb=_norm, hha=_norm)))
+_pipeline = [
+    dict(type='Det2DResize', short_side=short_side),
+    dict(type='PackDet2DInputs'),
+]
+_dataset = dict(type='NYUD2DetectionDataset', data_root=data_root,
+                modalities=('rgb', 'hha'), hha_root='hha',
+                pipeline=_pipeline)
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(_dataset, split='train'))
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(_dataset, split='test', test_mode=True))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='TransferL2Metric')
+test_evaluator = val_evaluator
