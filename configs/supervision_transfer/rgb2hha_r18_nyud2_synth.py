@@ -53,8 +53,11 @@ model = dict(
     teacher_layer=dict(path='layer2', dim=128),
     # default adaptation: 1x1 conv 128 -> 128 + ReLU, learnable scale
     loss=dict(type='SquaredL2Loss', reduction='mean'),
+    # rgb may be absent from a batch: with teacher_source='cache' the
+    # teacher's maps come from the cache and the loaders can drop it
     data_preprocessor=dict(type='PairedDataPreprocessor',
-                           preprocessors=dict(rgb=_norm, hha=_norm)))
+                           preprocessors=dict(rgb=_norm, hha=_norm),
+                           optional=['rgb']))
 _pipeline = [
     dict(type='Det2DResize', short_side=short_side),
     dict(type='PackDet2DInputs'),
