@@ -494,6 +494,15 @@ def convert_depth_file(depth_path: str,
         hha = depth_to_hha(depth, missing, camera_matrix)
     except ValueError as e:
         raise ValueError(f'{depth_path}: {e}') from None
+    write_hha_png(out_path, hha)
+    return 'done'
+
+
+def write_hha_png(out_path: str, hha: np.ndarray) -> None:
+    """Write an (H, W, 3) uint8 HHA image as a PNG whose RGB channels are
+    (disparity, height, angle), atomically: a temporary file beside
+    ``out_path`` (its folder made if missing) is renamed, so an interrupted
+    run never leaves a truncated PNG that a resumed run would skip."""
     folder = osp.dirname(osp.abspath(out_path))
     os.makedirs(folder, exist_ok=True)
     tmp = osp.join(folder, f'.{osp.basename(out_path)}.{os.getpid()}.png')
@@ -504,4 +513,3 @@ def convert_depth_file(depth_path: str,
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
-    return 'done'

@@ -22,8 +22,6 @@ import os
 import os.path as osp
 from typing import List, Mapping, Optional, Tuple
 
-import numpy as np
-
 from fsat.registry import FUNCTIONS
 
 FLOW_METHODS = ('farneback', 'tvl1')
@@ -168,7 +166,7 @@ def _mat_image_to_hha(job: Tuple[str, int, str]) -> Tuple[int, str]:
     """Convert one image of a labeled file; returns ``(index, error)``
     (``''`` on success) and never raises for bad data. The file stays
     open in the process between jobs."""
-    from fsat.datasets.hha import depth_to_hha
+    from fsat.datasets.hha import depth_to_hha, write_hha_png
     from fsat.datasets.nyud2 import NYUD2Labeled
     path, index, target = job
     try:
@@ -178,26 +176,10 @@ def _mat_image_to_hha(job: Tuple[str, int, str]) -> Tuple[int, str]:
             _LABELED[:] = [path, NYUD2Labeled(path)]
         reader = _LABELED[1]
         depth, raw = reader.depth(index), reader.raw_depth(index)
-        _write_rgb_png(target, depth_to_hha(depth, raw == 0))
+        write_hha_png(target, depth_to_hha(depth, raw == 0))
     except (ValueError, OSError) as e:
         return index, f'{path} image {index}: {e}'
     return index, ''
-
-
-def _write_rgb_png(path: str, image: np.ndarray) -> None:
-    """Write an (H, W, 3) uint8 RGB image as a PNG, atomically (a
-    temporary file beside it, renamed), so a resumed run never keeps a
-    truncated file."""
-    import cv2
-    folder = osp.dirname(osp.abspath(path))
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.png')
-    try:
-        if not cv2.imwrite(tmp, np.ascontiguousarray(image[..., ::-1])):
-            raise OSError(f'{path}: OpenCV could not write the PNG')
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def nyud2_mat_to_hha(mat: str, out_dir: str, workers: int = 1,

@@ -217,21 +217,6 @@ def collect_mat_jobs(args: argparse.Namespace) -> List[MatJob]:
              args.gupta_crop, args.overwrite) for i in range(num)]
 
 
-def _write_png(out: str, hha: np.ndarray) -> None:
-    """Write an HHA PNG (RGB = disparity, height, angle) atomically."""
-    import cv2
-    folder = osp.dirname(osp.abspath(out))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(out)}.{os.getpid()}.png')
-    try:
-        if not cv2.imwrite(tmp, np.ascontiguousarray(hha[..., ::-1])):
-            raise OSError(f'{out}: OpenCV could not write the PNG')
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def _convert_mat(job: MatJob) -> Tuple[str, str]:
     """Convert one image of a labeled file; returns ``(status, message)``
     (the labeled file stays open in the process between jobs)."""
@@ -240,6 +225,7 @@ def _convert_mat(job: MatJob) -> Tuple[str, str]:
         NYU_COLOR_CAMERA,
         crop_camera_matrix,
         depth_to_hha,
+        write_hha_png,
     )
     from fsat.datasets.nyud2 import NYUD2Labeled, gupta_crop
     path, index, out, crop, overwrite = job
@@ -256,7 +242,7 @@ def _convert_mat(job: MatJob) -> Tuple[str, str]:
         if crop:
             depth, raw = gupta_crop(depth), gupta_crop(raw)
             k = crop_camera_matrix(NYU_COLOR_CAMERA, *GUPTA_CROP)
-        _write_png(out, depth_to_hha(depth, raw == 0, k))
+        write_hha_png(out, depth_to_hha(depth, raw == 0, k))
     except (ValueError, OSError) as e:
         return 'failed', f'{path} image {index}: {e}'
     return 'done', ''
