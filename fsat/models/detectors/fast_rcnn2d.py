@@ -467,14 +467,11 @@ class FastRCNN2D(BaseModel):
         ``rpn_head``, ``loss_rpn_cls`` and ``loss_rpn_bbox``)."""
         if data_samples is None:
             raise ValueError('FastRCNN2D: loss mode needs data_samples')
+        gt_boxes, gt_labels = self.ground_truth(data_samples, feats.device)
         if self.rpn_head is None:
             proposals = self.proposals_of(data_samples, feats.device)
-            gt_boxes, gt_labels = self.ground_truth(data_samples,
-                                                    feats.device)
             rpn_losses = {}
         else:
-            gt_boxes, gt_labels = self.ground_truth(data_samples,
-                                                    feats.device)
             outputs = self.rpn_head(feats)
             rpn_losses = self.rpn_head.loss(
                 *outputs, self.rpn_head.anchors(feats.shape, feats.device),
