@@ -7,9 +7,11 @@ from .nonlocal_attention import (
     expose_non_local_attention,
 )
 from .resnext3d import ResNeXt3d
+from .slim_resnet import SlimResNet
 from .trunks2d import AlexNetTrunk, VGGTrunk, layer_stride
 
 __all__ = [
     'AlexNetTrunk', 'AttentionNonLocal3d', 'CrossStreamResNet', 'ResNeXt3d',
-    'ResNet3dNL', 'VGGTrunk', 'expose_non_local_attention', 'layer_stride'
+    'ResNet3dNL', 'SlimResNet', 'VGGTrunk', 'expose_non_local_attention',
+    'layer_stride'
 ]

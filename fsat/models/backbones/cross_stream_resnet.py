@@ -6,7 +6,8 @@ used by Garcia et al., ECCV 2018, for the hallucination network).
 mmaction2 has the per-frame ResNet (TSN) but no way to let one stream's
 feature map gate another's residual branch, nor a temporal convolution
 inside a residual unit of a 2-D ResNet, so both are written here around
-unchanged mmaction2 ``ResNet`` streams: every stream keeps its module
+unchanged mmaction2 ``ResNet`` streams (``SlimResNet``: mmaction2's, with
+a chosen width for the CPU-sized twins): every stream keeps its module
 names and parameter keys (``layer1.0.conv1...``), an ImageNet or
 mmaction2 TSN checkpoint loads into it, and the taps of the distillers
 name a stream's stage as ``backbone.streams.<name>.layer4``.
@@ -26,11 +27,12 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmaction.models.backbones.resnet import ResNet
 from mmengine.model import BaseModule
 
 from fsat.models.errors import ModelConfigError
 from fsat.registry import MODELS
+
+from .slim_resnet import SlimResNet
 
 __all__ = ['CrossStreamResNet', 'TemporalConv', 'ConnectedResLayer']
 
@@ -161,6 +163,10 @@ class ConnectedResLayer(nn.Sequential):
         return x
 
 
+def _arch(depth: int, base_channels: int) -> str:
+    return f'ResNet-{depth}, base_channels {base_channels}'
+
+
 @MODELS.register_module()
 class CrossStreamResNet(BaseModule):
     """Several per-frame 2-D ResNet streams (mmaction2's ``ResNet``), run
@@ -168,15 +174,16 @@ class CrossStreamResNet(BaseModule):
 
     Args:
         streams (dict): Stream name -> mmaction2 ``ResNet`` keyword
-            arguments (``depth``, ``pretrained``, ``in_channels``, ...;
+            arguments (``depth``, ``pretrained``, ``in_channels``, ...,
+            and ``base_channels``, 64 by default: see ``SlimResNet``;
             ``out_indices`` must be left at the last stage).
         connections (Sequence[dict]): Each ``dict(src, dst, stages=(0, 1,
             2, 3), mode='paper')``: before the 2nd unit of every listed
             stage (0-based), ``src``'s first-unit output gates ``dst``'s
             residual branch. ``mode='code'`` is the public code's
             ``x + x~ * x_m``. A stream receives at most one connection per
-            stage; the two streams must have the same depth. Garcia et
-            al.'s main text sends depth into RGB (``src='depth',
+            stage; the two streams must have the same depth and width.
+            Garcia et al.'s main text sends depth into RGB (``src='depth',
             dst='rgb'``); its supplementary studies the inverse.
         temporal_conv (bool): A kernel-3 temporal convolution inside the
             2nd unit of every stage of every stream. Defaults to True.
@@ -218,7 +225,7 @@ class CrossStreamResNet(BaseModule):
                     f'CrossStreamResNet: stream {name!r}: out_indices is not '
                     f'supported (the streams give their last stage)')
             kwargs.pop('type', None)
-            net = ResNet(**kwargs)
+            net = SlimResNet(**kwargs)
             for layer_name in net.res_layers:
                 setattr(
                     net, layer_name,
@@ -226,7 +233,8 @@ class CrossStreamResNet(BaseModule):
                         getattr(net, layer_name), temporal_conv,
                         temporal_init))
             self.streams[name] = net
-            self.depths[name] = kwargs['depth']
+            self.depths[name] = (kwargs['depth'],
+                                 kwargs.get('base_channels', 64))
         self.num_stages = min(len(s.res_layers) for s in self.streams.values())
         self.connections = self._check_connections(connections)
         self.order = self._stream_order()
@@ -252,9 +260,10 @@ class CrossStreamResNet(BaseModule):
                     f'stream {src!r} to itself')
             if self.depths[src] != self.depths[dst]:
                 raise ModelConfigError(
-                    f'CrossStreamResNet: connection {i}: {src!r} (ResNet-'
-                    f'{self.depths[src]}) and {dst!r} (ResNet-'
-                    f'{self.depths[dst]}) have maps of different sizes')
+                    f'CrossStreamResNet: connection {i}: {src!r} '
+                    f'({_arch(*self.depths[src])}) and {dst!r} '
+                    f'({_arch(*self.depths[dst])}) have maps of different '
+                    'sizes')
             stages = tuple(conn.get('stages', range(self.num_stages)))
             bad = [s for s in stages if not isinstance(s, int)
                    or not 0 <= s < self.num_stages]

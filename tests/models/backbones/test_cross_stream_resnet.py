@@ -149,6 +149,10 @@ def test_other_bad_wiring_is_refused():
         CrossStreamResNet(
             streams=dict(rgb=R18, depth=dict(depth=50, pretrained=None)),
             connections=[dict(src='depth', dst='rgb')])
+    with pytest.raises(ValueError, match='base_channels 32.* different'):
+        CrossStreamResNet(
+            streams=dict(rgb=R18, depth=dict(R18, base_channels=32)),
+            connections=[dict(src='depth', dst='rgb')])
     with pytest.raises(ValueError, match='out_indices'):
         CrossStreamResNet(streams=dict(rgb=dict(R18, out_indices=(2, 3))))
     net = _two_stream()
@@ -156,3 +160,16 @@ def test_other_bad_wiring_is_refused():
         net(dict(rgb=torch.rand(2, 3, 32, 32)))
     with pytest.raises(ValueError, match='not a multiple of num_segments'):
         net(dict(rgb=torch.rand(3, 3, 32, 32), depth=torch.rand(3, 3, 32, 32)))
+
+
+def test_slim_streams_connect():
+    slim = dict(R18, base_channels=16)
+    net = CrossStreamResNet(
+        streams=dict(rgb=slim, depth=slim),
+        connections=[dict(src='depth', dst='rgb')], num_segments=2)
+    net.init_weights()
+    out = net(dict(rgb=torch.rand(4, 3, 64, 64),
+                   depth=torch.rand(4, 3, 64, 64)))
+    assert out['rgb'].shape == out['depth'].shape == (4, 128, 2, 2)
+    alone = net(dict(rgb=torch.rand(4, 3, 64, 64)), connections=False)
+    assert alone['rgb'].shape == (4, 128, 2, 2)
