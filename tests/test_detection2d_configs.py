@@ -187,3 +187,28 @@ def test_jhmdb_pipeline_plans_two_detectors_over_three_seeds(
         assert cfgs['flow', seed].train_dataloader.dataset.modality == 'flow'
         assert cfgs['rgb', seed].train_dataloader.dataset.modality == 'rgb'
     assert pipeline.report_metric == 'voc/mAP@0.5'
+
+
+def test_nyud2_pipeline_plans_detectors_and_fusion_over_three_seeds(
+        tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/detection2d_nyud2_synth.py',
+                             str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    assert len(runs) == 4 * 3
+    cfgs = {(r.stage.name, r.values['seed']): pipeline.resolve(r, dry=True)
+            for r in runs}
+    for seed in (0, 1, 2):
+        for name in ('rgb', 'hha', 'hha_rpn'):
+            assert cfgs[name, seed].randomness.seed == seed
+        fusion = cfgs['fusion', seed].model
+        assert fusion.type == 'LateFusionDetector2D'
+        # the fusion of a seed reads that seed's two detectors
+        for member in ('rgb', 'hha'):
+            assert str(tmp_path / 'w' / member / f'seed{seed}') in \
+                fusion.checkpoints[member]
+    # the RPN variant proposes its own boxes, the others read windows
+    assert 'rpn_head' in cfgs['hha_rpn', 0].model
+    assert 'rpn_head' not in cfgs['hha', 0].model
+    assert pipeline.prepare[0]['kwargs']['hha'] is True
