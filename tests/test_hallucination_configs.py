@@ -157,9 +157,14 @@ def test_the_ablations_change_one_thing_each(tmp_path, monkeypatch):
               for n in ('step3', 'step3_hall', 'step3_gd', 'step3_plain')}
     assert len(starts) == 1 and str(tmp_path / 'w' / 'step2' / 'seed2') in \
         starts.pop()
-    # the RGB control trains 300 more iterations from step 1's RGB stream
+    # the RGB control trains from step 1's RGB stream for as many more
+    # iterations as steps 2 and 4 give the final model's RGB stream
     longer = cfgs['rgb_longer', 0]
-    assert longer.train_cfg.max_iters == 300 == longer.param_scheduler[0].T_max
+    added = (cfgs['step2', 0].train_cfg.max_iters
+             + load_config(
+                 'configs/hallucination/step4_synth.py').train_cfg.max_iters)
+    assert longer.train_cfg.max_iters == added \
+        == longer.param_scheduler[0].T_max
     assert longer.custom_hooks[-1].checkpoint.startswith(
         str(tmp_path / 'w' / 'rgb' / 'seed0'))
 
