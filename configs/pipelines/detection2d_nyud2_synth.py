@@ -10,16 +10,12 @@
 # Fixed recipe (the configs' AdamW 1e-3, cosine, 800 iterations): no
 # recipe or length is chosen on validation here, and the test split is the
 # only evaluation; the docs say so beside the table.
+_base_ = ['./_base_/detection2d_seeded.py']
 prepare = [
     dict(type='synthetic_world', out='data/synthetic_nyud2', preset='nyud2',
          hha=True)
 ]
-sweeps = dict(seed=[0, 1, 2])
-report_metric = 'voc/mAP@0.5'
-reference_method = 'RGB'
 _det = 'configs/detection2d/'
-templates = dict(
-    seeded=dict(sweep=['seed'], cfg_options={'randomness.seed': '{seed}'}))
 stages = [
     dict(name='rgb', method='RGB', template='seeded',
          config=_det + 'frcnn_r18_rgb_nyud2_synth.py'),
