@@ -48,3 +48,11 @@ __all__ += ['NYUD2DetectionDataset']
 from .jhmdb_detection import JHMDBFrameDetectionDataset  # noqa: E402
 
 __all__ += ['JHMDBFrameDetectionDataset']
+# Unlabelled RGB/flow frame pairs of videos (supervision transfer to flow)
+from .video_frame_pairs import VideoFramePairsDataset  # noqa: E402
+
+__all__ += ['VideoFramePairsDataset']
+# unlabelled paired image folders (supervision transfer)
+from .paired_images import PairedImageFolderDataset  # noqa: E402
+
+__all__ += ['PairedImageFolderDataset']

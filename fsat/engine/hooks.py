@@ -112,14 +112,18 @@ class TeacherFeatureCacheHook(Hook):
                 'be cached; freeze it (trainable=False) or remove the hook')
         id_key = self.id_key or getattr(model, 'cache_id_key', 'video_id')
         dataset = DATASETS.build(self.dataset_cfg)
-        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-        for i, info in enumerate(infos):
+        # one item at a time, keeping only its id and files: the items of
+        # image datasets hold decoded pixels (about 18 GB for 10k pairs)
+        ids, paths = [], []
+        for i in range(len(dataset)):
+            info = dataset.get_data_info(i)
             if id_key not in info:
                 raise KeyError(
                     f'TeacherFeatureCacheHook: item {i} of the dataset has no '
                     f'{id_key!r} (it has {", ".join(sorted(info))}); set the '
                     "hook's id_key")
-        ids = [str(info[id_key]) for info in infos]  # JSON index keys
+            ids.append(str(info[id_key]))  # JSON index keys
+            paths.extend(data_paths(info))
         index = {video_id: i for i, video_id in enumerate(ids)}
         extra = dict(
             version=CACHE_VERSION,
@@ -133,7 +137,6 @@ class TeacherFeatureCacheHook(Hook):
             extra['dtype'] = self.dtype
         if hasattr(model, 'teacher_cache_extra'):
             extra['model'] = model.teacher_cache_extra(self.teacher)
-        paths = [path for info in infos for path in data_paths(info)]
         key = cache_key(
             spec.model,
             spec.checkpoint,
