@@ -138,7 +138,7 @@ def _plan(name, work):
 def test_the_ablations_change_one_thing_each(tmp_path, monkeypatch):
     monkeypatch.chdir(repo_path())
     cfgs = _plan('hallucination_synth_ablation', tmp_path / 'w')
-    assert len(cfgs) == 9 * 3
+    assert len(cfgs) == 8 * 3
     losses = {name: sorted(cfgs[name, 0].model.distill_losses)
               for name in ('step3', 'step3_hall', 'step3_gd', 'step3_plain')}
     assert losses == dict(step3=['loss_gd', 'loss_hall'],
@@ -157,12 +157,17 @@ def test_the_ablations_change_one_thing_each(tmp_path, monkeypatch):
               for n in ('step3', 'step3_hall', 'step3_gd', 'step3_plain')}
     assert len(starts) == 1 and str(tmp_path / 'w' / 'step2' / 'seed2') in \
         starts.pop()
+
+def test_the_rgb_control_trains_as_long_as_steps_2_and_4(tmp_path,
+                                                          monkeypatch):
+    monkeypatch.chdir(repo_path())
+    cfgs = _plan('hallucination_synth_control', tmp_path / 'w')
+    assert len(cfgs) == 6 * 3
     # the RGB control trains from step 1's RGB stream for as many more
     # iterations as steps 2 and 4 give the final model's RGB stream
     longer = cfgs['rgb_longer', 0]
     added = (cfgs['step2', 0].train_cfg.max_iters
-             + load_config(
-                 'configs/hallucination/step4_synth.py').train_cfg.max_iters)
+             + cfgs['step4', 0].train_cfg.max_iters)
     assert longer.train_cfg.max_iters == added \
         == longer.param_scheduler[0].T_max
     assert longer.custom_hooks[-1].checkpoint.startswith(

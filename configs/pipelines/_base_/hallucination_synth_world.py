@@ -12,7 +12,7 @@ prepare = [
 sweeps = dict(seed=[0, 1, 2])
 reuse_from = [
     f'work_dirs/hallucination_synth{suffix}'
-    for suffix in ('', '_ablation', '_noise', '_inverted')
+    for suffix in ('', '_ablation', '_control', '_noise', '_inverted')
 ]
 report_metric = 'acc/top1'
 reference_method = 'RGB stream (step 1)'
