@@ -7,8 +7,9 @@
 #   step 4: RGB + hallucination fine-tuned on RGB: the final model.
 #   python tools/run_pipeline.py \
 #       configs/pipelines/hallucination_synth.py --jobs 2
-# The ablations, the noise study and the inverted connections
-# (hallucination_synth_{ablation,noise,inverted}.py) take these runs over.
+# The ablations, the RGB control, the noise study and the inverted
+# connections (hallucination_synth_{ablation,control,noise,inverted}.py)
+# take these runs over.
 _base_ = ['./_base_/hallucination_synth_world.py']
 stages = _base_.core_stages + [
     dict(name='step3', method='hallucination stream (step 3)',
