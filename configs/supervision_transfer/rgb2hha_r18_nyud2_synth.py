@@ -22,42 +22,17 @@
 # with a cosine decay for 1,000 iterations and the per-element mean of the
 # squared distance (reduction='mean'; the paper's per-image sum with SGD
 # needs a learning rate C*H*W times smaller).
-_base_ = ['../_base_/schedules/sgd_iter.py']
+_base_ = ['./_base_/r18_synth.py']
 data_root = '{{$FSAT_NYUD2_SYNTH_ROOT:data/synthetic_nyud2}}'
 short_side = 240
-iters = 1000
-train_cfg = dict(max_iters=iters, val_interval=iters)
-optim_wrapper = dict(
-    optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, weight_decay=0.01),
-    clip_grad=dict(max_norm=10, norm_type=2))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=False, T_max=iters, eta_min=0)
-]
-default_hooks = dict(checkpoint=dict(interval=iters),
-                     logger=dict(interval=50))
-# the detectors' trunk (stride 8, 128 channels at layer2)
-_r18 = dict(type='ResNet', depth=18, pretrained=None, num_stages=2,
-            strides=(1, 2), dilations=(1, 1), out_indices=(1, ),
-            norm_eval=False)
-# both modalities normalised as the detectors normalise them
-_norm = dict(type='Det2DDataPreprocessor', mean=[123.675, 116.28, 103.53],
-             std=[58.395, 57.12, 57.375], pad_size_divisor=8)
 model = dict(
-    type='SupervisionTransferDistiller',
-    student=_r18,
     student_modality='hha',
-    # the RGB detector's checkpoint (keys backbone.*), given at run time
-    teacher=dict(model=_r18, checkpoint=None, prefix='backbone.',
-                 modality='rgb'),
-    student_layer=dict(path='layer2', dim=128),
-    teacher_layer=dict(path='layer2', dim=128),
-    # default adaptation: 1x1 conv 128 -> 128 + ReLU, learnable scale
-    loss=dict(type='SquaredL2Loss', reduction='mean'),
     # rgb may be absent from a batch: with teacher_source='cache' the
     # teacher's maps come from the cache and the loaders can drop it
-    data_preprocessor=dict(type='PairedDataPreprocessor',
-                           preprocessors=dict(rgb=_norm, hha=_norm),
-                           optional=['rgb']))
+    data_preprocessor=dict(
+        type='PairedDataPreprocessor',
+        preprocessors=dict(rgb={{_base_.det_norm}}, hha={{_base_.det_norm}}),
+        optional=['rgb']))
 _pipeline = [
     dict(type='Det2DResize', short_side=short_side),
     dict(type='PackDet2DInputs'),
@@ -65,12 +40,7 @@ _pipeline = [
 _dataset = dict(type='NYUD2DetectionDataset', data_root=data_root,
                 modalities=('rgb', 'hha'), hha_root='hha',
                 pipeline=_pipeline)
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(_dataset, split='train'))
+train_dataloader = dict(dataset=dict(_dataset, split='train'))
 val_dataloader = dict(
     batch_size=4,
     num_workers=2,
