@@ -121,7 +121,9 @@ def test_transfer_paper_settings():
     assert vgg.model.teacher.model.depth == 16
     data = alex.train_dataloader.dataset
     assert data.type == 'PairedImageFolderDataset'
-    assert data.modalities == dict(rgb='rgb', hha='hha')
+    # the raw frames sit under the NYUD2 root, beside the labelled file
+    assert data.modalities == dict(rgb='frames/rgb', hha='frames/hha')
+    assert data.data_root == alex.val_dataloader.dataset.data_root
     assert alex.val_dataloader.dataset.split == 'test'
     data = flow.train_dataloader.dataset
     assert data.type == 'VideoFramePairsDataset'

@@ -29,7 +29,9 @@
 # (x, y, magnitude) with 128 (no motion) subtracted, as the flow detector.
 # No validation: the transfer has no held-out pairs here.
 _base_ = ['../_base_/schedules/sgd_iter.py']
-ucf101_root = '{{$FSAT_UCF101_ROOT:data/ucf101}}'
+# the videos folder (UCF-101's class folders); flow and annotations
+# beside it
+data_root = '{{$FSAT_UCF101_ROOT:data/ucf101}}/videos'
 imagenet_alexnet = '{{$FSAT_IMAGENET_ALEXNET:none}}'
 iters = 100000
 frames_per_video = 5
@@ -80,10 +82,10 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='VideoFramePairsDataset',
-        data_root=ucf101_root + '/videos',
+        data_root=data_root,
         # relative to data_root (the videos folder)
         ann_file='../annotations/trainlist01.txt',
-        flow_root=ucf101_root + '/flow',
+        flow_root=data_root + '/../flow',
         frames_per_video=frames_per_video,
         modalities=('rgb', 'flow'),
         pipeline=[dict(type='PackDet2DInputs')]))

@@ -19,11 +19,12 @@
 # 'backbone.').
 # Data: paired raw NYUD2 video frames of the training scenes (the paper
 # samples one every 0.5-1 s, ~10k frames), RGB and HHA (e.g.
-# tools/data/depth_to_hha.py) as <FSAT_NYUD2_FRAMES_ROOT>/rgb/<id>.png and
-# hha/<id>.png (PairedImageFolderDataset: same relative path = a pair);
-# the labelled NYUD2 test images (FSAT_NYUD2_ROOT, HHA under hha/) report
-# the held-out transfer error (transfer/rel_l2) at the end; nothing is
-# chosen on them.
+# tools/data/depth_to_hha.py) as <FSAT_NYUD2_ROOT>/frames/rgb/<id>.png
+# and frames/hha/<id>.png (PairedImageFolderDataset: same relative path =
+# a pair; other folders with --cfg-options
+# train_dataloader.dataset.modalities.rgb=/abs/rgb ...); the labelled
+# NYUD2 test images (the same root, HHA under hha/) report the held-out
+# transfer error (transfer/rel_l2) at the end; nothing is chosen on them.
 # The paper's numbers: pool5 -> pool5, 1x1 conv + ReLU, squared L2, 100,000
 # transfer iterations, random start of the student. Ours (the paper gives
 # no transfer solver): the frames at their recorded 480x640 (no resize;
@@ -36,8 +37,7 @@
 # Both modalities are normalised as the detectors normalise them (the
 # released code's BGR means).
 _base_ = ['../_base_/schedules/sgd_iter.py']
-frames_root = '{{$FSAT_NYUD2_FRAMES_ROOT:data/nyud2_frames}}'
-nyud2_root = '{{$FSAT_NYUD2_ROOT:data/nyud2}}'
+data_root = '{{$FSAT_NYUD2_ROOT:data/nyud2}}'
 imagenet_alexnet = '{{$FSAT_IMAGENET_ALEXNET:none}}'
 iters = 100000
 # elements of the tapped map of one 480x640 frame (AlexNet pool5)
@@ -82,8 +82,8 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type='PairedImageFolderDataset', data_root=frames_root,
-                 modalities=dict(rgb='rgb', hha='hha'),
+    dataset=dict(type='PairedImageFolderDataset', data_root=data_root,
+                 modalities=dict(rgb='frames/rgb', hha='frames/hha'),
                  suffixes=('.png', '.jpg', '.jpeg', '.ppm'),
                  pipeline=_pipeline))
 val_dataloader = dict(
@@ -91,7 +91,7 @@ val_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='NYUD2DetectionDataset', data_root=nyud2_root,
+    dataset=dict(type='NYUD2DetectionDataset', data_root=data_root,
                  split='test', modalities=('rgb', 'hha'), hha_root='hha',
                  test_mode=True, pipeline=_pipeline))
 test_dataloader = val_dataloader
