@@ -42,7 +42,7 @@ boxes are in frame pixels.
 import logging
 import os
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -63,10 +63,36 @@ from .jhmdb import (
 from .transforms import build_pipeline
 from .transforms.flow import read_flow_image
 
-__all__ = ['JHMDBFrameDetectionDataset', 'flow_image']
+__all__ = ['JHMDBFrameDetectionDataset', 'find_flow_dir', 'flow_image']
 
 MODALITIES = ('rgb', 'flow')
 SUBSETS = ('train', 'test')
+
+
+def find_flow_dir(flow_root: str,
+                  name: str,
+                  class_name: Optional[str] = None
+                  ) -> Tuple[Optional[str], List[str]]:
+    """The flow folder of a video: ``<flow_root>/<name>``, else
+    ``<flow_root>/<class_name>/<name>`` (the layouts of
+    ``tools/data/extract_flow.py``).
+
+    Args:
+        flow_root (str): Folder of the flow sub-folders.
+        name (str): The video's flow name (its stem without ``_rgb``).
+        class_name (str, optional): The video's parent folder, for the
+            ``<flow_root>/<class>/<name>/`` layout.
+
+    Returns:
+        tuple: The first existing folder of ``<flow_root>/<name>`` and
+        ``<flow_root>/<class_name>/<name>`` (None when neither exists),
+        and the list of folders tried.
+    """
+    candidates = [osp.join(flow_root, name)]
+    if class_name:
+        candidates.append(osp.join(flow_root, class_name, name))
+    folder = next((c for c in candidates if osp.isdir(c)), None)
+    return folder, candidates
 
 
 def flow_image(flow_x: np.ndarray, flow_y: np.ndarray) -> np.ndarray:
@@ -194,9 +220,8 @@ class JHMDBFrameDetectionDataset(BaseDataset):
                 'the flow with tools/data/extract_flow.py '
                 f'{osp.join(self.data_root, "videos")} {self.flow_root} '
                 "--pattern '*/*.avi'")
-        candidates = [osp.join(self.flow_root, video.name),
-                      osp.join(self.flow_root, video.class_name, video.name)]
-        folder = next((c for c in candidates if osp.isdir(c)), None)
+        folder, candidates = find_flow_dir(self.flow_root, video.name,
+                                           video.class_name)
         if folder is None:
             raise FileNotFoundError(
                 f'No flow folder for JHMDB clip {video.class_name}/'

@@ -73,7 +73,7 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS
 
 from .flow import FLOW_TMPL, sample_name
-from .jhmdb_detection import flow_image
+from .jhmdb_detection import find_flow_dir, flow_image
 from .transforms import build_pipeline
 from .transforms.flow import read_flow_image
 from .transforms.sources import count_video_frames
@@ -102,30 +102,6 @@ def segment_centres(num_frames: int, num_segments: int) -> List[int]:
         return list(range(num_frames))
     return [(2 * k + 1) * num_frames // (2 * num_segments)
             for k in range(num_segments)]
-
-
-def find_flow_dir(flow_root: str,
-                  name: str,
-                  class_name: Optional[str] = None
-                  ) -> Tuple[Optional[str], List[str]]:
-    """The flow folder of a video, as JHMDB's frame detection finds it.
-
-    Args:
-        flow_root (str): Folder of the flow sub-folders.
-        name (str): The video's flow name (its stem without ``_rgb``).
-        class_name (str, optional): The video's parent folder, for the
-            ``<flow_root>/<class>/<name>/`` layout.
-
-    Returns:
-        tuple: The first existing folder of ``<flow_root>/<name>`` and
-        ``<flow_root>/<class_name>/<name>`` (None when neither exists),
-        and the list of folders tried.
-    """
-    candidates = [osp.join(flow_root, name)]
-    if class_name:
-        candidates.append(osp.join(flow_root, class_name, name))
-    folder = next((c for c in candidates if osp.isdir(c)), None)
-    return folder, candidates
 
 
 def _check_modalities(modalities) -> Tuple[str, ...]:
