@@ -7,6 +7,10 @@ one warm-up) of
 * ``roi_align`` (adaptive and fixed ``sampling_ratio=2``) and
   ``roi_pool``, forward and forward + backward, for ``--rois`` random
   boxes on a ``[1, C, H, W]`` map (7x7 bins, stride 8);
+* the greedy loop of ``nms_2d`` at IoU 0.7 on 2,000 RPN-like proposals
+  (jittered copies of 20 objects' boxes), in numpy (float32 boxes, what
+  ``nms_2d`` runs) and in torch (its loop for other dtypes), on the same
+  boxes;
 * one training step (forward, backward, AdamW) and one test step of the
   FastRCNN2D of ``--config`` (default the synthetic NYUD2 RGB detector)
   on a batch of random images at the config's training size, with its
@@ -29,6 +33,7 @@ from mmengine.structures import BaseDataElement, InstanceData
 from fsat.apis import load_config
 from fsat.datasets.transforms import sliding_window_boxes
 from fsat.models.ops import roi_align, roi_pool
+from fsat.models.ops.nms2d import _greedy_numpy, _greedy_torch
 from fsat.registry import MODELS
 from fsat.testing import repo_path
 
@@ -96,6 +101,24 @@ def time_ops(args) -> Dict[str, float]:
     return out
 
 
+def time_nms(runs: int) -> Dict[str, float]:
+    """Seconds of the two greedy NMS loops on the same ranked boxes."""
+    gen = torch.Generator().manual_seed(0)
+    objects = random_rois(20, 240, 320, gen)[:, 1:]
+    boxes = objects[torch.randint(0, 20, (2000, ), generator=gen)]
+    boxes = boxes + torch.randn(2000, 4, generator=gen) * 6
+    scores = torch.rand(2000, generator=gen)
+    ranked = boxes[scores.argsort(descending=True)].float()
+    kept = _greedy_numpy(ranked, 0.7, -1, 0)
+    if kept != _greedy_torch(ranked, 0.7, -1, 0):
+        raise AssertionError('the numpy and torch NMS loops disagree')
+    numpy_s = median_time(lambda: _greedy_numpy(ranked, 0.7, -1, 0), runs)
+    torch_s = median_time(lambda: _greedy_torch(ranked, 0.7, -1, 0), runs)
+    return dict(nms_2000_kept=len(kept), nms_2000_numpy_s=numpy_s,
+                nms_2000_torch_s=torch_s,
+                nms_2000_speedup=torch_s / numpy_s)
+
+
 def time_detector(args) -> Dict[str, float]:
     """Seconds of one train step and one test step of the config's
     detector on random images with sliding-window proposals."""
@@ -156,6 +179,7 @@ def main(argv=None) -> dict:
                   image_size=list(args.image_size), batch=args.batch,
                   threads=torch.get_num_threads())
     result.update(time_ops(args))
+    result.update(time_nms(args.runs))
     result.update(time_detector(args))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in result.items()}))

@@ -155,3 +155,31 @@ def test_bad_input_is_an_error():
                        0.5)
     with pytest.raises(ValueError, match='pixel_offset=2'):
         box_iou_matrix(torch.zeros(1, 4), torch.zeros(1, 4), 2)
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.float32])
+def test_nms_float32_and_half_loops_match_brute_force(dtype):
+    # float32 runs the numpy loop, half the torch loop; integer boxes
+    # under 2048 are exact in both, so both equal the reference
+    rng = np.random.default_rng(7)
+    boxes = random_boxes(rng, 300, integer=True)
+    scores = rng.integers(0, 50, 300) / 50.0
+    for thr in (0.3, 0.7):
+        ours = nms_2d(torch.tensor(boxes, dtype=dtype),
+                      torch.tensor(scores, dtype=dtype), thr)
+        assert ours.tolist() == brute_nms(boxes.tolist(), scores.tolist(),
+                                          thr)
+
+
+@pytest.mark.parametrize('offset', [0, 1])
+def test_numpy_and_torch_loops_keep_the_same_boxes(offset):
+    from fsat.models.ops.nms2d import _greedy_numpy, _greedy_torch
+    gen = torch.Generator().manual_seed(offset)
+    objects = torch.rand(15, 4, generator=gen) * 200
+    objects[:, 2:] += objects[:, :2]
+    boxes = objects[torch.randint(0, 15, (800, ), generator=gen)]
+    ranked = (boxes + torch.randn(800, 4, generator=gen) * 5).float()
+    for thr in (0.3, 0.5, 0.7):
+        for cap in (-1, 10):
+            assert _greedy_numpy(ranked, thr, cap, offset) == _greedy_torch(
+                ranked, thr, cap, offset)
