@@ -129,7 +129,8 @@ class NYUD2DetectionDataset(BaseDataset):
             :data:`NYUD2_HHA_TMPL` (relative paths are under
             ``data_root``). 480x640 PNGs are cropped when ``crop`` is set;
             425x560 ones are taken as cropped. Defaults to None (compute
-            on the fly, about 0.3 s per image).
+            on the fly, about 0.3 s per image). Must be a folder only when
+            ``modalities`` include ``'hha'``.
         min_area (int): Drop objects of fewer pixels (after the crop).
             Defaults to 0 (keep all, as Gupta et al.).
         classes (Sequence[str]): Class names of
@@ -195,7 +196,10 @@ class NYUD2DetectionDataset(BaseDataset):
         self.splits_path = self._under(data_root, splits_file)
         self.hha_root = (None if hha_root is None else
                          self._under(data_root, hha_root))
-        if self.hha_root is not None and not osp.isdir(self.hha_root):
+        # only a dataset that reads HHA needs its folder (an RGB detector's
+        # config may keep the field of the shared base)
+        if (self.hha_root is not None and 'hha' in self.modalities
+                and not osp.isdir(self.hha_root)):
             raise FileNotFoundError(f'hha_root {self.hha_root!r} is not a '
                                     'folder')
         #: Objects dropped by ``min_area``, set by ``load_data_list``.

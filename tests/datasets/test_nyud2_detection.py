@@ -229,8 +229,10 @@ def test_bad_input(root, tmp_path):
         _dataset(root, min_area=-1)
     one_line(e)
     with pytest.raises(FileNotFoundError) as e:
-        _dataset(root, hha_root='nope')
+        _dataset(root, modalities=('rgb', 'hha'), hha_root='nope')
     assert 'hha_root' in one_line(e)
+    # a dataset that reads no HHA does not need the folder
+    assert _dataset(root, modalities='rgb', hha_root='nope').hha_root
     with pytest.raises(FileNotFoundError) as e:
         _dataset(root, splits_file='missing.mat')
     assert one_line(e) == (f"NYUD2 splits file "
