@@ -17,12 +17,21 @@ PART1 = PIPELINES + 'st_nyud2_synth_table1.py'
 PART2 = PIPELINES + 'st_nyud2_synth_table1_adapted.py'
 
 
-def _resolved(path, tmp_path):
-    pipeline = load_pipeline(path, str(tmp_path / 'w'))
-    runs = pipeline.plan()
-    return pipeline, {(r.stage.name, r.values.get('seed')):
-                      (r, pipeline.resolve(r, dry=True))
-                      for r in runs}
+@pytest.fixture(scope='module')
+def resolved(tmp_path_factory):
+    """Each part's pipeline and its runs' resolved configs by (stage,
+    seed), resolved once for the module's tests."""
+    out = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(repo_path())
+        for path in (PART1, PART2):
+            pipeline = load_pipeline(
+                path, str(tmp_path_factory.mktemp('work')))
+            out[path] = pipeline, {
+                (r.stage.name, r.values.get('seed')):
+                (r, pipeline.resolve(r, dry=True))
+                for r in pipeline.plan()}
+    return out
 
 
 def _hooks(cfg):
@@ -30,10 +39,8 @@ def _hooks(cfg):
             if h['type'] == 'PretrainedWeightsHook']
 
 
-def test_part1_rows_differ_only_in_the_initialisation(tmp_path,
-                                                     monkeypatch):
-    monkeypatch.chdir(repo_path())
-    pipeline, runs = _resolved(PART1, tmp_path)
+def test_part1_rows_differ_only_in_the_initialisation(resolved):
+    pipeline, runs = resolved[PART1]
     assert len(runs) == 1 + 4 * 3
     assert pipeline.report_metric == 'voc/mAP@0.5'
     assert pipeline.reference_method == 'HHA, no init'
@@ -76,9 +83,8 @@ def test_part1_rows_differ_only_in_the_initialisation(tmp_path,
             assert cfg.train_dataloader.dataset.pipeline[0].short_side == 160
 
 
-def test_part2_adapted_teacher_and_fusion(tmp_path, monkeypatch):
-    monkeypatch.chdir(repo_path())
-    pipeline, runs = _resolved(PART2, tmp_path)
+def test_part2_adapted_teacher_and_fusion(resolved):
+    pipeline, runs = resolved[PART2]
     assert len(runs) == 1 + 5 * 3
     assert pipeline.reuse_from == ['work_dirs/st_nyud2_synth_table1']
     for seed in (0, 1, 2):
@@ -99,7 +105,7 @@ def test_part2_adapted_teacher_and_fusion(tmp_path, monkeypatch):
         assert f'/rgb/seed{seed}/' in fusion.model.checkpoints.rgb
     # the same source network and no-init rows as part 1 (so part 2 takes
     # them over from it): equal resolved configs
-    _, first = _resolved(PART1, tmp_path / 'p1')
+    _, first = resolved[PART1]
     for key in [('rgb_source', None)] + [('noinit', s) for s in (0, 1, 2)]:
         mine, theirs = runs[key][1].to_dict(), first[key][1].to_dict()
         mine.pop('work_dir'), theirs.pop('work_dir')
@@ -160,7 +166,7 @@ def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
             assert glob.glob(osp.join(run_dir, 'best_transfer_rel_l2*.pth'))
         else:
             assert 'voc/mAP@0.5' in record['test'], record['stage']
-    # every initialised row loaded its trunk (and only the trunk)
+    # every initialised row ran its weights hook
     for name in ('copy', 'hha_transfer', 'rgb', 'hha_adapted'):
         for record in by_stage.get(name, []):
             run_dir = osp.dirname(record['checkpoint'])
