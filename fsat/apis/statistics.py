@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-from fsat.apis.summary import selected_runs
+from fsat.apis.summary import replicate_axes, replicate_key, selected_runs
 
 
 def paired_difference(a: Sequence[float],
@@ -59,11 +59,14 @@ def paired_difference(a: Sequence[float],
 
 
 def _selected_values(results: dict) -> Dict[tuple, Dict[object, float]]:
-    """``(method, budget) -> {seed: test value in percent}``, selected
+    """``(method, budget) -> {seed: test value in percent}`` (the key is
+    :func:`~fsat.apis.summary.replicate_key`: the seed, or the tuple of
+    the replicate sweep values, e.g. the split), selected
     recipe only (:func:`fsat.apis.summary.selected_runs`), methods and
     budgets in order of first appearance."""
     metric = results['report_metric']
     methods, budgets, runs = selected_runs(results)
+    axes = replicate_axes(results)
     values: Dict[tuple, Dict[object, float]] = {}
     for method in methods:
         for budget in budgets:
@@ -71,12 +74,13 @@ def _selected_values(results: dict) -> Dict[tuple, Dict[object, float]]:
                 continue
             per_seed = values.setdefault((method, budget), {})
             for run in runs[(method, budget)]:
-                seed = run['values'].get('seed')
+                seed = replicate_key(run, axes)
                 if seed in per_seed:
                     raise ValueError(
                         f'method {method!r} budget {budget} has more than '
-                        'one run of the selected recipe with seed '
-                        f'{seed}: cannot pair it')
+                        'one run of the selected recipe with '
+                        f"{'/'.join(axes) or 'seed'} {seed}: cannot pair "
+                        'it')
                 per_seed[seed] = 100 * run['test'][metric]
     return values
 
@@ -156,12 +160,16 @@ def render_paired(results: dict,
     if not rows:
         return ''
     level = f'{100 * confidence:g} %'
+    axes = replicate_axes(results) or ['seed']
+    what = ' x '.join(f'{a}s' for a in axes)
+    same = ('same labeled subset' if axes == ['seed'] else
+            f"same {', '.join(axes)}")
     lines = [
         f"Paired difference to `{rows[0]['reference']}` in points of test "
         f"{results['report_metric']}: mean and {level} t-interval over the "
-        'seeds both ran (same labeled subset); † marks an interval that '
-        'contains 0, i.e. not distinguishable at this number of seeds.', '',
-        f'| method | budget | difference | {level} interval | seeds |',
+        f'{what} both ran ({same}); † marks an interval that contains 0, '
+        f'i.e. not distinguishable at this number of {what}.', '',
+        f'| method | budget | difference | {level} interval | {what} |',
         '|---|---|---|---|---|'
     ]
     for row in rows:

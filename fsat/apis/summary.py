@@ -3,6 +3,7 @@
 
 Rows are methods (stages with a ``method``), columns are label budgets (the
 ``budget`` sweep axis, or one column), cells are ``mean ± std`` over seeds
+(every other sweep axis: :func:`replicate_axes`, e.g. JHMDB's splits)
 of the test metric, in percent; the standard deviation is the sample one
 (``ddof=1``) and is omitted with a single seed. When a stage ran a recipe
 grid, each (method, budget) uses the recipe with the best mean
@@ -29,6 +30,30 @@ BUDGET_LABEL = 'labeled examples per class'
 
 def _budget(run: dict):
     return run['values'].get(BUDGET, 'all')
+
+
+def replicate_axes(results: dict) -> List[str]:
+    """The sweep axes a table cell averages over: every axis but
+    ``budget`` (``seed`` in most pipelines; ``split`` where a benchmark is
+    averaged over its splits, as JHMDB's three)."""
+    return [a for a in results.get('sweeps', {}) if a != BUDGET]
+
+
+def replicate_key(run: dict, axes: List[str]):
+    """What pairs a run with the reference's: its value on the one
+    replicate axis (``seed`` when there is none), else the tuple of its
+    replicate values."""
+    if len(axes) <= 1:
+        return run['values'].get(axes[0] if axes else 'seed')
+    return tuple(run['values'].get(a) for a in axes)
+
+
+def replicate_label(results: dict) -> str:
+    """``'3 seed(s)'``, ``'3 split(s)'`` or ``'3 split(s) x 2 seed(s)'``:
+    what a cell's ``mean ± std`` is over."""
+    sweeps = results.get('sweeps', {})
+    axes = replicate_axes(results) or ['seed']
+    return ' x '.join(f'{len(sweeps.get(a, [])) or 1} {a}(s)' for a in axes)
 
 
 def choose_recipe(scores: Dict[str, List[float]], order: List[str]) -> str:
@@ -173,10 +198,9 @@ def render_results(results: dict) -> str:
     """The table, the recipe selection, the stages without a method row
     and the run count (Markdown, no title)."""
     rows = table_rows(results)
-    seeds = results.get('sweeps', {}).get('seed', [])
     lines = [
         f"Test {results['report_metric']} (%), mean ± std over "
-        f'{len(seeds) or 1} seed(s).', '',
+        f'{replicate_label(results)}.', '',
         '| ' + ' | '.join(rows[0]) + ' |',
         '|' + '---|' * len(rows[0])
     ]

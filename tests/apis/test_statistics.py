@@ -189,3 +189,43 @@ def test_render_is_empty_without_a_pair():
     # two methods that share no seed
     runs = [_run('a', 5, 0, 0.5), _run('b', 5, 1, 0.5)]
     assert render_paired(_results(runs)) == ''
+
+
+def _split_run(method, split, test, seed=None):
+    values = dict(split=split) if seed is None else dict(split=split,
+                                                         seed=seed)
+    return dict(stage=f'{method}-stage', method=method, values=values,
+                recipe=None, grid=False, val={}, test={'acc/top1': test})
+
+
+def test_a_split_axis_pairs_by_split_and_is_named():
+    # JHMDB-style: the cells average over the three splits, and a method
+    # pairs with the reference on the same split
+    runs = [_split_run('random', s, v) for s, v in
+            ((1, 0.30), (2, 0.20), (3, 0.40))]
+    runs += [_split_run('transfer', s, v) for s, v in
+             ((3, 0.45), (1, 0.31), (2, 0.26))]
+    results = dict(pipeline='p.py', report_metric='acc/top1',
+                   select_metric='acc/top1', sweeps=dict(split=[1, 2, 3]),
+                   runs=runs)
+    [row] = paired_table(results)
+    assert row['seeds'] == [3, 1, 2] and row['n'] == 3
+    expected = paired_difference([45, 31, 26], [40, 30, 20])
+    assert row['mean'] == pytest.approx(4.0)
+    assert row['low'] == pytest.approx(expected['low'])
+    text = render_paired(results)
+    assert 'over the splits both ran (same split)' in text
+    assert '| method | budget | difference | 95 % interval | splits |' in text
+    from fsat.apis.summary import render_results
+    table = render_results(results)
+    assert 'mean ± std over 3 split(s).' in table
+    assert '| transfer | 34.00 ± 9.85 |' in table
+    # two replicate axes: pairs on (split, seed) and both are named
+    runs = [_split_run('a', 1, 0.5, 0), _split_run('a', 1, 0.4, 1),
+            _split_run('b', 1, 0.6, 1), _split_run('b', 1, 0.7, 0)]
+    results = dict(results, sweeps=dict(split=[1], seed=[0, 1]), runs=runs)
+    [row] = paired_table(results)
+    assert row['seeds'] == [(1, 1), (1, 0)]
+    assert row['mean'] == pytest.approx(20.0)
+    assert 'mean ± std over 1 split(s) x 2 seed(s).' in render_results(
+        results)

@@ -32,8 +32,11 @@ pools the maximum of its cells; an empty bin is 0. The gradient of a bin
 goes to its first maximal cell in row-major order, as in the reference.
 
 RoIs are ``[K, 5]`` rows ``(batch_idx, x1, y1, x2, y2)``; features are
-``[B, C, H, W]``; outputs are ``[K, C, h, w]``. Work is done in chunks of
-whole RoIs holding at most about ``2 ** 22`` samples (RoIAlign) or cells
+``[B, C, H, W]``; outputs are ``[K, C, h, w]``. RoIAlign is computed as two
+matrix products per RoI on its crop of the map (the bilinear weights are
+separable, see :func:`roi_align`), about 5x faster than gathering every
+sample (docs/detection.md, "Cost"). Work is done in chunks of whole RoIs
+holding at most about ``2 ** 22`` cropped values (RoIAlign) or cells
 (RoIPool) so that memory stays bounded for large RoIs.
 """
 import math
@@ -126,6 +129,39 @@ def _axis_weights(coord: torch.Tensor, size: int
     return low, high, (1 - frac) * inside, frac
 
 
+def _bin_weights(start: torch.Tensor, bin_size: torch.Tensor,
+                 grid: torch.Tensor, bins: int, size: int) -> torch.Tensor:
+    """``[K, bins, size]``: along one axis, row ``i`` of RoI ``k`` holds
+    the bilinear weights of bin ``i``'s ``grid[k]`` samples on the ``size``
+    cells, averaged over the samples (all zero when ``grid[k] == 0``)."""
+    num = len(start)
+    counts = grid * bins
+    roi, local = _ragged(counts)
+    width = grid[roi]
+    i, sample = local // width, local % width
+    coord = (start[roi] + i * bin_size[roi] +
+             (sample + 0.5) * bin_size[roi] / width)
+    low, high, w_low, w_high = _axis_weights(coord, size)
+    share = 1.0 / width.to(start.dtype)
+    row = (roi * bins + i) * size
+    out = start.new_zeros(num * bins * size)
+    out = out.index_add(0, row + low, w_low * share)
+    out = out.index_add(0, row + high, w_high * share)
+    return out.view(num, bins, size)
+
+
+def _band(weights: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """First cell and number of cells (at least 1) that a RoI's
+    ``[K, bins, size]`` weights touch along one axis."""
+    touched = (weights != 0).any(1)  # [K, size]
+    size = touched.shape[1]
+    cells = torch.arange(size, device=weights.device)
+    first = torch.where(touched, cells, size).min(1).values
+    last = torch.where(touched, cells, -1).max(1).values
+    first = torch.where(last < 0, torch.zeros_like(first), first)
+    return first, (last - first + 1).clamp(min=1)
+
+
 def roi_align(feats: torch.Tensor,
               rois: torch.Tensor,
               output_size: Size2d,
@@ -133,6 +169,17 @@ def roi_align(feats: torch.Tensor,
               sampling_ratio: int = 0,
               aligned: bool = True) -> torch.Tensor:
     """RoIAlign of Mask R-CNN (module docstring).
+
+    Bilinear sampling on a regular grid is separable: the mean of a bin's
+    ``gh x gw`` samples is ``Ay[k, i] @ F @ Ax[k, j]``, where ``Ay[k, i]``
+    (``Ax[k, j]``) holds the averaged interpolation weights of the bin's
+    rows (columns) of samples on the map's rows (columns), the boundary
+    rule included (it is a product of a row and a column condition). So
+    each RoI is two small matrix products with the band of the map its
+    weights touch (its crop, cut in chunks of RoIs of similar band size)
+    instead of ``4 * gh * gw`` gathers per bin; the result is the same up
+    to the order of the float sums (checked against a per-sample loop in
+    ``tests/models/ops/test_roi_ops2d.py``).
 
     Args:
         feats (Tensor): [B, C, H, W] feature maps.
@@ -155,9 +202,13 @@ def roi_align(feats: torch.Tensor,
                          f'{sampling_ratio!r} must be an int >= 0')
     rois = _check_inputs(feats, rois, 'roi_align')
     num, channels, height, width = len(rois), feats.shape[1], *feats.shape[2:]
-    out = feats.new_zeros((num * ph * pw, channels))
+    out = feats.new_zeros((num, channels, ph, pw))
     if num == 0:
-        return out.view(0, channels, ph, pw)
+        return out
+    # coordinates at float32 at least (a half-precision map under AMP
+    # must not round them), weights in the map's dtype
+    rois = rois.detach().to(
+        torch.promote_types(feats.dtype, torch.float32))
     offset = 0.5 if aligned else 0.0
     x1 = rois[:, 1] * spatial_scale - offset
     y1 = rois[:, 2] * spatial_scale - offset
@@ -172,32 +223,44 @@ def roi_align(feats: torch.Tensor,
     else:
         grid_h = torch.ceil(roi_h / ph).clamp(min=0).long()
         grid_w = torch.ceil(roi_w / pw).clamp(min=0).long()
-    per_bin = grid_h * grid_w
-    count = per_bin.clamp(min=1).to(feats.dtype)
+    rows = _bin_weights(y1, bin_h, grid_h, ph, height).to(feats.dtype)
+    cols = _bin_weights(x1, bin_w, grid_w, pw, width).to(feats.dtype)
+    # each RoI reads only the band of cells its weights touch: its crop of
+    # the map, as large as the chunk's largest band
+    y0, band_h = _band(rows)
+    x0, band_w = _band(cols)
+    order = torch.argsort(band_h * band_w)
+    areas = (band_h * band_w)[order].tolist()
     feats_hwc = feats.permute(0, 2, 3, 1)  # [B, H, W, C]
-    budget = max(1, MAX_CHUNK_ITEMS // max(channels, 1))
-    for start, end in _chunks(per_bin * ph * pw, budget):
-        # bins of this chunk, (roi, i, j) flattened; then their samples
-        bins = torch.arange(start * ph * pw, end * ph * pw,
-                            device=feats.device)
-        roi = bins // (ph * pw)
-        i, j = (bins // pw) % ph, bins % pw
-        group, local = _ragged(per_bin[roi])
-        roi, i, j = roi[group], i[group], j[group]
-        iy, ix = local // grid_w[roi], local % grid_w[roi]
-        y = (y1[roi] + i * bin_h[roi] +
-             (iy + 0.5) * bin_h[roi] / grid_h[roi])
-        x = (x1[roi] + j * bin_w[roi] +
-             (ix + 0.5) * bin_w[roi] / grid_w[roi])
-        y_lo, y_hi, wy_lo, wy_hi = _axis_weights(y, height)
-        x_lo, x_hi, wx_lo, wx_hi = _axis_weights(x, width)
-        b = rois[roi, 0].long()
-        value = ((wy_lo * wx_lo)[:, None] * feats_hwc[b, y_lo, x_lo] +
-                 (wy_lo * wx_hi)[:, None] * feats_hwc[b, y_lo, x_hi] +
-                 (wy_hi * wx_lo)[:, None] * feats_hwc[b, y_hi, x_lo] +
-                 (wy_hi * wx_hi)[:, None] * feats_hwc[b, y_hi, x_hi])
-        out = out.index_add(0, bins[group], value / count[roi][:, None])
-    return out.view(num, ph, pw, channels).permute(0, 3, 1, 2).contiguous()
+    batch = rois[:, 0].long()
+    fits = max(1, MAX_CHUNK_ITEMS // max(1, channels))
+    start = 0
+    while start < num:
+        # as many RoIs (by band size) as fit the budget at the band of the
+        # last, largest one
+        end = start + 1
+        while end < num and (end + 1 - start) * areas[end] <= fits:
+            end += 1
+        part = order[start:end]
+        start = end
+        k = len(part)
+        hb, wb = int(band_h[part].max()), int(band_w[part].max())
+        iy = y0[part, None] + torch.arange(hb, device=feats.device)
+        ix = x0[part, None] + torch.arange(wb, device=feats.device)
+        row_w = torch.gather(rows[part], 2, iy.clamp(max=height - 1)[
+            :, None, :].expand(k, ph, hb)) * (iy < height)[:, None, :]
+        col_w = torch.gather(cols[part], 2, ix.clamp(max=width - 1)[
+            :, None, :].expand(k, pw, wb)) * (ix < width)[:, None, :]
+        crop = feats_hwc[batch[part, None, None],
+                         iy.clamp(max=height - 1)[:, :, None],
+                         ix.clamp(max=width - 1)[:, None, :]]
+        by_rows = row_w @ crop.reshape(k, hb, wb * channels)
+        by_rows = by_rows.view(k, ph, wb, channels).transpose(1, 2)
+        pooled = col_w @ by_rows.reshape(k, wb, ph * channels)
+        out = out.index_copy(
+            0, part,
+            pooled.view(k, pw, ph, channels).permute(0, 3, 2, 1))
+    return out
 
 
 def _round_half_away(value: torch.Tensor) -> torch.Tensor:
