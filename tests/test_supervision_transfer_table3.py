@@ -1,0 +1,170 @@
+# Copyright (c) fsat contributors. All rights reserved.
+"""Gupta et al.'s Table 3 twin (configs/pipelines/st_jhmdb_synth_table3.py,
+configs/supervision_transfer/table3_synth/): the runs the pipeline plans
+over JHMDB's three splits, what each row hands the flow detector, and the
+whole stage graph run through the tools on tiny worlds."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+
+from fsat.apis.pipeline import load_pipeline
+from fsat.testing import repo_path, run_tool
+
+PIPELINE = 'configs/pipelines/st_jhmdb_synth_table3.py'
+TARGET, SOURCE = 'data/synthetic_jhmdb', 'data/synthetic_jhmdb_source'
+
+
+@pytest.fixture(scope='module')
+def resolved(tmp_path_factory):
+    """The pipeline and its runs' resolved configs by (stage, split)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(repo_path())
+        pipeline = load_pipeline(PIPELINE,
+                                 str(tmp_path_factory.mktemp('work')))
+        runs = {(r.stage.name, r.values.get('split')):
+                (r, pipeline.resolve(r, dry=True))
+                for r in pipeline.plan()}
+    return pipeline, runs
+
+
+def _hooks(cfg):
+    return [h for h in cfg.get('custom_hooks') or []
+            if h['type'] == 'PretrainedWeightsHook']
+
+
+def _bare(cfg):
+    """The resolved config without its weights hook and work dir."""
+    out = cfg.to_dict()
+    out['custom_hooks'] = [h for h in out.get('custom_hooks') or []
+                           if h['type'] != 'PretrainedWeightsHook']
+    out.pop('work_dir')
+    return out
+
+
+def test_rows_average_over_the_three_splits(resolved):
+    pipeline, runs = resolved
+    # three upstream runs (RGB network, flow pre-training, transfer) and
+    # three rows of three splits
+    assert len(runs) == 3 + 3 * 3
+    assert pipeline.sweeps == {'split': [1, 2, 3]}
+    assert pipeline.report_metric == 'voc/mAP@0.5'
+    assert pipeline.reference_method == 'flow, no init'
+    for split in (1, 2, 3):
+        rows = [runs[name, split] for name in
+                ('noinit', 'flow_transfer', 'flow_supervised')]
+        for run, cfg in rows:
+            assert run.stage.method is not None
+            assert cfg.train_dataloader.dataset.data_root == TARGET
+            assert cfg.train_dataloader.dataset.split == split
+            assert cfg.test_dataloader.dataset.split == split
+            assert cfg.train_dataloader.dataset.subset == 'train'
+            assert cfg.test_dataloader.dataset.subset == 'test'
+            assert cfg.train_dataloader.dataset.modality == 'flow'
+            assert cfg.test_dataloader.dataset.modality == 'flow'
+            assert cfg.randomness.seed == split
+            assert cfg.train_cfg.max_iters == 300
+            # not validated: the last checkpoint is tested
+            assert cfg.get('val_cfg') is None
+        # one detector config for every row, another initialisation
+        noinit, transferred, supervised = (cfg for _, cfg in rows)
+        assert not _hooks(noinit)
+        assert _bare(transferred) == _bare(noinit) == _bare(supervised)
+        (hook, ) = _hooks(transferred)
+        assert (hook['prefix'], hook['target']) == ('student.', 'backbone.')
+        assert '/transfer/single/' in hook['checkpoint']
+        (hook, ) = _hooks(supervised)
+        assert (hook['prefix'], hook['target']) == ('backbone.', 'backbone.')
+        assert '/flow_source/single/' in hook['checkpoint']
+
+
+def test_the_source_world_stands_in_for_imagenet_and_ucf101(resolved):
+    _, runs = resolved
+    run, rgb = runs['rgb_source', None]
+    assert run.stage.method is None  # upstream, not a table row
+    assert rgb.train_dataloader.dataset.data_root == SOURCE
+    assert rgb.train_dataloader.dataset.modality == 'rgb'
+    assert rgb.train_cfg.max_iters == rgb.param_scheduler[0].T_max == 800
+    assert not _hooks(rgb)
+    _, flow = runs['flow_source', None]
+    assert flow.train_dataloader.dataset.data_root == SOURCE
+    assert flow.train_dataloader.dataset.modality == 'flow'
+    assert flow.train_cfg.max_iters == flow.param_scheduler[0].T_max == 600
+    # Gkioxari & Malik: the flow network starts from the RGB weights
+    (hook, ) = _hooks(flow)
+    assert (hook['prefix'], hook['target']) == ('backbone.', 'backbone.')
+    assert '/rgb_source/single/' in hook['checkpoint']
+    _, transfer = runs['transfer', None]
+    assert transfer.model.type == 'SupervisionTransferDistiller'
+    assert '/rgb_source/single/' in transfer.model.teacher.checkpoint
+    assert transfer.model.teacher.prefix == 'backbone.'
+    # unlabelled pairs of the source world's videos, never the target's
+    dataset = transfer.train_dataloader.dataset
+    assert dataset.type == 'VideoFramePairsDataset'
+    assert dataset.data_root == SOURCE
+    assert dataset.frames_per_video == 5
+    for cfg in (rgb, flow, transfer):
+        assert cfg.train_dataloader.dataset.pipeline[0] == dict(
+            type='Det2DResize', short_side=160)
+
+
+SHORT = {
+    'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
+    'default_hooks.checkpoint.interval': 2,
+    'default_hooks.logger.interval': 1, 'param_scheduler.0.T_max': 2,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+}
+SHORT_TEST = {
+    'test_dataloader.num_workers': 0,
+    'test_dataloader.persistent_workers': False,
+}
+
+
+@pytest.mark.slow
+def test_tiny_worlds_run_the_whole_stage_graph(tmp_path):
+    """The stages, two iterations each, on tiny target and source worlds
+    made (with their flow) by the prepare steps, through
+    tools/run_pipeline.py: every split's rows are tested, the flow
+    detectors start from the handed trunks and the table averages the
+    splits."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(repo_path(PIPELINE))
+    roots = {TARGET: str(tmp_path / 'target'),
+             SOURCE: str(tmp_path / 'source')}
+    for step in cfg.prepare:
+        step['out'] = roots[step['out']]
+        step['preset'] = 'jhmdb_unit'
+    for stage in cfg.stages:
+        # a plain dict: the dotted keys stay keys
+        options = dict(stage.get('cfg_options') or {})
+        root = options.get('data_root', TARGET)
+        options.update(SHORT, data_root=roots[root])
+        if stage['name'] != 'transfer':
+            options.update(SHORT_TEST)
+        stage['cfg_options'] = options
+    tiny = str(tmp_path / 'tiny_pipeline.py')
+    cfg.dump(tiny)
+    work = str(tmp_path / 'work')
+    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(osp.join(work, 'results.json')) as f:
+        records = json.load(f)['runs']
+    assert {r['stage'] for r in records} == {s['name'] for s in cfg.stages}
+    for record in records:
+        if record['stage'] != 'transfer':
+            assert 'voc/mAP@0.5' in record['test'], record['stage']
+        if record['stage'] in ('flow_source', 'flow_transfer',
+                               'flow_supervised'):
+            run_dir = osp.dirname(record['checkpoint'])
+            text = ''.join(open(f).read() for f in glob.glob(
+                osp.join(run_dir, '*', '*.log')))
+            assert 'PretrainedWeightsHook: ' in text, record['stage']
+    splits = sorted(r['values']['split'] for r in records
+                    if r['stage'] == 'noinit')
+    assert splits == [1, 2, 3]
+    with open(osp.join(work, 'results.md')) as f:
+        table = f.read()
+    assert 'mean ± std over 3 split(s).' in table
+    assert '| flow, supervision transfer |' in table
