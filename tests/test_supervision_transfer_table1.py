@@ -4,13 +4,12 @@ configs/supervision_transfer/table1_synth/): the runs the two pipelines
 plan, what each row hands the HHA detector, and the whole stage graph
 run through the tools on tiny worlds."""
 import glob
-import json
 import os.path as osp
 
 import pytest
 
 from fsat.apis.pipeline import load_pipeline
-from fsat.testing import repo_path, run_tool
+from fsat.testing import repo_path, run_logs, run_pipeline_config
 
 PIPELINES = 'configs/pipelines/'
 PART1 = PIPELINES + 'st_nyud2_synth_table1.py'
@@ -148,13 +147,7 @@ def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
         options.update(SHORT, data_root=roots[root])
         stage['cfg_options'] = options
     cfg.reuse_from = []
-    tiny = str(tmp_path / 'tiny_pipeline.py')
-    cfg.dump(tiny)
-    work = str(tmp_path / 'work')
-    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with open(osp.join(work, 'results.json')) as f:
-        records = json.load(f)['runs']
+    records = run_pipeline_config(cfg, str(tmp_path))
     stages = {r['stage'] for r in records}
     assert stages == {s['name'] for s in cfg.stages}
     by_stage = {}
@@ -169,10 +162,7 @@ def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
     # every initialised row ran its weights hook
     for name in ('copy', 'hha_transfer', 'rgb', 'hha_adapted'):
         for record in by_stage.get(name, []):
-            run_dir = osp.dirname(record['checkpoint'])
-            text = ''.join(open(f).read() for f in glob.glob(
-                osp.join(run_dir, '*', '*.log')))
-            assert 'PretrainedWeightsHook: ' in text, name
+            assert 'PretrainedWeightsHook: ' in run_logs(record), name
 
 
 def test_every_validated_transfer_config_names_its_best_rule():

@@ -3,14 +3,12 @@
 configs/supervision_transfer/table3_synth/): the runs the pipeline plans
 over JHMDB's three splits, what each row hands the flow detector, and the
 whole stage graph run through the tools on tiny worlds."""
-import glob
-import json
 import os.path as osp
 
 import pytest
 
 from fsat.apis.pipeline import load_pipeline
-from fsat.testing import repo_path, run_tool
+from fsat.testing import repo_path, run_logs, run_pipeline_config
 
 PIPELINE = 'configs/pipelines/st_jhmdb_synth_table3.py'
 TARGET, SOURCE = 'data/synthetic_jhmdb', 'data/synthetic_jhmdb_source'
@@ -144,27 +142,19 @@ def test_tiny_worlds_run_the_whole_stage_graph(tmp_path):
         if stage['name'] != 'transfer':
             options.update(SHORT_TEST)
         stage['cfg_options'] = options
-    tiny = str(tmp_path / 'tiny_pipeline.py')
-    cfg.dump(tiny)
-    work = str(tmp_path / 'work')
-    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with open(osp.join(work, 'results.json')) as f:
-        records = json.load(f)['runs']
+    records = run_pipeline_config(cfg, str(tmp_path))
     assert {r['stage'] for r in records} == {s['name'] for s in cfg.stages}
     for record in records:
         if record['stage'] != 'transfer':
             assert 'voc/mAP@0.5' in record['test'], record['stage']
         if record['stage'] in ('flow_source', 'flow_transfer',
                                'flow_supervised'):
-            run_dir = osp.dirname(record['checkpoint'])
-            text = ''.join(open(f).read() for f in glob.glob(
-                osp.join(run_dir, '*', '*.log')))
-            assert 'PretrainedWeightsHook: ' in text, record['stage']
+            assert 'PretrainedWeightsHook: ' in run_logs(record), (
+                record['stage'])
     splits = sorted(r['values']['split'] for r in records
                     if r['stage'] == 'noinit')
     assert splits == [1, 2, 3]
-    with open(osp.join(work, 'results.md')) as f:
+    with open(osp.join(tmp_path, 'work', 'results.md')) as f:
         table = f.read()
     assert 'mean ± std over 3 split(s).' in table
     assert '| flow, supervision transfer |' in table

@@ -10,24 +10,32 @@ from .distillers import (
     trained_toy_distiller,
 )
 from .samples import REAL_SAMPLES_ENV, real_sample
-from .tools import REPO_ROOT, last_line, repo_path, run_tool
+from .tools import (
+    REPO_ROOT,
+    last_line,
+    repo_path,
+    run_logs,
+    run_pipeline_config,
+    run_tool,
+)
 from .toys import (
-                   ToyClipBackbone,
-                   ToyClipDataset,
-                   build_toy_model,
-                   toy_depth_rc3d,
-                   toy_detection_dataset,
-                   toy_rc3d,
-                   toy_recognizer,
-                   toy_stage_config,
-                   toy_train_config,
+    ToyClipBackbone,
+    ToyClipDataset,
+    build_toy_model,
+    toy_depth_rc3d,
+    toy_detection_dataset,
+    toy_rc3d,
+    toy_recognizer,
+    toy_stage_config,
+    toy_train_config,
 )
 
 __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
     'build_toy_model', 'toy_depth_rc3d', 'toy_detection_dataset',
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
-    'repo_path', 'run_tool', 'single_process_group', 'tiny_resnet3d',
+    'repo_path', 'run_logs', 'run_pipeline_config', 'run_tool',
+    'single_process_group', 'tiny_resnet3d',
     'tiny_stgcn', 'toy_pair_distiller', 'toy_rc3d', 'toy_recognizer',
     'toy_stage_config', 'toy_train_config', 'trained_toy_distiller'
 ]

@@ -62,3 +62,39 @@ def last_line(text: str) -> str:
     """The last non-empty line of ``text`` (what a user reads first)."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ''
+
+
+def run_pipeline_config(cfg, folder: str) -> List[dict]:
+    """Dump a pipeline config (e.g. a shipped one re-pointed at tiny
+    worlds) into ``folder``, run it through ``tools/run_pipeline.py`` with
+    its work dir in ``folder/work`` and return the runs of its
+    ``results.json``.
+
+    Args:
+        cfg (mmengine.Config): The pipeline config.
+        folder (str): Where the config and the work dir go.
+
+    Returns:
+        list[dict]: ``results.json``'s ``runs``.
+
+    Raises:
+        AssertionError: With the end of the tool's stderr when it fails.
+    """
+    import json
+    tiny = osp.join(folder, 'tiny_pipeline.py')
+    cfg.dump(tiny)
+    work = osp.join(folder, 'work')
+    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(osp.join(work, 'results.json')) as f:
+        return json.load(f)['runs']
+
+
+def run_logs(record: dict) -> str:
+    """The text of the MMEngine logs of a pipeline run (a ``results.json``
+    record with a checkpoint), e.g. to check that a hook reported."""
+    import glob
+    run_dir = osp.dirname(record['checkpoint'])
+    return ''.join(
+        open(path).read()
+        for path in sorted(glob.glob(osp.join(run_dir, '*', '*.log'))))
