@@ -9,7 +9,12 @@ import os.path as osp
 import pytest
 
 from fsat.apis.pipeline import load_pipeline
-from fsat.testing import repo_path, run_logs, run_pipeline_config
+from fsat.testing import (
+    repo_path,
+    run_logs,
+    run_pipeline_config,
+    short_run_options,
+)
 
 PIPELINES = 'configs/pipelines/'
 PART1 = PIPELINES + 'st_nyud2_synth_table1.py'
@@ -111,17 +116,7 @@ def test_part2_adapted_teacher_and_fusion(resolved):
         assert mine == theirs
 
 
-SHORT = {
-    'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
-    'default_hooks.checkpoint.interval': 2,
-    'default_hooks.logger.interval': 1, 'param_scheduler.0.T_max': 2,
-    'train_dataloader.num_workers': 0,
-    'train_dataloader.persistent_workers': False,
-    'val_dataloader.num_workers': 0,
-    'val_dataloader.persistent_workers': False,
-    'test_dataloader.num_workers': 0,
-    'test_dataloader.persistent_workers': False,
-}
+SHORT = short_run_options()
 
 
 @pytest.mark.slow

@@ -8,7 +8,13 @@ import os.path as osp
 import pytest
 
 from fsat.apis.pipeline import load_pipeline
-from fsat.testing import repo_path, run_logs, run_pipeline_config
+from fsat.testing import (
+    loader_options,
+    repo_path,
+    run_logs,
+    run_pipeline_config,
+    short_run_options,
+)
 
 PIPELINE = 'configs/pipelines/st_jhmdb_synth_table3.py'
 TARGET, SOURCE = 'data/synthetic_jhmdb', 'data/synthetic_jhmdb_source'
@@ -107,17 +113,8 @@ def test_the_source_world_stands_in_for_imagenet_and_ucf101(resolved):
             type='Det2DResize', short_side=160)
 
 
-SHORT = {
-    'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
-    'default_hooks.checkpoint.interval': 2,
-    'default_hooks.logger.interval': 1, 'param_scheduler.0.T_max': 2,
-    'train_dataloader.num_workers': 0,
-    'train_dataloader.persistent_workers': False,
-}
-SHORT_TEST = {
-    'test_dataloader.num_workers': 0,
-    'test_dataloader.persistent_workers': False,
-}
+SHORT = short_run_options(loaders=('train', ))
+SHORT_TEST = loader_options('test')
 
 
 @pytest.mark.slow

@@ -13,10 +13,12 @@ from .samples import REAL_SAMPLES_ENV, real_sample
 from .tools import (
     REPO_ROOT,
     last_line,
+    loader_options,
     repo_path,
     run_logs,
     run_pipeline_config,
     run_tool,
+    short_run_options,
 )
 from .toys import (
     ToyClipBackbone,
@@ -34,8 +36,8 @@ __all__ = [
     'REAL_SAMPLES_ENV', 'REPO_ROOT', 'ToyClipBackbone', 'ToyClipDataset',
     'build_toy_model', 'toy_depth_rc3d', 'toy_detection_dataset',
     'ToyPairDistiller', 'last_line', 'paired_batch', 'real_sample',
-    'repo_path', 'run_logs', 'run_pipeline_config', 'run_tool',
-    'single_process_group', 'tiny_resnet3d',
+    'loader_options', 'repo_path', 'run_logs', 'run_pipeline_config',
+    'run_tool', 'short_run_options', 'single_process_group', 'tiny_resnet3d',
     'tiny_stgcn', 'toy_pair_distiller', 'toy_rc3d', 'toy_recognizer',
     'toy_stage_config', 'toy_train_config', 'trained_toy_distiller'
 ]

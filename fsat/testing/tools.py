@@ -98,3 +98,30 @@ def run_logs(record: dict) -> str:
     return ''.join(
         open(path).read()
         for path in sorted(glob.glob(osp.join(run_dir, '*', '*.log'))))
+
+
+def loader_options(*loaders: str) -> Dict[str, object]:
+    """``cfg_options`` that load the named dataloaders (``'train'``,
+    ``'val'``, ``'test'``) in the main process, for tiny runs in tests."""
+    out: Dict[str, object] = {}
+    for name in loaders:
+        out[f'{name}_dataloader.num_workers'] = 0
+        out[f'{name}_dataloader.persistent_workers'] = False
+    return out
+
+
+def short_run_options(iters: int = 2,
+                      loaders: tuple = ('train', 'val', 'test')
+                      ) -> Dict[str, object]:
+    """``cfg_options`` that shorten an iteration-based run with a cosine
+    (or other first) scheduler to ``iters`` iterations, validated and
+    checkpointed at the end, logged every iteration, its ``loaders``
+    without worker processes (:func:`loader_options`)."""
+    return {
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'default_hooks.checkpoint.interval': iters,
+        'default_hooks.logger.interval': 1,
+        'param_scheduler.0.T_max': iters,
+        **loader_options(*loaders)
+    }

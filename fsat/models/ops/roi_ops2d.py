@@ -36,9 +36,10 @@ RoIs are ``[K, 5]`` rows ``(batch_idx, x1, y1, x2, y2)``; features are
 matrix products per RoI on its crop of the map (the bilinear weights are
 separable, see :func:`roi_align`): on small RoIs (the sliding windows
 of a test step) about 5x faster than gathering every sample, on RoIs as
-large as the map about as fast (docs/detection.md, "Cost"). Work is done in chunks of whole RoIs
-holding at most about ``2 ** 22`` cropped values (RoIAlign) or cells
-(RoIPool) so that memory stays bounded for large RoIs.
+large as the map about as fast (docs/detection.md, "RoIAlign as matrix
+products"). Work is done in chunks of whole RoIs holding at most about
+``2 ** 22`` cropped values (RoIAlign) or cells (RoIPool) so that memory
+stays bounded for large RoIs.
 """
 import math
 from typing import Iterator, Sequence, Tuple, Union
