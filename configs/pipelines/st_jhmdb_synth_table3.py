@@ -48,20 +48,11 @@ _source = 'data/synthetic_jhmdb_source'
 # the RGB network (800 iterations) and the supervised flow pre-training
 # (600) on the source world, split 1, each tested on its test clips
 _on_source = {'data_root': _source, 'randomness.seed': 0}
-_rgb_source = dict(
-    _on_source, **{
-        'train_cfg.max_iters': 800,
-        'train_cfg.val_interval': 800,
-        'param_scheduler.0.T_max': 800,
-        'default_hooks.checkpoint.interval': 800
-    })
-_flow_source = dict(
-    _on_source, **{
-        'train_cfg.max_iters': 600,
-        'train_cfg.val_interval': 600,
-        'param_scheduler.0.T_max': 600,
-        'default_hooks.checkpoint.interval': 600
-    })
+# the fields an iteration count sets (the configs' cosine schedule)
+_length = ('train_cfg.max_iters', 'train_cfg.val_interval',
+           'param_scheduler.0.T_max', 'default_hooks.checkpoint.interval')
+_rgb_source = dict(_on_source, **dict.fromkeys(_length, 800))
+_flow_source = dict(_on_source, **dict.fromkeys(_length, 600))
 
 
 # a stage's trunk from a detector or a transfer (keys backbone.* or

@@ -1,5 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Run the command-line tools of a source checkout from tests."""
+import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -80,7 +82,6 @@ def run_pipeline_config(cfg, folder: str) -> List[dict]:
     Raises:
         AssertionError: With the end of the tool's stderr when it fails.
     """
-    import json
     tiny = osp.join(folder, 'tiny_pipeline.py')
     cfg.dump(tiny)
     work = osp.join(folder, 'work')
@@ -93,7 +94,6 @@ def run_pipeline_config(cfg, folder: str) -> List[dict]:
 def run_logs(record: dict) -> str:
     """The text of the MMEngine logs of a pipeline run (a ``results.json``
     record with a checkpoint), e.g. to check that a hook reported."""
-    import glob
     run_dir = osp.dirname(record['checkpoint'])
     return ''.join(
         open(path).read()
