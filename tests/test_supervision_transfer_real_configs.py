@@ -285,6 +285,62 @@ def test_detector_runs_a_loss_step(name):
     assert model.roi_head.shared_fcs[0].weight.shape == (4096, 256 * 36)
 
 
+def test_vgg16_detector_fast_rcnn_settings(monkeypatch):
+    cfg = _det('frcnn_vgg16_rgb_nyud2')
+    alex = _det('frcnn_alexnet_rgb_nyud2')
+    # the NYUD2 detectors' schedule and data, Fast R-CNN's VGG-16 model
+    for key in ('train_cfg', 'optim_wrapper', 'param_scheduler',
+                'train_dataloader', 'test_dataloader'):
+        assert cfg[key] == alex[key], key
+    model, head = cfg.model, cfg.model.roi_head
+    assert model.backbone == dict(type='VGGTrunk', depth=16,
+                                  out_layers='conv5_3', frozen_layers=(),
+                                  pretrained=None)
+    assert model.feat_stride == 16
+    assert (head.roi_layer, head.roi_size, head.in_channels) == (
+        'RoIPool', 7, 512)
+    assert (head.fc_channels, head.num_fcs, head.num_classes) == (
+        4096, 2, 19)
+    assert _norm(model.data_preprocessor) == CAFFE_BGR
+    assert cfg.custom_hooks == []
+    # ImageNet weights: conv1_1-conv2_2 frozen, fc6 / fc7 into the head
+    monkeypatch.setenv('FSAT_IMAGENET_VGG16', '/w/vgg16.pth')
+    cfg = _det('frcnn_vgg16_rgb_nyud2')
+    assert cfg.model.backbone.pretrained == '/w/vgg16.pth'
+    assert cfg.model.backbone.frozen_layers == ('conv1_1', 'conv1_2',
+                                                'conv2_1', 'conv2_2')
+    assert [(h.checkpoint, h.prefix, h.target) for h in cfg.custom_hooks] \
+        == [('/w/vgg16.pth', 'classifier.0.', 'roi_head.shared_fcs.0.'),
+            ('/w/vgg16.pth', 'classifier.3.', 'roi_head.shared_fcs.3.')]
+
+
+def test_vgg16_detector_trains_and_teaches_the_alexnet_student(tmp_path):
+    cfg = _det('frcnn_vgg16_rgb_nyud2')
+    cfg.model.backbone.frozen_layers = ('conv1_1', 'conv1_2', 'conv2_1',
+                                        'conv2_2')
+    rgb = MODELS.build(cfg.model)
+    rgb.train()
+    losses = rgb(**_det_batch(rgb), mode='loss')
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+    assert rgb.backbone.conv1_1.weight.grad is None
+    assert rgb.backbone.conv3_1.weight.grad.abs().sum() > 0
+    assert rgb.roi_head.shared_fcs[0].weight.shape == (4096, 512 * 49)
+    # VGG*: the detector's trunk is the VGG-16 teacher of the HHA AlexNet
+    det_ckpt = str(tmp_path / 'vgg16_det.pth')
+    torch.save(dict(state_dict={
+        f'backbone.{k}': v for k, v in rgb.backbone.state_dict().items()
+    }), det_ckpt)
+    st = _st('rgb2hha_vgg16_alexnet_nyud2')
+    st.model.teacher.checkpoint = det_ckpt
+    teacher = MODELS.build(st.model).teachers['teacher'].state_dict()
+    trunk = rgb.backbone.state_dict()
+    assert set(teacher) == set(trunk) and len(trunk) == 26
+    for key, value in trunk.items():
+        assert torch.equal(teacher[key], value), key
+
+
 # -------------------------------------------------------- synthetic twin
 def test_synthetic_flow_twin_uses_the_detectors_trunks():
     cfg = _st('rgb2flow_r18_jhmdb_synth')

@@ -1,8 +1,9 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Gupta et al.'s Table 1 twin (configs/pipelines/st_nyud2_synth_table1*.py,
-configs/supervision_transfer/table1_synth/): the runs the two pipelines
-plan, what each row hands the HHA detector, and the whole stage graph
-run through the tools on tiny worlds."""
+configs/supervision_transfer/table1_synth/): the runs the five parts
+plan, what each row hands the HHA detector, that a frozen trunk stays
+frozen, and the whole stage graph run through the tools on tiny
+worlds."""
 import glob
 import os.path as osp
 
@@ -19,6 +20,10 @@ from fsat.testing import (
 PIPELINES = 'configs/pipelines/'
 PART1 = PIPELINES + 'st_nyud2_synth_table1.py'
 PART2 = PIPELINES + 'st_nyud2_synth_table1_adapted.py'
+SEMANTIC = PIPELINES + 'st_nyud2_synth_table1_semantic.py'
+TEACHER = PIPELINES + 'st_nyud2_synth_table1_teacher.py'
+LAYERS = PIPELINES + 'st_nyud2_synth_table1_layers.py'
+PARTS = (PART1, PART2, SEMANTIC, TEACHER, LAYERS)
 
 
 @pytest.fixture(scope='module')
@@ -26,11 +31,12 @@ def resolved(tmp_path_factory):
     """Each part's pipeline and its runs' resolved configs by (stage,
     seed), resolved once for the module's tests."""
     out = {}
+    # one work root: a run's upstream checkpoints resolve to one path
+    work = str(tmp_path_factory.mktemp('work'))
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(repo_path())
-        for path in (PART1, PART2):
-            pipeline = load_pipeline(
-                path, str(tmp_path_factory.mktemp('work')))
+        for path in PARTS:
+            pipeline = load_pipeline(path, work)
             out[path] = pipeline, {
                 (r.stage.name, r.values.get('seed')):
                 (r, pipeline.resolve(r, dry=True))
@@ -116,11 +122,140 @@ def test_part2_adapted_teacher_and_fusion(resolved):
         assert mine == theirs
 
 
+def _plain(cfg):
+    out = cfg.to_dict()
+    out.pop('work_dir')
+    return out
+
+
+def test_later_parts_share_the_earlier_parts_runs(resolved):
+    """A row the parts share resolves to one config (so a later part takes
+    the earlier part's run over instead of training it again)."""
+    shared = {}
+    for path in PARTS:
+        for key, (_, cfg) in resolved[path][1].items():
+            shared.setdefault(key, []).append((path, _plain(cfg)))
+    for key, found in shared.items():
+        for path, cfg in found[1:]:
+            assert cfg == found[0][1], (key, path)
+    assert len(shared['transfer', 0]) == 4  # parts 1, 3, 4, 5
+    assert len(shared['hha_transfer_fc', 0]) == 2  # parts 3, 4
+    assert resolved[SEMANTIC][0].reuse_from == [
+        'work_dirs/st_nyud2_synth_table1',
+        'work_dirs/st_nyud2_synth_table1_adapted']
+
+
+def test_semantic_rows_freeze_the_trunk_they_were_given(resolved):
+    pipeline, runs = resolved[SEMANTIC]
+    assert len(runs) == 1 + 7 * 3 + 4 * 3
+    upstream = dict(noinit_fc=None, copy_fc='/rgb_source/single/',
+                    hha_transfer_fc='/transfer/seed{}/',
+                    hha_adapted_fc='/transfer_adapted/seed{}/')
+    full = dict(noinit_fc='noinit', copy_fc='copy',
+                hha_transfer_fc='hha_transfer', hha_adapted_fc='hha_adapted')
+    for seed in (0, 1, 2):
+        for name, source in upstream.items():
+            run, cfg = runs[name, seed]
+            assert 'ft head only' in run.stage.method
+            assert cfg.model.backbone.frozen_stages == 2
+            # the fine-tuned row's config but for the frozen trunk
+            twin = _plain(runs[full[name], seed][1])
+            mine = _plain(cfg)
+            mine['model']['backbone'].pop('frozen_stages')
+            assert mine == twin, name
+            hooks = _hooks(cfg)
+            if source is None:
+                assert not hooks
+                continue
+            (hook, ) = hooks
+            assert source.format(seed) in hook['checkpoint'], name
+
+
+def test_teacher_rows_differ_only_in_the_deeper_teacher(resolved):
+    pipeline, runs = resolved[TEACHER]
+    assert pipeline.reference_method == 'HHA, supervision transfer'
+    _, r18 = runs['rgb_source', None]
+    _, r34 = runs['rgb_source_r34', None]
+    assert (r18.model.backbone.depth, r34.model.backbone.depth) == (18, 34)
+    mine, theirs = _plain(r34), _plain(r18)
+    mine['model']['backbone']['depth'] = 18
+    assert mine == theirs
+    for seed in (0, 1, 2):
+        deep = runs['transfer_r34', seed][1]
+        plain = runs['transfer', seed][1]
+        assert '/rgb_source_r34/single/' in deep.model.teacher.checkpoint
+        assert deep.model.teacher.model.depth == 34
+        assert deep.model.student == plain.model.student
+        assert deep.model.student.depth == 18
+        for name in ('hha_transfer_r34', 'hha_transfer_r34_fc'):
+            (hook, ) = _hooks(runs[name, seed][1])
+            assert f'/transfer_r34/seed{seed}/' in hook['checkpoint']
+        assert runs['hha_transfer_r34_fc', seed][1].model.backbone \
+            .frozen_stages == 2
+
+
+def test_layer_rows_tap_layer1_of_both_networks(resolved):
+    pipeline, runs = resolved[LAYERS]
+    for seed in (0, 1, 2):
+        low = runs['transfer_layer1', seed][1].model
+        assert low.student_layer == low.teacher_layer == dict(
+            path='layer1', dim=64)
+        assert runs['transfer', seed][1].model.student_layer == dict(
+            path='layer2', dim=128)
+        assert '/rgb_source/single/' in low.teacher.checkpoint
+        (hook, ) = _hooks(runs['hha_transfer_layer1', seed][1])
+        assert f'/transfer_layer1/seed{seed}/' in hook['checkpoint']
+
+
+def test_frozen_trunk_detector_learns_only_its_heads():
+    """hha_det_frozen.py: training steps leave every trunk tensor (weights
+    and batch-norm statistics) as it was and move the RPN and box head."""
+    import torch
+    from mmengine.registry import DefaultScope
+    from mmengine.structures import BaseDataElement, InstanceData
+
+    from fsat.apis import load_config
+    from fsat.registry import MODELS
+    torch.manual_seed(0)
+    cfg = load_config(repo_path('configs', 'supervision_transfer',
+                                'table1_synth', 'hha_det_frozen.py'))
+    with DefaultScope.overwrite_default_scope('fsat'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    trunk = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    head = model.roi_head.fc_cls.weight.detach().clone()
+    rpn = {k: v.clone() for k, v in model.rpn_head.state_dict().items()}
+    optim = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(2):
+        sample = BaseDataElement(metainfo=dict(
+            img_id='0', img_shape=(96, 128), ori_shape=(96, 128),
+            scale_factor=(1.0, 1.0)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor([[20., 16., 80., 70.]]),
+            labels=torch.tensor([2]), difficult=torch.zeros(1, dtype=bool))
+        image = torch.randint(0, 256, (3, 96, 128), dtype=torch.uint8)
+        data = model.data_preprocessor(
+            dict(inputs=[image], data_samples=[sample]), True)
+        losses = model(**data, mode='loss')
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(value, trunk[key]), key
+    assert not torch.equal(model.roi_head.fc_cls.weight, head)
+    assert any(not torch.equal(v, rpn[k])
+               for k, v in model.rpn_head.state_dict().items())
+
+
 SHORT = short_run_options()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('part', [PART1, PART2])
+@pytest.mark.parametrize('part', PARTS)
 def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
     """Each part's stages, two iterations each, on tiny target and source
     worlds made by its prepare steps, through tools/run_pipeline.py: the
@@ -155,7 +290,9 @@ def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
         else:
             assert 'voc/mAP@0.5' in record['test'], record['stage']
     # every initialised row ran its weights hook
-    for name in ('copy', 'hha_transfer', 'rgb', 'hha_adapted'):
+    for name in ('copy', 'hha_transfer', 'rgb', 'hha_adapted', 'copy_fc',
+                 'hha_transfer_fc', 'hha_adapted_fc', 'hha_transfer_r34',
+                 'hha_transfer_r34_fc', 'hha_transfer_layer1'):
         for record in by_stage.get(name, []):
             assert 'PretrainedWeightsHook: ' in run_logs(record), name
 

@@ -11,18 +11,7 @@
 _base_ = ['./_base_/st_nyud2_table1.py']
 reuse_from = ['work_dirs/st_nyud2_synth_table1']
 _t1 = 'configs/supervision_transfer/table1_synth/'
-stages = _base_.source_stages + [
-    dict(name='rgb', method='RGB (source trunk, fine-tuned)',
-         template='seeded', config=_t1 + 'rgb_det.py',
-         init_from=dict(stage='rgb_source', prefix='backbone.',
-                        target='backbone.')),
-    dict(name='transfer_adapted', template='seeded',
-         config=_t1 + 'rgb2hha_transfer.py',
-         cfg_options={'model.teacher.checkpoint': '{rgb.checkpoint}'}),
-    dict(name='hha_adapted', method='HHA, supervision transfer (adapted)',
-         template='seeded', config=_t1 + 'hha_det.py',
-         init_from=dict(stage='transfer_adapted', prefix='student.',
-                        target='backbone.')),
+stages = _base_.source_stages + _base_.adapted_stages + [
     dict(name='fusion', method='RGB + HHA adapted (late fusion)',
          template='seeded', test_only=True,
          config=_t1 + 'rgbhha_fusion.py',
