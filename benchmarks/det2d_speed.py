@@ -7,10 +7,15 @@ one warm-up) of
 * ``roi_align`` (adaptive and fixed ``sampling_ratio=2``) and
   ``roi_pool``, forward and forward + backward, for ``--rois`` random
   boxes on a ``[1, C, H, W]`` map (7x7 bins, stride 8);
+* ``roi_align`` (``sampling_ratio=2``, forward: a test step) on every
+  sliding window of ``--config`` at ``--image-size``, on a map of an
+  eighth of that size: many small RoIs, the case the matrix-product form
+  of ``roi_align`` is fastest on;
 * the greedy loop of ``nms_2d`` at IoU 0.7 on 2,000 RPN-like proposals
   (jittered copies of 20 objects' boxes), in numpy (float32 boxes, what
   ``nms_2d`` runs) and in torch (its loop for other dtypes), on the same
-  boxes;
+  boxes; the same for ``nms_1d`` (R-C3D's temporal NMS) on 2,000
+  jittered copies of 20 segments of a 768-frame video;
 * one training step (forward, backward, AdamW) and one test step of the
   FastRCNN2D of ``--config`` (default the synthetic NYUD2 RGB detector)
   on a batch of random images at the config's training size, with its
@@ -32,7 +37,7 @@ from mmengine.structures import BaseDataElement, InstanceData
 
 from fsat.apis import load_config
 from fsat.datasets.transforms import sliding_window_boxes
-from fsat.models.ops import roi_align, roi_pool
+from fsat.models.ops import nms1d, roi_align, roi_pool
 from fsat.models.ops.nms2d import _greedy_numpy, _greedy_torch
 from fsat.registry import MODELS
 from fsat.testing import repo_path
@@ -119,19 +124,60 @@ def time_nms(runs: int) -> Dict[str, float]:
                 nms_2000_speedup=torch_s / numpy_s)
 
 
+def time_nms1d(runs: int) -> Dict[str, float]:
+    """Seconds of the two greedy loops of ``nms_1d`` on the same ranked
+    segments."""
+    gen = torch.Generator().manual_seed(0)
+    start = torch.rand(20, generator=gen) * 700
+    objects = torch.stack([start, start + 16 + torch.rand(
+        20, generator=gen) * 200], 1)
+    segments = objects[torch.randint(0, 20, (2000, ), generator=gen)]
+    segments = segments + torch.randn(2000, 2, generator=gen) * 8
+    scores = torch.rand(2000, generator=gen)
+    ranked = segments[scores.argsort(descending=True)].float()
+    kept = nms1d._greedy_numpy(ranked, 0.7, -1)
+    if kept != nms1d._greedy_torch(ranked, 0.7, -1):
+        raise AssertionError('the numpy and torch 1-D NMS loops disagree')
+    numpy_s = median_time(lambda: nms1d._greedy_numpy(ranked, 0.7, -1), runs)
+    torch_s = median_time(lambda: nms1d._greedy_torch(ranked, 0.7, -1), runs)
+    return dict(nms1d_2000_kept=len(kept), nms1d_2000_numpy_s=numpy_s,
+                nms1d_2000_torch_s=torch_s,
+                nms1d_2000_speedup=torch_s / numpy_s)
+
+
+def config_windows(cfg, image_size) -> torch.Tensor:
+    """The sliding windows of ``cfg`` (or the synthetic detectors'
+    defaults) on an image of ``image_size``, ``[N, 4]`` float32."""
+    windows = cfg.get('windows', dict(scales=(32, 64, 128, 256),
+                                      ratios=(0.5, 1.0, 2.0),
+                                      stride_ratio=0.5))
+    return torch.from_numpy(sliding_window_boxes(
+        image_size, windows['scales'], windows['ratios'],
+        windows.get('stride_ratio', 0.5), windows.get('stride'))).float()
+
+
+def time_windows(args) -> Dict[str, float]:
+    """Seconds of one forward ``roi_align`` over the config's sliding
+    windows, as a test step of a window detector runs it."""
+    boxes = config_windows(load_config(args.config), args.image_size)
+    rois = torch.cat([torch.zeros(len(boxes), 1), boxes], 1)
+    h, w = (-(-side // 8) for side in args.image_size)
+    feats = torch.randn(1, args.channels, h, w,
+                        generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        seconds = median_time(lambda: roi_align(feats, rois, 7, 1 / 8, 2),
+                              args.runs)
+    return dict(windows=len(rois), roi_align_windows_sr2_forward_s=seconds)
+
+
 def time_detector(args) -> Dict[str, float]:
     """Seconds of one train step and one test step of the config's
     detector on random images with sliding-window proposals."""
     cfg = load_config(args.config)
-    windows = cfg.get('windows', dict(scales=(32, 64, 128, 256),
-                                      ratios=(0.5, 1.0, 2.0),
-                                      stride_ratio=0.5))
     with DefaultScope.overwrite_default_scope('fsat'):
         model = MODELS.build(cfg.model)
     h, w = args.image_size
-    boxes = torch.from_numpy(sliding_window_boxes(
-        (h, w), windows['scales'], windows['ratios'],
-        windows.get('stride_ratio', 0.5), windows.get('stride')))
+    boxes = config_windows(cfg, (h, w))
     gen = torch.Generator().manual_seed(0)
 
     def batch():
@@ -179,7 +225,9 @@ def main(argv=None) -> dict:
                   image_size=list(args.image_size), batch=args.batch,
                   threads=torch.get_num_threads())
     result.update(time_ops(args))
+    result.update(time_windows(args))
     result.update(time_nms(args.runs))
+    result.update(time_nms1d(args.runs))
     result.update(time_detector(args))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in result.items()}))

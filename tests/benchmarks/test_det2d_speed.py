@@ -27,6 +27,12 @@ def test_reports_ops_and_detector_steps(capsys):
     # they keep the same ones)
     assert result['nms_2000_kept'] > 0
     assert result['nms_2000_numpy_s'] > 0 and result['nms_2000_torch_s'] > 0
+    assert result['nms1d_2000_kept'] > 0
+    assert result['nms1d_2000_numpy_s'] > 0
+    assert result['nms1d_2000_torch_s'] > 0
+    # every sliding window of the config on the image, one forward
+    assert result['windows'] == result['proposals_per_image']
+    assert result['roi_align_windows_sr2_forward_s'] > 0
     assert capsys.readouterr().out.count('\n') == 1
     rois = bench.random_rois(50, 64, 80, bench.torch.Generator())
     assert (rois[:, 3] <= 80).all() and (rois[:, 4] <= 64).all()

@@ -1,5 +1,9 @@
 # Copyright (c) fsat contributors. All rights reserved.
-"""Non-maximum suppression of temporal segments, in plain torch."""
+"""Non-maximum suppression of temporal segments, in plain torch (the
+greedy loop in numpy for float segments, as :mod:`.nms2d` does)."""
+from typing import List
+
+import numpy as np
 import torch
 
 
@@ -34,14 +38,47 @@ def nms_1d(segments: torch.Tensor,
     if segments.numel() == 0:
         return segments.new_zeros((0, ), dtype=torch.long)
     order = torch.sort(scores, descending=True, stable=True).indices
-    iou = segment_iou_matrix(segments[order], segments[order])
-    suppressed = torch.zeros(len(order), dtype=torch.bool)
+    ranked = segments[order]
+    greedy = (_greedy_numpy if ranked.dtype in (torch.float32, torch.float64)
+              else _greedy_torch)
+    keep = greedy(ranked, iou_threshold, max_keep)
+    return order[torch.as_tensor(keep, dtype=torch.long,
+                                 device=segments.device)]
+
+
+def _greedy_torch(ranked: torch.Tensor, iou_threshold: float,
+                  max_keep: int) -> List[int]:
+    """The greedy loop of :func:`nms_1d` on score-ranked segments: indices
+    into ``ranked`` of the kept ones, in order."""
+    remaining = torch.arange(len(ranked), device=ranked.device)
     keep = []
-    for i in range(len(order)):
-        if suppressed[i]:
-            continue
-        keep.append(i)
-        if 0 < max_keep <= len(keep):
-            break
-        suppressed |= iou[i] > iou_threshold
-    return order[torch.tensor(keep, dtype=torch.long)]
+    while len(remaining) and not 0 < max_keep <= len(keep):
+        best = remaining[0]
+        keep.append(int(best))
+        rest = remaining[1:]
+        iou = segment_iou_matrix(ranked[best][None], ranked[rest])[0]
+        remaining = rest[~(iou > iou_threshold)]
+    return keep
+
+
+def _greedy_numpy(ranked: torch.Tensor, iou_threshold: float,
+                  max_keep: int) -> List[int]:
+    """:func:`_greedy_torch` in numpy: the IEEE operations of
+    :func:`segment_iou_matrix` in the same order (so the same kept
+    segments, bit for bit), without a K x K matrix (O(K) memory) and with
+    far less overhead a step than torch when many segments are kept."""
+    start, end = (np.ascontiguousarray(c)
+                  for c in ranked.detach().cpu().numpy().T)
+    length = end - start
+    remaining = np.arange(len(start))
+    keep = []
+    while remaining.size and not 0 < max_keep <= len(keep):
+        best = remaining[0]
+        keep.append(best)
+        rest = remaining[1:]
+        inter = (np.minimum(end[best], end[rest]) -
+                 np.maximum(start[best], start[rest])).clip(min=0)
+        union = length[best] + length[rest] - inter
+        iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0)
+        remaining = rest[~(iou > iou_threshold)]
+    return [int(i) for i in keep]

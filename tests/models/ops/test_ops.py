@@ -52,6 +52,50 @@ def test_nms_edge_cases():
     assert iou[0, 1] == pytest.approx(0.9) and iou[0, 2] == 0
 
 
+def matrix_nms(segments, scores, thr, max_keep=-1):
+    """Reference: the K x K tIoU matrix of segment_iou_matrix, one row a
+    kept segment (nms_1d before its loop moved to numpy)."""
+    order = torch.sort(scores, descending=True, stable=True).indices
+    iou = segment_iou_matrix(segments[order], segments[order])
+    suppressed = torch.zeros(len(order), dtype=torch.bool)
+    keep = []
+    for i in range(len(order)):
+        if suppressed[i]:
+            continue
+        keep.append(int(order[i]))
+        if 0 < max_keep <= len(keep):
+            break
+        suppressed |= iou[i] > thr
+    return keep
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_nms_numpy_loop_equals_the_iou_matrix(dtype):
+    """Float segments take the numpy loop: the same kept segments as the
+    matrix form, bit for bit, with ties, zero-length segments, IoUs at
+    the threshold and max_keep; integer segments take the torch loop."""
+    from fsat.models.ops.nms1d import _greedy_numpy, _greedy_torch
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        k = int(rng.integers(1, 300))
+        starts = rng.integers(0, 200, k).astype(float)
+        lengths = rng.integers(0, 40, k).astype(float)  # some zero
+        segs = torch.tensor(np.stack([starts, starts + lengths], 1),
+                            dtype=dtype)
+        scores = torch.tensor(rng.integers(0, 8, k) / 7.0, dtype=dtype)
+        for thr in (0.0, 0.25, 0.5, 0.7):  # 0.25, 0.5: exact ties
+            for max_keep in (-1, 5):
+                ours = nms_1d(segs, scores, thr, max_keep=max_keep)
+                assert ours.tolist() == matrix_nms(segs, scores, thr,
+                                                   max_keep)
+        ranked = segs[torch.sort(scores, descending=True,
+                                 stable=True).indices]
+        assert _greedy_numpy(ranked, 0.5, -1) == _greedy_torch(
+            ranked, 0.5, -1)
+    ints = torch.tensor([[0, 10], [1, 10], [20, 30]])
+    assert nms_1d(ints, torch.tensor([.9, .8, .7]), 0.5).tolist() == [0, 2]
+
+
 def brute_roi_pool(feats, rois, out, stride):
     """Reference: explicit bins and max over every element."""
     _, c, length, h, w = feats.shape
