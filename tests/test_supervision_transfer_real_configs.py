@@ -52,6 +52,15 @@ def _st(name):
         repo_path('configs', 'supervision_transfer', f'{name}.py'))
 
 
+def _save_trunk(detector, path):
+    """A detector checkpoint holding its trunk only (keys backbone.*), as
+    a teacher reads it; returns the path."""
+    torch.save(dict(state_dict={
+        f'backbone.{k}': v for k, v in detector.backbone.state_dict().items()
+    }), str(path))
+    return str(path)
+
+
 def _norm(pre):
     return {k: pre[k] for k in ('bgr_to_rgb', 'mean', 'std') if k in pre}
 
@@ -217,10 +226,7 @@ def test_rgb_detector_teaches_and_the_student_starts_the_hha_detector(
         tmp_path):
     rgb = MODELS.build(_det('frcnn_alexnet_rgb_nyud2').model)
     # the adapted teacher (AlexNet*): the RGB detector's trunk
-    det_ckpt = str(tmp_path / 'rgb_det.pth')
-    torch.save(dict(state_dict={
-        f'backbone.{k}': v for k, v in rgb.backbone.state_dict().items()
-    }), det_ckpt)
+    det_ckpt = _save_trunk(rgb, tmp_path / 'rgb_det.pth')
     cfg = _st('rgb2hha_alexnet_nyud2')
     cfg.model.teacher.checkpoint = det_ckpt
     model = MODELS.build(cfg.model)
@@ -328,10 +334,7 @@ def test_vgg16_detector_trains_and_teaches_the_alexnet_student(tmp_path):
     assert rgb.backbone.conv3_1.weight.grad.abs().sum() > 0
     assert rgb.roi_head.shared_fcs[0].weight.shape == (4096, 512 * 49)
     # VGG*: the detector's trunk is the VGG-16 teacher of the HHA AlexNet
-    det_ckpt = str(tmp_path / 'vgg16_det.pth')
-    torch.save(dict(state_dict={
-        f'backbone.{k}': v for k, v in rgb.backbone.state_dict().items()
-    }), det_ckpt)
+    det_ckpt = _save_trunk(rgb, tmp_path / 'vgg16_det.pth')
     st = _st('rgb2hha_vgg16_alexnet_nyud2')
     st.model.teacher.checkpoint = det_ckpt
     teacher = MODELS.build(st.model).teachers['teacher'].state_dict()

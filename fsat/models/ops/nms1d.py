@@ -1,7 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """Non-maximum suppression of temporal segments, in plain torch (the
 greedy loop in numpy for float segments, as :mod:`.nms2d` does)."""
-from typing import List
+from typing import Callable, List
 
 import numpy as np
 import torch
@@ -46,19 +46,42 @@ def nms_1d(segments: torch.Tensor,
                                  device=segments.device)]
 
 
-def _greedy_torch(ranked: torch.Tensor, iou_threshold: float,
-                  max_keep: int) -> List[int]:
-    """The greedy loop of :func:`nms_1d` on score-ranked segments: indices
-    into ``ranked`` of the kept ones, in order."""
-    remaining = torch.arange(len(ranked), device=ranked.device)
+def greedy_suppress(remaining, iou_of: Callable, iou_threshold: float,
+                    max_keep: int) -> List[int]:
+    """The greedy loop of NMS, shared by :func:`nms_1d` and
+    :func:`~fsat.models.ops.nms2d.nms_2d` in numpy and in torch.
+
+    Args:
+        remaining: Score-ranked candidate indices (a numpy array or a
+            long tensor), best first.
+        iou_of (callable): ``iou_of(best, rest)`` -> the overlaps of
+            candidate ``best`` with the candidates ``rest``, in the
+            container type of ``remaining``.
+        iou_threshold (float): Overlap above which a candidate is
+            dropped.
+        max_keep (int): Keep at most this many (-1: all).
+
+    Returns:
+        list[int]: The kept indices, in order.
+    """
     keep = []
     while len(remaining) and not 0 < max_keep <= len(keep):
         best = remaining[0]
         keep.append(int(best))
         rest = remaining[1:]
-        iou = segment_iou_matrix(ranked[best][None], ranked[rest])[0]
-        remaining = rest[~(iou > iou_threshold)]
+        remaining = rest[~(iou_of(best, rest) > iou_threshold)]
     return keep
+
+
+def _greedy_torch(ranked: torch.Tensor, iou_threshold: float,
+                  max_keep: int) -> List[int]:
+    """The greedy loop of :func:`nms_1d` on score-ranked segments: indices
+    into ``ranked`` of the kept ones, in order."""
+    return greedy_suppress(
+        torch.arange(len(ranked), device=ranked.device),
+        lambda best, rest: segment_iou_matrix(ranked[best][None],
+                                              ranked[rest])[0],
+        iou_threshold, max_keep)
 
 
 def _greedy_numpy(ranked: torch.Tensor, iou_threshold: float,
@@ -70,15 +93,12 @@ def _greedy_numpy(ranked: torch.Tensor, iou_threshold: float,
     start, end = (np.ascontiguousarray(c)
                   for c in ranked.detach().cpu().numpy().T)
     length = end - start
-    remaining = np.arange(len(start))
-    keep = []
-    while remaining.size and not 0 < max_keep <= len(keep):
-        best = remaining[0]
-        keep.append(best)
-        rest = remaining[1:]
+
+    def iou_of(best, rest):
         inter = (np.minimum(end[best], end[rest]) -
                  np.maximum(start[best], start[rest])).clip(min=0)
         union = length[best] + length[rest] - inter
-        iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0)
-        remaining = rest[~(iou > iou_threshold)]
-    return [int(i) for i in keep]
+        return np.where(union > 0, inter / np.maximum(union, 1e-12), 0)
+
+    return greedy_suppress(np.arange(len(start)), iou_of, iou_threshold,
+                           max_keep)

@@ -21,6 +21,8 @@ from typing import List
 import numpy as np
 import torch
 
+from .nms1d import greedy_suppress
+
 
 def _check_offset(pixel_offset: int) -> int:
     if pixel_offset not in (0, 1):
@@ -115,16 +117,11 @@ def _greedy_torch(ranked: torch.Tensor, iou_threshold: float,
                   max_keep: int, pixel_offset: int) -> List[int]:
     """The greedy loop of :func:`nms_2d` on score-ranked boxes: indices
     into ``ranked`` of the kept boxes, in order."""
-    remaining = torch.arange(len(ranked), device=ranked.device)
-    keep = []
-    while len(remaining) and not 0 < max_keep <= len(keep):
-        best = remaining[0]
-        keep.append(int(best))
-        rest = remaining[1:]
-        iou = box_iou_matrix(ranked[best][None], ranked[rest],
-                             pixel_offset)[0]
-        remaining = rest[~(iou > iou_threshold)]
-    return keep
+    return greedy_suppress(
+        torch.arange(len(ranked), device=ranked.device),
+        lambda best, rest: box_iou_matrix(ranked[best][None], ranked[rest],
+                                          pixel_offset)[0],
+        iou_threshold, max_keep)
 
 
 def _greedy_numpy(ranked: torch.Tensor, iou_threshold: float,
@@ -138,21 +135,18 @@ def _greedy_numpy(ranked: torch.Tensor, iou_threshold: float,
                       for c in ranked.detach().cpu().numpy().T)
     area = ((x2 - x1 + pixel_offset).clip(min=0) *
             (y2 - y1 + pixel_offset).clip(min=0))
-    remaining = np.arange(len(x1))
-    keep = []
-    while remaining.size and not 0 < max_keep <= len(keep):
-        best = remaining[0]
-        keep.append(best)
-        rest = remaining[1:]
+
+    def iou_of(best, rest):
         width = (np.minimum(x2[best], x2[rest]) -
                  np.maximum(x1[best], x1[rest]) + pixel_offset).clip(min=0)
         height = (np.minimum(y2[best], y2[rest]) -
                   np.maximum(y1[best], y1[rest]) + pixel_offset).clip(min=0)
         inter = width * height
         union = area[best] + area[rest] - inter
-        iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0)
-        remaining = rest[~(iou > iou_threshold)]
-    return [int(i) for i in keep]
+        return np.where(union > 0, inter / np.maximum(union, 1e-12), 0)
+
+    return greedy_suppress(np.arange(len(x1)), iou_of, iou_threshold,
+                           max_keep)
 
 
 def batched_nms_2d(boxes: torch.Tensor,
