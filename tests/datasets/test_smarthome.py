@@ -341,6 +341,63 @@ EXPECTED_15 = [
 ]
 
 
+def test_cached_reads_equal_fresh_reads_and_follow_the_file(
+        tmp_path, monkeypatch):
+    """cached=True gives what a fresh parse gives, from memory while the
+    file is unchanged (read-only arrays), parses a rewritten file again,
+    keeps allow_empty's rule per call, and stays within its byte budget."""
+    from fsat.datasets.smarthome import skeleton_io
+    skeleton_io._CACHE.clear()
+    calls = []
+    parse = skeleton_io._read_lcrnet_json
+    monkeypatch.setattr(skeleton_io, '_read_lcrnet_json',
+                        lambda *a, **k: calls.append(a[0]) or parse(*a, **k))
+    frames = [[detection(*pose(t), 1.0 + t)] if t % 2 else []
+              for t in range(5)]
+    path = write_json(str(tmp_path / 'c_pose3d.json'), frames)
+    fresh = read_lcrnet_json(path)
+    first = read_lcrnet_json(path, cached=True)
+    again = read_lcrnet_json(path, cached=True)
+    assert again is first and len(calls) == 2  # fresh + one cached parse
+    for name in ('pose3d', 'pose2d', 'scores', 'num_detections'):
+        np.testing.assert_array_equal(getattr(first, name),
+                                      getattr(fresh, name))
+        assert not getattr(first, name).flags.writeable
+    assert first.num_empty_frames == fresh.num_empty_frames == 3
+    with pytest.raises(ValueError, match='read-only'):
+        first.pose3d[0, 0, 0] = 1
+    # a rewritten file (another size / time) is parsed again
+    frames[0] = [detection(*pose(0), 9.0)]
+    write_json(path, frames)
+    os.utime(path, ns=(1, 10**18))
+    changed = read_lcrnet_json(path, cached=True)
+    assert len(calls) == 3 and changed.num_empty_frames == 2
+    np.testing.assert_allclose(changed.scores[0], 9.0)
+    # nobody detected: allow_empty decides per call, cached or not
+    empty = write_json(str(tmp_path / 'e_pose3d.json'), [[], []])
+    assert read_lcrnet_json(empty, allow_empty=True,
+                            cached=True).num_empty_frames == 2
+    with pytest.raises(ValueError, match=f'{empty}: nobody is detected'):
+        read_lcrnet_json(empty, cached=True)
+    # a missing file is the reader's error, not a cache entry
+    with pytest.raises(FileNotFoundError, match='not found'):
+        read_lcrnet_json(str(tmp_path / 'gone_pose3d.json'), cached=True)
+    # the byte budget: 5 frames make an entry of 5*13*3*4 + 5*13*2*4 +
+    # 5*4 + 5*8 = 1,360 bytes; a budget of 3,000 keeps the 2 most recently
+    # used of 3, one of 1,000 none
+    names = [write_json(str(tmp_path / f'{n}_pose3d.json'), frames)
+             for n in ('x', 'y', 'z')]
+    for budget, kept in ((3000, names[1:]), (1000, [])):
+        monkeypatch.setenv('FSAT_SKELETON_CACHE_MB', str(budget / 2**20))
+        skeleton_io._CACHE.clear()
+        for one in names:
+            read_lcrnet_json(one, cached=True)
+        assert [key[0] for key in skeleton_io._CACHE.entries] == [
+            osp.abspath(n) for n in kept]
+        assert skeleton_io._CACHE.nbytes == 1360 * len(kept)
+    skeleton_io._CACHE.clear()
+
+
 def test_lcrnet_joint_order():
     assert LCRNET_JOINTS == (
         'right_ankle', 'left_ankle', 'right_knee', 'left_knee', 'right_hip',

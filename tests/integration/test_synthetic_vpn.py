@@ -32,7 +32,8 @@ def chain(tmp_path_factory):
         rgb_size=(128, 96))
     generate_world(preset, str(root / 'world'), seed=0, workers=1,
                    progress=False)
-    env = dict(FSAT_SMARTHOME_ROOT=str(root / 'world'))
+    env = dict(FSAT_SMARTHOME_ROOT=str(root / 'world'),
+               FSAT_FRAME_CACHE=str(root / 'frame_cache'))
 
     def train(config, work_dir, *options):
         proc = run_tool('train.py', [

@@ -36,10 +36,19 @@ What the reader does with the real data's quirks:
   the file, and the frame and detection where relevant.
 * **NaN or infinite values** (Python's JSON writer emits ``NaN``) are set
   to 0 and counted (:attr:`LCRNetSkeleton.num_nonfinite`).
+
+Data pipelines read a sample's file more than once (the person crop of
+its RGB clip, then its pose branch) and again every epoch: with
+``cached=True`` (what the transforms pass) a parsed file is kept in a
+per-process memory cache, bounded in bytes (``FSAT_SKELETON_CACHE_MB``,
+default 256), keyed by the file's path, size and modification time (a
+rewritten file is read again), and handed out with read-only arrays.
 """
 import json
 import math
+import os
 import os.path as osp
+from collections import OrderedDict
 from dataclasses import dataclass
 from numbers import Real
 
@@ -114,7 +123,15 @@ def count_lcrnet_frames(path: str) -> int:
     return len(_load_json(path)['frames'])
 
 
+# the types json.load gives numbers (bool is not one of them)
+_JSON_NUMBERS = frozenset((int, float))
+
+
 def _floats(values, length: int, key: str, where: str) -> np.ndarray:
+    if isinstance(values, list) and len(values) == length and all(
+            type(v) in _JSON_NUMBERS for v in values):
+        return np.asarray(values, dtype=np.float64)
+    # the general check (other Real types), and the error message
     if (not isinstance(values, list) or len(values) != length or not all(
             isinstance(v, Real) and not isinstance(v, bool)
             for v in values)):
@@ -127,7 +144,53 @@ def _floats(values, length: int, key: str, where: str) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def read_lcrnet_json(path: str, allow_empty: bool = False) -> LCRNetSkeleton:
+class _ByteLRU:
+    """A least-recently-used cache bounded by the bytes of its values'
+    arrays (one per process: DataLoader workers each have their own)."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict = OrderedDict()
+        self.nbytes = 0
+
+    @staticmethod
+    def limit() -> int:
+        return int(float(os.environ.get('FSAT_SKELETON_CACHE_MB', 256)) *
+                   2**20)
+
+    def get(self, key):
+        value = self.entries.get(key)
+        if value is not None:
+            self.entries.move_to_end(key)
+        return value
+
+    def put(self, key, value, nbytes: int) -> None:
+        limit = self.limit()
+        if nbytes > limit:
+            return
+        self.entries[key] = (value, nbytes)
+        self.nbytes += nbytes
+        while self.nbytes > limit:
+            _, (_, size) = self.entries.popitem(last=False)
+            self.nbytes -= size
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.nbytes = 0
+
+
+_CACHE = _ByteLRU()
+
+
+def _file_key(path: str):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return osp.abspath(path), stat.st_size, stat.st_mtime_ns
+
+
+def read_lcrnet_json(path: str, allow_empty: bool = False,
+                     cached: bool = False) -> LCRNetSkeleton:
     """Read a Toyota Smarthome LCR-Net skeleton file.
 
     See the module docstring for the format and the rules (highest
@@ -137,6 +200,10 @@ def read_lcrnet_json(path: str, allow_empty: bool = False) -> LCRNetSkeleton:
         path (str): The ``skeletonv12/<name>_pose3d.json`` file.
         allow_empty (bool): Return all-zero poses for a file without any
             detection instead of raising. Defaults to False.
+        cached (bool): Keep the result in this process's memory cache and
+            answer from it while the file is unchanged (module docstring);
+            its arrays are then read-only (copy them before changing
+            them). Defaults to False (parse the file every time).
 
     Returns:
         LCRNetSkeleton: Poses, scores and counts.
@@ -146,6 +213,35 @@ def read_lcrnet_json(path: str, allow_empty: bool = False) -> LCRNetSkeleton:
         ValueError: Naming the file, for malformed content or (without
             ``allow_empty``) a file with no detection at all.
     """
+    key = _file_key(path) if cached else None
+    if key is None:
+        return _read_lcrnet_json(path, allow_empty)
+    hit = _CACHE.get(key)  # (skeleton, nbytes) or None
+    if hit is None:
+        # parsed without allow_empty's rule, which is checked per call
+        skeleton = _read_lcrnet_json(path, allow_empty=True)
+        for array in (skeleton.pose3d, skeleton.pose2d, skeleton.scores,
+                      skeleton.num_detections):
+            array.flags.writeable = False
+        hit = (skeleton, sum(a.nbytes for a in (
+            skeleton.pose3d, skeleton.pose2d, skeleton.scores,
+            skeleton.num_detections)))
+        _CACHE.put(key, *hit)
+    skeleton = hit[0]
+    if not allow_empty:
+        _check_not_empty(path, skeleton.num_empty_frames,
+                         len(skeleton.scores))
+    return skeleton
+
+
+def _check_not_empty(path: str, num_empty: int, total: int) -> None:
+    if num_empty == total:
+        raise ValueError(
+            f'{path}: nobody is detected in any of its {total} frames'
+            if total else f'{path}: the file has no frames')
+
+
+def _read_lcrnet_json(path: str, allow_empty: bool) -> LCRNetSkeleton:
     frames = _load_json(path)['frames']
     T, V = len(frames), LCRNET_NUM_JOINTS
     pose3d = np.zeros((T, V, 3), dtype=np.float64)
@@ -184,10 +280,8 @@ def read_lcrnet_json(path: str, allow_empty: bool = False) -> LCRNetSkeleton:
             pose3d[t] = best[1].reshape(3, V).T
             scores[t] = best_score if math.isfinite(best_score) else 0.0
     num_empty = int((counts == 0).sum())
-    if num_empty == T and not allow_empty:
-        raise ValueError(
-            f'{path}: nobody is detected in any of its {T} frames'
-            if T else f'{path}: the file has no frames')
+    if not allow_empty:
+        _check_not_empty(path, num_empty, T)
     nonfinite = 0
     for array in (pose3d, pose2d):
         bad = ~np.isfinite(array)

@@ -10,8 +10,9 @@ samples (images with boxes): :class:`Det2DResize`, :class:`Det2DRandomFlip`,
 and encoding: :class:`LoadMaskedDepth`, :class:`ReplicateDepth`,
 :class:`JetDepth`, :class:`SpeckleNoise`, :class:`LoadFlow`,
 :class:`FlowAwareFlip`, :class:`LoadSkeleton`, :class:`FillSkeletonGaps`,
-:class:`CenterSkeleton`, :class:`SkeletonDecode`.
-Crops, resizing, formatting and video decoding are mmaction2's.
+:class:`CenterSkeleton`, :class:`SkeletonDecode`; videos decoded once
+into a disk cache: :class:`CachedVideoDecode`. Crops, resizing, formatting
+and video decoding are mmaction2's.
 """
 from .branches import ModalityPipelines, build_pipeline
 from .depth import LoadMaskedDepth, depth_stats, read_depth_png
@@ -46,9 +47,11 @@ from .skeleton import (
     SkeletonDecode,
 )
 from .sources import SOURCE_DEFAULTS, count_frames
+from .video_cache import CachedVideoDecode
 
 __all__ = [
-    'CenterSkeleton', 'DETECTION_META_KEYS', 'FillSkeletonGaps',
+    'CachedVideoDecode', 'CenterSkeleton', 'DETECTION_META_KEYS',
+    'FillSkeletonGaps',
     'FlowAwareFlip', 'PairedFlip', 'NTURegistrationCrop', 'JetDepth',
     'LoadFlow', 'LoadMaskedDepth',
     'LoadSkeleton', 'ModalityPipelines', 'PackDetectionInputs',

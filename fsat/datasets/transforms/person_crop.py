@@ -103,7 +103,8 @@ class LCRNetPersonCrop(BaseTransform):
             raise FileNotFoundError(
                 f'LCRNetPersonCrop: no skeleton file for '
                 f"{results['video_id']}: {path}")
-        skeleton = read_lcrnet_json(path, allow_empty=True)
+        # cached: the sample's pose branch reads the same file next
+        skeleton = read_lcrnet_json(path, allow_empty=True, cached=True)
         detected = skeleton.scores > 0
         total = len(detected)
         inds = np.clip(np.asarray(results['frame_inds']).reshape(-1), 0,

@@ -47,11 +47,12 @@ class LoadLCRNetSkeleton(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         """Read the file."""
-        skeleton = read_lcrnet_json(results['filename'])
+        # the cache's arrays are read-only: the sample gets copies
+        skeleton = read_lcrnet_json(results['filename'], cached=True)
         pose = skeleton.pose3d if self.coords == '3d' else skeleton.pose2d
-        results['keypoint'] = pose[None]
+        results['keypoint'] = pose[None].copy()
         results['total_frames'] = pose.shape[0]
-        results['pose_scores'] = skeleton.scores
+        results['pose_scores'] = skeleton.scores.copy()
         results['empty_frames'] = skeleton.num_empty_frames
         return results
 
