@@ -395,6 +395,11 @@ def test_cached_reads_equal_fresh_reads_and_follow_the_file(
         assert [key[0] for key in skeleton_io._CACHE.entries] == [
             osp.abspath(n) for n in kept]
         assert skeleton_io._CACHE.nbytes == 1360 * len(kept)
+    monkeypatch.setenv('FSAT_SKELETON_CACHE_MB', 'lots')
+    with pytest.raises(ValueError, match='FSAT_SKELETON_CACHE_MB must be a '
+                       "number of megabytes, got 'lots'"):
+        read_lcrnet_json(write_json(str(tmp_path / 'w_pose3d.json'), frames),
+                         cached=True)
     skeleton_io._CACHE.clear()
 
 

@@ -154,8 +154,12 @@ class _ByteLRU:
 
     @staticmethod
     def limit() -> int:
-        return int(float(os.environ.get('FSAT_SKELETON_CACHE_MB', 256)) *
-                   2**20)
+        value = os.environ.get('FSAT_SKELETON_CACHE_MB', '256')
+        try:
+            return int(float(value) * 2**20)
+        except ValueError:
+            raise ValueError('FSAT_SKELETON_CACHE_MB must be a number of '
+                             f'megabytes, got {value!r}') from None
 
     def get(self, key):
         value = self.entries.get(key)
