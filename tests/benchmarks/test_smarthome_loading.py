@@ -6,19 +6,13 @@ import importlib.util
 
 import pytest
 
-from fsat.testing import repo_path
+from fsat.testing import repo_path, small_smarthome_world
 
 
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
-    from fsat.datasets.synthetic import generate_world, get_preset
     root = tmp_path_factory.mktemp('smarthome_loading')
-    preset = get_preset(
-        'smarthome', subjects=(2, 3, 4, 6, 7, 10), routines=1,
-        action_frames=32, frames_range=(32, 40), idle_frames=(2, 4),
-        rgb_size=(128, 96))
-    generate_world(preset, str(root / 'world'), seed=0, workers=1,
-                   progress=False)
+    small_smarthome_world(str(root / 'world'))
     return root
 
 

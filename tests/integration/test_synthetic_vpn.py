@@ -11,7 +11,7 @@ import os.path as osp
 import pytest
 import torch
 
-from fsat.testing import run_tool
+from fsat.testing import run_tool, small_smarthome_world
 
 pytestmark = pytest.mark.slow
 
@@ -24,14 +24,8 @@ SHORT = [
 
 @pytest.fixture(scope='module')
 def chain(tmp_path_factory):
-    from fsat.datasets.synthetic import generate_world, get_preset
     root = tmp_path_factory.mktemp('synthetic_vpn')
-    preset = get_preset(
-        'smarthome', subjects=(2, 3, 4, 6, 7, 10), routines=1,
-        action_frames=32, frames_range=(32, 40), idle_frames=(2, 4),
-        rgb_size=(128, 96))
-    generate_world(preset, str(root / 'world'), seed=0, workers=1,
-                   progress=False)
+    small_smarthome_world(str(root / 'world'))
     env = dict(FSAT_SMARTHOME_ROOT=str(root / 'world'),
                FSAT_FRAME_CACHE=str(root / 'frame_cache'))
 
