@@ -277,7 +277,8 @@ def test_tiny_worlds_run_the_whole_stage_graph(part, tmp_path):
         options.update(SHORT, data_root=roots[root])
         stage['cfg_options'] = options
     cfg.reuse_from = []
-    records = run_pipeline_config(cfg, str(tmp_path))
+    # part 3 plans 34 tiny runs: more than the default 600 s loaded
+    records = run_pipeline_config(cfg, str(tmp_path), timeout=1800)
     stages = {r['stage'] for r in records}
     assert stages == {s['name'] for s in cfg.stages}
     by_stage = {}

@@ -66,7 +66,8 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ''
 
 
-def run_pipeline_config(cfg, folder: str) -> List[dict]:
+def run_pipeline_config(cfg, folder: str,
+                        timeout: float = 600) -> List[dict]:
     """Dump a pipeline config (e.g. a shipped one re-pointed at tiny
     worlds) into ``folder``, run it through ``tools/run_pipeline.py`` with
     its work dir in ``folder/work`` and return the runs of its
@@ -75,6 +76,9 @@ def run_pipeline_config(cfg, folder: str) -> List[dict]:
     Args:
         cfg (mmengine.Config): The pipeline config.
         folder (str): Where the config and the work dir go.
+        timeout (float): Seconds before the tool is killed (a tiny run
+            is one process start and a few steps: about 10-20 s a run
+            here). Defaults to 600.
 
     Returns:
         list[dict]: ``results.json``'s ``runs``.
@@ -85,7 +89,8 @@ def run_pipeline_config(cfg, folder: str) -> List[dict]:
     tiny = osp.join(folder, 'tiny_pipeline.py')
     cfg.dump(tiny)
     work = osp.join(folder, 'work')
-    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work])
+    proc = run_tool('run_pipeline.py', [tiny, '--work-dir', work],
+                    timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(osp.join(work, 'results.json')) as f:
         return json.load(f)['runs']
