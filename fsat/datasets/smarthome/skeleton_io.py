@@ -224,12 +224,11 @@ def read_lcrnet_json(path: str, allow_empty: bool = False,
     if hit is None:
         # parsed without allow_empty's rule, which is checked per call
         skeleton = _read_lcrnet_json(path, allow_empty=True)
-        for array in (skeleton.pose3d, skeleton.pose2d, skeleton.scores,
-                      skeleton.num_detections):
+        arrays = (skeleton.pose3d, skeleton.pose2d, skeleton.scores,
+                  skeleton.num_detections)
+        for array in arrays:
             array.flags.writeable = False
-        hit = (skeleton, sum(a.nbytes for a in (
-            skeleton.pose3d, skeleton.pose2d, skeleton.scores,
-            skeleton.num_detections)))
+        hit = (skeleton, sum(a.nbytes for a in arrays))
         _CACHE.put(key, *hit)
     skeleton = hit[0]
     if not allow_empty:

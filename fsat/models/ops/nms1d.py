@@ -37,13 +37,25 @@ def nms_1d(segments: torch.Tensor,
     """
     if segments.numel() == 0:
         return segments.new_zeros((0, ), dtype=torch.long)
+    return ranked_greedy_nms(segments, scores, _greedy_numpy, _greedy_torch,
+                             iou_threshold, max_keep)
+
+
+def ranked_greedy_nms(items: torch.Tensor, scores: torch.Tensor,
+                      greedy_numpy: Callable, greedy_torch: Callable,
+                      *args) -> torch.Tensor:
+    """The indices of the kept ``items``, best first, shared by
+    :func:`nms_1d` and :func:`~fsat.models.ops.nms2d.nms_2d`: the items
+    ranked by score (a stable sort: equal scores keep their input order),
+    then ``greedy_numpy(ranked, *args)`` for float32 / float64 items (the
+    same arithmetic, far less overhead a step) or ``greedy_torch(ranked,
+    *args)`` for other dtypes, each returning indices into ``ranked``."""
     order = torch.sort(scores, descending=True, stable=True).indices
-    ranked = segments[order]
-    greedy = (_greedy_numpy if ranked.dtype in (torch.float32, torch.float64)
-              else _greedy_torch)
-    keep = greedy(ranked, iou_threshold, max_keep)
-    return order[torch.as_tensor(keep, dtype=torch.long,
-                                 device=segments.device)]
+    ranked = items[order]
+    greedy = (greedy_numpy if ranked.dtype in (torch.float32, torch.float64)
+              else greedy_torch)
+    return order[torch.as_tensor(greedy(ranked, *args), dtype=torch.long,
+                                 device=items.device)]
 
 
 def greedy_suppress(remaining, iou_of: Callable, iou_threshold: float,

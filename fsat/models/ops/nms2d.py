@@ -21,7 +21,7 @@ from typing import List
 import numpy as np
 import torch
 
-from .nms1d import greedy_suppress
+from .nms1d import greedy_suppress, ranked_greedy_nms
 
 
 def _check_offset(pixel_offset: int) -> int:
@@ -104,13 +104,8 @@ def nms_2d(boxes: torch.Tensor,
                          f'{tuple(scores.shape)}')
     if boxes.numel() == 0:
         return torch.zeros((0, ), dtype=torch.long, device=boxes.device)
-    order = torch.sort(scores, descending=True, stable=True).indices
-    ranked = boxes[order]
-    greedy = (_greedy_numpy if ranked.dtype in (torch.float32, torch.float64)
-              else _greedy_torch)
-    keep = greedy(ranked, iou_threshold, max_keep, pixel_offset)
-    return order[torch.as_tensor(keep, dtype=torch.long,
-                                 device=boxes.device)]
+    return ranked_greedy_nms(boxes, scores, _greedy_numpy, _greedy_torch,
+                             iou_threshold, max_keep, pixel_offset)
 
 
 def _greedy_torch(ranked: torch.Tensor, iou_threshold: float,
