@@ -106,43 +106,46 @@ def time_ops(args) -> Dict[str, float]:
     return out
 
 
+def time_greedy_loops(name: str, items: torch.Tensor,
+                      gen: torch.Generator, numpy_loop, torch_loop,
+                      runs: int, *args) -> Dict[str, float]:
+    """Seconds of an NMS's numpy and torch greedy loops on the same
+    ``items``, ranked by random scores drawn from ``gen``, at IoU 0.7,
+    after checking that both keep the same ones."""
+    scores = torch.rand(len(items), generator=gen)
+    ranked = items[scores.argsort(descending=True)].float()
+    kept = numpy_loop(ranked, 0.7, -1, *args)
+    if kept != torch_loop(ranked, 0.7, -1, *args):
+        raise AssertionError(f'the numpy and torch {name} loops disagree')
+    numpy_s = median_time(lambda: numpy_loop(ranked, 0.7, -1, *args), runs)
+    torch_s = median_time(lambda: torch_loop(ranked, 0.7, -1, *args), runs)
+    return {f'{name}_2000_kept': len(kept), f'{name}_2000_numpy_s': numpy_s,
+            f'{name}_2000_torch_s': torch_s,
+            f'{name}_2000_speedup': torch_s / numpy_s}
+
+
 def time_nms(runs: int) -> Dict[str, float]:
-    """Seconds of the two greedy NMS loops on the same ranked boxes."""
+    """The greedy loops of ``nms_2d`` on RPN-like proposals: jittered
+    copies of 20 objects' boxes."""
     gen = torch.Generator().manual_seed(0)
     objects = random_rois(20, 240, 320, gen)[:, 1:]
     boxes = objects[torch.randint(0, 20, (2000, ), generator=gen)]
     boxes = boxes + torch.randn(2000, 4, generator=gen) * 6
-    scores = torch.rand(2000, generator=gen)
-    ranked = boxes[scores.argsort(descending=True)].float()
-    kept = _greedy_numpy(ranked, 0.7, -1, 0)
-    if kept != _greedy_torch(ranked, 0.7, -1, 0):
-        raise AssertionError('the numpy and torch NMS loops disagree')
-    numpy_s = median_time(lambda: _greedy_numpy(ranked, 0.7, -1, 0), runs)
-    torch_s = median_time(lambda: _greedy_torch(ranked, 0.7, -1, 0), runs)
-    return dict(nms_2000_kept=len(kept), nms_2000_numpy_s=numpy_s,
-                nms_2000_torch_s=torch_s,
-                nms_2000_speedup=torch_s / numpy_s)
+    return time_greedy_loops('nms', boxes, gen, _greedy_numpy,
+                             _greedy_torch, runs, 0)
 
 
 def time_nms1d(runs: int) -> Dict[str, float]:
-    """Seconds of the two greedy loops of ``nms_1d`` on the same ranked
-    segments."""
+    """The greedy loops of ``nms_1d`` on jittered copies of 20 segments
+    of a 768-frame video."""
     gen = torch.Generator().manual_seed(0)
     start = torch.rand(20, generator=gen) * 700
     objects = torch.stack([start, start + 16 + torch.rand(
         20, generator=gen) * 200], 1)
     segments = objects[torch.randint(0, 20, (2000, ), generator=gen)]
     segments = segments + torch.randn(2000, 2, generator=gen) * 8
-    scores = torch.rand(2000, generator=gen)
-    ranked = segments[scores.argsort(descending=True)].float()
-    kept = nms1d._greedy_numpy(ranked, 0.7, -1)
-    if kept != nms1d._greedy_torch(ranked, 0.7, -1):
-        raise AssertionError('the numpy and torch 1-D NMS loops disagree')
-    numpy_s = median_time(lambda: nms1d._greedy_numpy(ranked, 0.7, -1), runs)
-    torch_s = median_time(lambda: nms1d._greedy_torch(ranked, 0.7, -1), runs)
-    return dict(nms1d_2000_kept=len(kept), nms1d_2000_numpy_s=numpy_s,
-                nms1d_2000_torch_s=torch_s,
-                nms1d_2000_speedup=torch_s / numpy_s)
+    return time_greedy_loops('nms1d', segments, gen, nms1d._greedy_numpy,
+                             nms1d._greedy_torch, runs)
 
 
 def config_windows(cfg, image_size) -> torch.Tensor:
@@ -156,10 +159,11 @@ def config_windows(cfg, image_size) -> torch.Tensor:
         windows.get('stride_ratio', 0.5), windows.get('stride'))).float()
 
 
-def time_windows(args) -> Dict[str, float]:
-    """Seconds of one forward ``roi_align`` over the config's sliding
-    windows, as a test step of a window detector runs it."""
-    boxes = config_windows(load_config(args.config), args.image_size)
+def time_windows(args, cfg) -> Dict[str, float]:
+    """Seconds of one forward ``roi_align`` over the sliding windows of
+    the detector config ``cfg``, as a test step of a window detector runs
+    it."""
+    boxes = config_windows(cfg, args.image_size)
     rois = torch.cat([torch.zeros(len(boxes), 1), boxes], 1)
     h, w = (-(-side // 8) for side in args.image_size)
     feats = torch.randn(1, args.channels, h, w,
@@ -170,10 +174,9 @@ def time_windows(args) -> Dict[str, float]:
     return dict(windows=len(rois), roi_align_windows_sr2_forward_s=seconds)
 
 
-def time_detector(args) -> Dict[str, float]:
-    """Seconds of one train step and one test step of the config's
-    detector on random images with sliding-window proposals."""
-    cfg = load_config(args.config)
+def time_detector(args, cfg) -> Dict[str, float]:
+    """Seconds of one train step and one test step of the detector of
+    config ``cfg`` on random images with sliding-window proposals."""
     with DefaultScope.overwrite_default_scope('fsat'):
         model = MODELS.build(cfg.model)
     h, w = args.image_size
@@ -224,11 +227,12 @@ def main(argv=None) -> dict:
                   map_size=list(args.map_size),
                   image_size=list(args.image_size), batch=args.batch,
                   threads=torch.get_num_threads())
+    cfg = load_config(args.config)
     result.update(time_ops(args))
-    result.update(time_windows(args))
+    result.update(time_windows(args, cfg))
     result.update(time_nms(args.runs))
     result.update(time_nms1d(args.runs))
-    result.update(time_detector(args))
+    result.update(time_detector(args, cfg))
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in result.items()}))
     return result
