@@ -4,6 +4,7 @@ the same runs, choices, signatures and metrics as one at a time, in the
 same order; a rerun finds them finished; a failing run is named; no
 distributed launcher."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -155,3 +156,28 @@ def test_jobs_are_not_for_a_distributed_launcher(tmp_path):
         run_pipeline(pipeline, launcher='pytorch', jobs=2)
     with pytest.raises(FsatUserError, match='jobs must be a positive int'):
         run_pipeline(pipeline, jobs=0)
+
+
+def test_a_run_that_starts_alone_gets_all_the_cores(tmp_path, monkeypatch):
+    """a runs alone (both b runs wait for its checkpoint): all the cores;
+    then the two b runs share them, as does a run started beside another
+    one."""
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.setattr(os, 'cpu_count', lambda: 4)
+    pipeline = load_pipeline(_write(tmp_path, FAILING), str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    scheduler = parallel._Scheduler(pipeline, runs, 2, 'none')
+    a, b4, b5 = runs
+    assert [r.label for r in runs] == [
+        'a [single]', 'b [seed4]', 'b [seed5]']
+    assert scheduler._threads(a) == 4
+    a.record = {}  # finished: both b runs are ready
+    assert scheduler._threads(b4) == 2
+    b4.record = {}  # the last run left, but another one still running
+    scheduler.running[object()] = (b4, 0.0)
+    assert scheduler._threads(b5) == 2
+    scheduler.running.clear()
+    assert scheduler._threads(b5) == 4
+    # OMP_NUM_THREADS set by the user: left to it
+    monkeypatch.setenv('OMP_NUM_THREADS', '3')
+    assert scheduler._threads(b5) is None

@@ -95,9 +95,12 @@ def _init_worker(threads: Optional[int]) -> None:
     torch.set_num_threads(threads)
 
 
-def _execute(pipeline: Pipeline, run: Run, launcher: str) -> dict:
+def _execute(pipeline: Pipeline, run: Run, launcher: str,
+             threads: Optional[int] = None) -> dict:
     """One run in a worker process (a module-level function: spawn
-    pickles it by name)."""
+    pickles it by name), with ``threads`` torch threads when given (a
+    worker keeps its process between runs, so each run sets its own)."""
+    _init_worker(threads)
     return execute_run(pipeline, run, launcher)
 
 
@@ -198,6 +201,20 @@ class _Scheduler:
                            self.records(), self.launcher)
         return changed
 
+    def _threads(self, run: Run) -> Optional[int]:
+        """The threads ``run`` gets: all the cores when it starts alone,
+        i.e. nothing runs and no other unfinished run is ready (only a
+        finishing run makes another ready, so none can start beside it
+        before it ends: a teacher every other run waits for), else the
+        share of :func:`worker_threads`."""
+        share = worker_threads(self.jobs)
+        if share is None or self.running:
+            return share
+        if any(other is not run and other.record is None
+               and self._ready(other) for other in self.runs):
+            return share
+        return worker_threads(1)
+
     def _start(self, pool: ProcessPoolExecutor, run: Run) -> bool:
         """Bind a deferred run, skip it when finished before, else start
         it when a worker is free; True when it was skipped."""
@@ -214,10 +231,15 @@ class _Scheduler:
             self.checked.add(id(run))
         if len(self.running) < self.jobs:
             remaining = [r for r in self.runs if r.record is None]
+            threads = self._threads(run)
+            alone = (threads is not None
+                     and threads != worker_threads(self.jobs))
             print_log(
                 f'{self._progress(run)}: running' +
+                (f' alone with {threads} threads' if alone else '') +
                 _eta(remaining, self.seconds, self.jobs), logger='current')
-            future = pool.submit(_execute, self.pipeline, run, self.launcher)
+            future = pool.submit(_execute, self.pipeline, run, self.launcher,
+                                 threads)
             self.running[future] = (run, time.time())
         return False
 
@@ -300,8 +322,9 @@ def run_parallel(pipeline: Pipeline, runs: List[Run], jobs: int,
         pipeline (Pipeline): The pipeline (checked and prepared).
         runs (list[Run]): Its plan; runs beyond a grid's edge are inserted.
         jobs (int): Runs at once (> 1), each in a spawned worker process
-            with ``cpu_count // jobs`` threads (unless ``OMP_NUM_THREADS``
-            is set).
+            with ``cpu_count // jobs`` threads, or all the cores for a
+            run no other can start beside (unless ``OMP_NUM_THREADS`` is
+            set).
         launcher (str): Must be ``'none'`` (:func:`check_jobs`).
 
     Returns:
