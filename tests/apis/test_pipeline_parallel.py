@@ -49,6 +49,16 @@ stages = [
 ]
 '''
 
+# two independent runs; the second pipeline changes a's recipe only, so
+# a rerun takes c over and trains a again
+INDEPENDENT = '''
+stages = [
+    dict(name='a', config='{config}', method='a',
+         cfg_options={{'optim_wrapper.optimizer.lr': {lr}}}),
+    dict(name='c', config='{config}', method='c'),
+]
+'''
+
 
 def _write(root, text):
     path = root / 'pipe.py'
@@ -181,3 +191,32 @@ def test_a_run_that_starts_alone_gets_all_the_cores(tmp_path, monkeypatch):
     # OMP_NUM_THREADS set by the user: left to it
     monkeypatch.setenv('OMP_NUM_THREADS', '3')
     assert scheduler._threads(b5) is None
+
+
+def test_a_run_left_alone_by_runs_found_finished_gets_all_the_cores(
+        tmp_path, monkeypatch):
+    """The runs found finished are skipped before any run starts: a
+    rerun that trains one run gets it all the cores, even when runs taken
+    over come after it in the plan."""
+    if 'OMP_NUM_THREADS' in os.environ or (os.cpu_count() or 1) < 2:
+        pytest.skip('needs 2 cores and no OMP_NUM_THREADS')
+    config = toy_stage_config(tmp_path / 'f.py')
+    work_dir = str(tmp_path / 'work')
+    for lr, alone in ((0.01, False), (0.02, True)):
+        path = tmp_path / f'pipe{lr}.py'
+        path.write_text(INDEPENDENT.format(config=config, lr=lr))
+        records, _, log = _run(str(path), work_dir, 2, monkeypatch)
+        threads = {r['stage']: r['environment']['torch_threads']
+                   for r in records}
+        started = [m for m in log if ': running' in m]
+        if not alone:  # both at once, half the cores each
+            assert threads == {'a': os.cpu_count() // 2,
+                               'c': os.cpu_count() // 2}
+            assert len(started) == 2
+        else:
+            assert [m.split(' (')[0] for m in started] == [
+                f'[1/2] a [single]: running alone with {os.cpu_count()} '
+                'threads']
+            assert threads['a'] == os.cpu_count()
+            assert any('[2/2] c [single]' in m and 'skipped' in m
+                       for m in log)

@@ -215,48 +215,57 @@ class _Scheduler:
             return share
         return worker_threads(1)
 
-    def _start(self, pool: ProcessPoolExecutor, run: Run) -> bool:
-        """Bind a deferred run, skip it when finished before, else start
-        it when a worker is free; True when it was skipped."""
+    def _skip_finished(self, run: Run) -> bool:
+        """Bind a deferred run and skip it when it finished before; True
+        when it was skipped."""
         if run.deferred:
             self.pipeline.select_for(run, self.records(), self.finished())
-        if id(run) not in self.checked:
-            record = find_finished(self.pipeline, run)
-            if record is not None:
-                print_log(
-                    f'{self._progress(run)}: ' + _finished_message(record),
-                    logger='current')
-                self._finish(run, record)
-                return True
+        record = find_finished(self.pipeline, run)
+        if record is None:
             self.checked.add(id(run))
-        if len(self.running) < self.jobs:
-            remaining = [r for r in self.runs if r.record is None]
-            threads = self._threads(run)
-            alone = (threads is not None
-                     and threads != worker_threads(self.jobs))
-            print_log(
-                f'{self._progress(run)}: running' +
-                (f' alone with {threads} threads' if alone else '') +
-                _eta(remaining, self.seconds, self.jobs), logger='current')
-            future = pool.submit(_execute, self.pipeline, run, self.launcher,
-                                 threads)
-            self.running[future] = (run, time.time())
-        return False
+            return False
+        print_log(f'{self._progress(run)}: ' + _finished_message(record),
+                  logger='current')
+        self._finish(run, record)
+        return True
+
+    def _start(self, pool: ProcessPoolExecutor, run: Run) -> None:
+        """Start a ready run found not finished in a free worker."""
+        if run.deferred:
+            self.pipeline.select_for(run, self.records(), self.finished())
+        remaining = [r for r in self.runs if r.record is None]
+        threads = self._threads(run)
+        alone = threads is not None and threads != worker_threads(self.jobs)
+        print_log(
+            f'{self._progress(run)}: running' +
+            (f' alone with {threads} threads' if alone else '') +
+            _eta(remaining, self.seconds, self.jobs), logger='current')
+        future = pool.submit(_execute, self.pipeline, run, self.launcher,
+                             threads)
+        self.running[future] = (run, time.time())
 
     def _advance(self, pool: ProcessPoolExecutor) -> None:
         """Close the grids that can be closed, skip the ready runs found
-        finished and start ready runs while a worker is free."""
+        finished (all of them first: one may make others ready, and the
+        threads a run gets depend on which others are ready) and start
+        ready runs while a worker is free."""
         changed = True
         while changed:
             changed = self._close_groups()
             busy = {id(run) for run, _ in self.running.values()}
             for run in list(self.runs):
-                if len(self.running) >= self.jobs and id(run) in self.checked:
-                    continue
                 if (run.record is None and id(run) not in busy
-                        and self._ready(run) and self._start(pool, run)):
+                        and id(run) not in self.checked and self._ready(run)
+                        and self._skip_finished(run)):
                     changed = True  # a skipped run may close a grid
                     break
+        busy = {id(run) for run, _ in self.running.values()}
+        for run in list(self.runs):
+            if len(self.running) >= self.jobs:
+                break
+            if (run.record is None and id(run) not in busy
+                    and self._ready(run)):
+                self._start(pool, run)
 
     def _collect(self, future: Future) -> None:
         """Record a finished run, or its failure."""
