@@ -19,7 +19,10 @@ full training step each time (forward, losses, backward, SGD update):
 * **vpna**: VPN-A (``vpna_synth.py``): the collaborative VPN* (RGB + the
   skeleton of the clip) trained with the student, attention MSE;
 * **vpnpp**: VPN++ (``vpnpp_synth.py``): cached pose teacher and the
-  collaborative VPN* trained with it.
+  collaborative VPN* trained with it;
+* with ``--channels-last``, also **rgb_channels_last**: the RGB student
+  with its 3-D convolution weights in ``channels_last_3d`` memory format
+  (``ChannelsLastHook``), from the same initial weights.
 
 Rounds of the modes are interleaved in a rotating order and the median of
 each is kept, so a slow moment of a shared machine hits all alike. Prints
@@ -29,8 +32,10 @@ Example::
 
     python benchmarks/vpn_throughput.py
     python benchmarks/vpn_throughput.py --batch-size 4 --rounds 4
+    python benchmarks/vpn_throughput.py --channels-last
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -63,6 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int,
                         default=min(os.cpu_count() or 1, 2),
                         help='torch threads (default min(cores, 2))')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='also time the RGB student with channels-last '
+                        '3-D convolution weights (rgb_channels_last)')
     return parser.parse_args(argv)
 
 
@@ -152,6 +160,11 @@ def build(args):
             [p for p in model.parameters() if p.requires_grad], lr=1e-3,
             momentum=0.9, weight_decay=1e-4))
 
+    if args.channels_last:
+        from fsat.engine import to_channels_last
+        model = copy.deepcopy(runs['rgb'][0])
+        to_channels_last(model)
+        runs['rgb_channels_last'] = (model, runs['rgb'][1])
     return {k: (m.train(), b, sgd(m)) for k, (m, b) in runs.items()}, rgb_clip
 
 
@@ -179,7 +192,7 @@ def main(argv=None) -> dict:
         threads=args.threads,
         iters_per_s={k: round(v, 3) for k, v in rate.items()},
         **{f'{k}_over_rgb': round(rate[k] / rate['rgb'], 3)
-           for k in ('vpnf', 'vpnf_online', 'vpna', 'vpnpp')})
+           for k in rate if k != 'rgb'})
     print(json.dumps(result))
     sys.stdout.flush()
     return result

@@ -1,7 +1,7 @@
 # Copyright (c) fsat contributors. All rights reserved.
 """MMEngine glue: the device-agnostic DDP wrapper, the launch helper, the
-local checkpoint loader, the teacher-feature cache, weight and
-training-set-size hooks,
+local checkpoint loader, the teacher-feature cache, weight,
+training-set-size and channels-last hooks,
 training loops that receive the next batch during the current step, and
 exact, crash-safe resumption, and the validation curve that chooses a
 run's length."""
@@ -17,13 +17,14 @@ from .loops import (
                     PrefetchEpochBasedTrainLoop,
                     PrefetchIterBasedTrainLoop,
 )
+from .memory_format import ChannelsLastHook, to_channels_last
 from .model_wrappers import DeviceAgnosticDDP
 from .resume import (
-                     CheckpointHook,
-                     capture_rng_state,
-                     checkpoint_is_complete,
-                     find_resume_checkpoint,
-                     restore_rng_state,
+                    CheckpointHook,
+                    capture_rng_state,
+                    checkpoint_is_complete,
+                    find_resume_checkpoint,
+                    restore_rng_state,
 )
 from .selection import ValidationCurveHook, best_point, read_curve
 from .weights import adapt_conv_input, load_prefixed_weights
@@ -35,5 +36,6 @@ __all__ = [
     'adapt_conv_input', 'check_nproc', 'find_free_port', 'init_dist',
     'load_local_checkpoint', 'load_prefixed_weights', 'capture_rng_state',
     'checkpoint_is_complete', 'find_resume_checkpoint', 'restore_rng_state',
-    'ValidationCurveHook', 'best_point', 'read_curve'
+    'ValidationCurveHook', 'best_point', 'read_curve', 'ChannelsLastHook',
+    'to_channels_last'
 ]

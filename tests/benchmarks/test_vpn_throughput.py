@@ -19,11 +19,12 @@ def load():
 
 def test_vpn_throughput_reports_consistent_ratios():
     out = load().main(['--batch-size', '2', '--iters', '1', '--rounds', '1',
-                       '--threads', '1'])
+                       '--threads', '1', '--channels-last'])
     rate = out['iters_per_s']
-    assert set(rate) == {'rgb', 'vpnf', 'vpnf_online', 'vpna', 'vpnpp'}
+    assert set(rate) == {'rgb', 'vpnf', 'vpnf_online', 'vpna', 'vpnpp',
+                         'rgb_channels_last'}
     assert all(v > 0 for v in rate.values())
-    for key in ('vpnf', 'vpnf_online', 'vpna', 'vpnpp'):
+    for key in ('vpnf', 'vpnf_online', 'vpna', 'vpnpp', 'rgb_channels_last'):
         assert out[f'{key}_over_rgb'] == pytest.approx(
             rate[key] / rate['rgb'], abs=2e-3)
 
@@ -41,6 +42,7 @@ def test_vpn_throughput_runs_the_configured_distillers():
     assert set(runs['vpna'][0].teacher_specs) == {'vpn'}
     assert runs['vpna'][0].teacher_specs['vpn'].trainable
     assert set(runs['vpna'][1]['inputs']) == {'rgb', 'skeleton'}
+    assert 'rgb_channels_last' not in runs  # only with --channels-last
     # the cached features are the teacher's own, pooled
     model, batch, _ = runs['vpnf']
     data = model.data_preprocessor(batch, True)
