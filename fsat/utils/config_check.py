@@ -3,6 +3,7 @@
 from typing import Any, Iterator, Set, Tuple
 
 import mmengine.registry as mmengine_registry
+from mmengine.hooks import Hook
 from mmengine.registry import Registry
 
 from fsat.utils.cli import FsatUserError, did_you_mean, suggest
@@ -69,6 +70,13 @@ def check_config_types(cfg: Any, filename: str = 'the config') -> None:
     """
     names = registered_names()
     data = cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg
+    hooks = data.get('custom_hooks') or []
+    for i, hook in enumerate(hooks if isinstance(hooks, list) else [hooks]):
+        if not isinstance(hook, (dict, Hook)):  # MMEngine fails late
+            raise FsatUserError(
+                f'{filename}: custom_hooks.{i} is {_short(hook)}, not a dict '
+                "with a 'type' (--cfg-options cannot write a dict: set "
+                'custom_hooks in a config)')
     for path, type_name in _iter_types(data, ''):
         if not _is_registered(type_name, names):
             raise FsatUserError(

@@ -51,6 +51,18 @@ def test_static_check_names_the_config_path():
     assert "'I3DHead'" in str(info.value)
 
 
+def test_a_custom_hook_that_is_not_a_dict_is_named():
+    # what --cfg-options "custom_hooks=[dict(type='X')]" gives: a string
+    cfg = Config(dict(custom_hooks=["dict(type='ChannelsLastHook')"]))
+    with pytest.raises(FsatUserError) as info:
+        check_config_types(cfg, 'my_config.py')
+    assert str(info.value).startswith(
+        'my_config.py: custom_hooks.0 is "dict(type=\'ChannelsLastHook\')"'
+        ", not a dict with a 'type'")
+    check_config_types(Config(dict(custom_hooks=[
+        dict(type='ChannelsLastHook')])), 'ok.py')
+
+
 def test_static_check_accepts_every_kind_of_registered_type():
     cfg = Config(
         dict(
