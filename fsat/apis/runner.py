@@ -14,7 +14,11 @@ import fsat.engine  # DeviceAgnosticDDP, init_dist, checkpoint loader
 from fsat.datasets.subsets import check_disjoint_subsets
 from fsat.utils import config_paths
 from fsat.utils.cli import FsatUserError
-from fsat.utils.config_check import check_cfg_option_keys, check_config_types
+from fsat.utils.config_check import (
+    check_cfg_option_keys,
+    check_cfg_option_value,
+    check_config_types,
+)
 
 DDP_WRAPPER = 'DeviceAgnosticDDP'
 #: Top-level fields that, set by ``--cfg-options``, move every path below
@@ -119,6 +123,7 @@ def merge_cfg_options(cfg: Config, options: dict, filename: str) -> None:
                                     f'{"+" + key!r} has an empty part')
         else:
             check_cfg_option_keys(data, key, filename)
+        check_cfg_option_value(key, value, filename)
         plain[key] = value
     old_roots = {key: cfg.get(key) for key in DATA_ROOT_FIELDS}
     try:

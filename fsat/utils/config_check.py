@@ -115,6 +115,31 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
+def check_cfg_option_value(key: str, value: Any,
+                           filename: str = 'the config') -> None:
+    """Fail with one line if a ``--cfg-options`` value is a dict as text.
+
+    MMEngine's ``DictAction`` parses values into numbers, strings and
+    lists only, so ``key=dict(type='X')`` or ``key=[dict(type='X')]``
+    arrives as the string ``"dict(type='X')"``, on which the runner fails
+    late, or never where any string passes. The pipelines' ``cfg_options``
+    hold real dicts, which pass.
+
+    Args:
+        key (str): The dotted key, for the message.
+        value: Its value.
+        filename (str): Config file named in the message.
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if any(isinstance(item, str) and item.lstrip().startswith('dict(')
+           for item in items):
+        raise FsatUserError(
+            f'{filename}: --cfg-options {key}={_short(value, 60)}: a dict '
+            'cannot be written on the command line (it stays the text '
+            f'"dict(...)"); set its fields one by one ({key}.<field>=...), '
+            'or write it in a config')
+
+
 def check_cfg_option_keys(cfg: Any, key: str,
                           filename: str = 'the config') -> None:
     """Fail with one line if ``--cfg-options`` ``key`` names no field.

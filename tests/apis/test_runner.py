@@ -218,3 +218,22 @@ def test_an_installed_config_is_loaded_by_its_package_name(tmp_path,
     with pytest.raises(FsatUserError, match="fsat has no config "
                        "'finetune/depth_r3d18_synt.py'.*Did you mean"):
         load_config('fsat::finetune/depth_r3d18_synt.py')
+
+
+def test_a_dict_written_on_the_command_line_is_an_error():
+    # what MMEngine's DictAction makes of "key=dict(...)" and
+    # "key=[dict(...)]": the text, not a dict
+    assert _error({'param_scheduler': "dict(type='CosineAnnealingLR')"}) == (
+        f'{FINETUNE}: --cfg-options param_scheduler="dict(type=\'Cosine'
+        'AnnealingLR\')": a dict cannot be written on the command line (it '
+        'stays the text "dict(...)"); set its fields one by one '
+        '(param_scheduler.<field>=...), or write it in a config')
+    assert 'custom_hooks=["dict(type=\'ChannelsLastHook\')"]: a dict' in (
+        _error({'custom_hooks': ["dict(type='ChannelsLastHook')"]}))
+    assert 'a dict cannot be written' in _error(
+        {'+model.backbone.norm_cfg': " dict(type='BN3d')"})
+    # real dicts (pipelines' cfg_options) and other strings pass
+    cfg = load_config(FINETUNE, {
+        'custom_hooks': [dict(type='ChannelsLastHook')],
+        'work_dir': 'dict_of_runs'})
+    assert cfg.custom_hooks == [dict(type='ChannelsLastHook')]
