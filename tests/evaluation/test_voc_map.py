@@ -7,6 +7,8 @@ from mmengine.structures import InstanceData
 
 from fsat.evaluation.functional.voc_map import (
     box_iou,
+    label_chance_map,
+    relabel_detections,
     voc_ap,
     voc_detection_map,
 )
@@ -372,3 +374,49 @@ def test_metric_bad_settings_and_labels_are_errors():
     metric.process({}, [_sample(PREDS[0], GTS[0])])
     with pytest.raises(ValueError, match='label 1 is outside 0..0'):
         metric.compute_metrics(metric.results)
+
+
+# two frames, one actor each (class 0 in the first, 1 in the second),
+# boxed perfectly and classified right, the first more confidently
+CHANCE_PREDS = [_pred((0, A, 0.9)), _pred((1, B, 0.8))]
+CHANCE_GTS = [_gt((0, A)), _gt((1, B))]
+
+
+def test_relabelling_renames_each_images_classes():
+    same, swap = [0, 1], [1, 0]
+    mean = {}
+    for m1 in (same, swap):
+        for m2 in (same, swap):
+            preds = relabel_detections(CHANCE_PREDS, np.array([m1, m2]))
+            assert preds[0]['scores'] is CHANCE_PREDS[0]['scores']
+            mean[m1[0], m2[0]] = np.nanmean(
+                voc_detection_map(preds, CHANCE_GTS, 2))
+    # by hand: both right 1; both wrong 0; only the second wrong: class 0
+    # holds a hit (0.9) then a false positive (0.8), AP 1, class 1 none;
+    # only the first wrong: class 1 holds a false positive (0.9) then a
+    # hit (0.8), AP 0.5, class 0 none
+    assert mean == {(0, 0): 1.0, (1, 1): 0.0, (0, 1): 0.5, (1, 0): 0.25}
+    with pytest.raises(ValueError, match='for 2 images'):
+        relabel_detections(CHANCE_PREDS, np.zeros((3, 2), int))
+    with pytest.raises(ValueError, match='outside 0..0'):
+        relabel_detections(CHANCE_PREDS, np.zeros((2, 1), int))
+
+
+def test_label_chance_is_the_mean_over_random_relabellings():
+    calls = []
+    aps = label_chance_map(CHANCE_PREDS, CHANCE_GTS, 2, draws=400, seed=3,
+                           progress=lambda: calls.append(1))
+    assert aps.shape == (400, 2) and len(calls) == 400
+    per_draw = np.nanmean(aps, axis=1)
+    # each draw is one of the four hand-computed cases, all of them drawn
+    assert set(np.round(per_draw, 6)) == {0.0, 0.25, 0.5, 1.0}
+    # expectation (1 + 0 + 0.5 + 0.25) / 4; 400 draws: std of the mean
+    # about 0.019
+    assert abs(per_draw.mean() - 0.4375) < 0.08
+    again = label_chance_map(CHANCE_PREDS, CHANCE_GTS, 2, draws=400, seed=3)
+    np.testing.assert_array_equal(aps, again)
+    # a single class cannot be renamed: chance equals the real AP
+    one = label_chance_map([_pred((0, A, 0.9))], [_gt((0, A))], 1, draws=3)
+    np.testing.assert_array_equal(one, np.ones((3, 1)))
+    with pytest.raises(ValueError, match='draws=0'):
+        label_chance_map(CHANCE_PREDS, CHANCE_GTS, 2, draws=0)

@@ -49,7 +49,7 @@ recall) have no AP: NaN, left out of the mean, as in mmdet's ``eval_map``
 non-finite value, a box with ``x2 < x1`` or ``y2 < y1``, a label outside
 ``0..num_classes-1``) is a ``ValueError`` naming the image.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -278,6 +278,83 @@ def voc_detection_map(predictions: Sequence[dict],
                               pixel_offset, matching)
         for c in range(num_classes)
     ])
+
+
+def relabel_detections(predictions: Sequence[dict],
+                       mappings: np.ndarray) -> List[dict]:
+    """The predictions with each image's class labels renamed.
+
+    Args:
+        predictions (Sequence[dict]): One per image, as for
+            :func:`voc_detection_map`.
+        mappings (np.ndarray): [num_images, num_classes] ints; image ``i``'s
+            label ``c`` becomes ``mappings[i, c]``.
+
+    Returns:
+        list[dict]: Copies with ``labels`` replaced; boxes and scores are
+        shared with the input.
+    """
+    mappings = np.asarray(mappings)
+    if mappings.ndim != 2 or len(mappings) != len(predictions):
+        raise ValueError(f'mappings of shape {mappings.shape} for '
+                         f'{len(predictions)} images: give [num_images, '
+                         'num_classes]')
+    out = []
+    for img, pred in enumerate(predictions):
+        labels = np.asarray(pred['labels']).astype(np.int64).reshape(-1)
+        if len(labels) and (labels.min() < 0
+                            or labels.max() >= mappings.shape[1]):
+            raise ValueError(f'image {img}: prediction label outside '
+                             f'0..{mappings.shape[1] - 1}')
+        out.append(dict(pred, labels=mappings[img][labels]))
+    return out
+
+
+def label_chance_map(predictions: Sequence[dict],
+                     ground_truths: Sequence[dict],
+                     num_classes: int,
+                     draws: int = 100,
+                     seed: int = 0,
+                     progress: Optional[Callable[[], None]] = None,
+                     **voc_kwargs) -> np.ndarray:
+    """Per-class VOC AP of the detections with their classes made random.
+
+    The chance level of *these* detections: every image's labels are
+    renamed by its own random permutation of the classes, so the boxes,
+    their scores and their order, and which boxes of an image share a
+    class, are kept, and only the class's dependence on the image is
+    lost. A detector that localised as well but could not tell the
+    classes apart scores this on average; with one actor a frame, perfect
+    boxes and balanced classes it is about ``1 / num_classes``, and less
+    where the boxes miss.
+
+    Args:
+        predictions, ground_truths, num_classes: As for
+            :func:`voc_detection_map`.
+        draws (int): Random relabellings. Defaults to 100.
+        seed (int): Seed of the permutations. Defaults to 0.
+        progress (callable, optional): Called once per draw.
+        **voc_kwargs: ``iou_thr``, ``ap_mode``, ``pixel_offset``,
+            ``matching`` of :func:`voc_detection_map`.
+
+    Returns:
+        np.ndarray: [draws, num_classes] AP per draw (NaN as in
+        :func:`voc_detection_map`).
+    """
+    if not isinstance(draws, int) or draws < 1:
+        raise ValueError(f'draws={draws!r} must be a positive int')
+    rng = np.random.default_rng(seed)
+    out = np.empty((draws, num_classes))
+    for d in range(draws):
+        mappings = np.stack([
+            rng.permutation(num_classes) for _ in range(len(predictions))
+        ]) if len(predictions) else np.zeros((0, num_classes), np.int64)
+        out[d] = voc_detection_map(
+            relabel_detections(predictions, mappings), ground_truths,
+            num_classes, **voc_kwargs)
+        if progress is not None:
+            progress()
+    return out
 
 
 def _read(item: dict, img: int, kind: str, num_classes: int,

@@ -1,0 +1,161 @@
+#!/usr/bin/env python
+# Copyright (c) fsat contributors. All rights reserved.
+"""The chance level of a 2-D detector's VOC mAP, from its own detections.
+
+"Far above chance" needs a chance level, and for detection it is not
+``1 / num_classes``: it depends on how well the boxes fit. This tool
+reads the predictions that ``tools/test.py --dump`` wrote and scores them
+twice with the config's ``VOCBoxMAP`` settings:
+
+* as they are (the test's mAP);
+* with the classes made random (``--draws`` times): every image's labels
+  renamed by its own random permutation of the classes
+  (:func:`fsat.evaluation.functional.label_chance_map`). Boxes, scores and
+  their order stay, so this is what a detector that localised exactly as
+  well but could not tell the classes apart would score.
+
+Several dumps (e.g. one per seed) give one row each and their mean.
+mmdetection and mmaction2 have no such analysis.
+
+Example:
+    python tools/test.py CONFIG CKPT --dump work_dirs/x/preds.pkl
+    python tools/analysis/detection_chance.py CONFIG work_dirs/x/preds.pkl
+"""
+import argparse
+import json
+import os.path as osp
+
+import numpy as np
+from mmengine.fileio import load
+from mmengine.utils import ProgressBar
+
+from fsat.apis import load_config
+from fsat.evaluation.functional import label_chance_map, voc_detection_map
+from fsat.evaluation.metrics.voc_map_metric import VOCBoxMAP
+from fsat.utils.cli import FsatUserError, run_cli
+
+#: VOCBoxMAP arguments that change the AP (the rest only name things)
+_AP_ARGS = ('iou_thr', 'ap_mode', 'pixel_offset', 'matching')
+
+
+def find_voc_metric(cfg, filename: str) -> dict:
+    """The config's ``VOCBoxMAP`` (test evaluator, else val) settings."""
+    for field in ('test_evaluator', 'val_evaluator'):
+        evaluator = cfg.get(field)
+        items = evaluator if isinstance(evaluator, list) else [evaluator]
+        for item in items:
+            if isinstance(item, dict) and item.get('type') in (
+                    'VOCBoxMAP', 'fsat.VOCBoxMAP'):
+                return dict(item)
+    raise FsatUserError(f'{filename}: no VOCBoxMAP in test_evaluator or '
+                        'val_evaluator')
+
+
+def read_dump(path: str, metric: VOCBoxMAP) -> tuple:
+    """Predictions and ground truths (lists of dicts) of a dump."""
+    if not osp.isfile(path):
+        raise FsatUserError(f'{path}: no such file')
+    try:
+        samples = load(path)
+    except Exception as e:  # pickle, EOF, ...: a file that is not a dump
+        raise FsatUserError(f'{path}: not a readable predictions dump '
+                            f'({type(e).__name__}: {e})') from None
+    if not isinstance(samples, list) or not samples:
+        raise FsatUserError(f'{path}: expected the non-empty list of data '
+                            'samples that tools/test.py --dump writes')
+    metric.results = []
+    try:
+        metric.process(None, samples)
+    except ValueError as e:
+        raise FsatUserError(f'{path}: {e}') from None
+    return ([r['pred'] for r in metric.results],
+            [r['gt'] for r in metric.results])
+
+
+def chance_of_dump(path: str, settings: dict, draws: int,
+                   seed: int) -> dict:
+    """Real and label-chance mAP (at the first IoU threshold) of a dump."""
+    num_classes = settings['num_classes']
+    metric = VOCBoxMAP(num_classes=num_classes,
+                       **{k: settings[k] for k in _AP_ARGS if k in settings})
+    predictions, ground_truths = read_dump(path, metric)
+    kwargs = dict(iou_thr=metric.iou_thrs[0], ap_mode=metric.ap_mode,
+                  pixel_offset=metric.pixel_offset, matching=metric.matching)
+    real = voc_detection_map(predictions, ground_truths, num_classes,
+                             **kwargs)
+    bar = ProgressBar(draws)
+    chance = label_chance_map(predictions, ground_truths, num_classes,
+                              draws=draws, seed=seed, progress=bar.update,
+                              **kwargs)
+    print()
+    per_draw = np.nanmean(chance, axis=1)
+    return dict(
+        dump=path,
+        images=len(predictions),
+        iou_thr=metric.iou_thrs[0],
+        map=float(np.nanmean(real)),
+        chance_mean=float(per_draw.mean()),
+        chance_std=float(per_draw.std(ddof=1)) if draws > 1 else 0.0,
+        chance_p95=float(np.percentile(per_draw, 95)),
+        draws=draws,
+        per_class=dict(ap=real.tolist(),
+                       chance=np.nanmean(chance, axis=0).tolist()))
+
+
+def format_table(rows: list, class_names=None) -> str:
+    """Markdown: one row per dump, their mean, then AP per class."""
+    lines = [
+        '| dump | mAP (%) | chance (%), mean ± std | chance, 95th '
+        'percentile (%) | mAP / chance |', '| --- | --- | --- | --- | --- |'
+    ]
+    for r in rows:
+        lines.append(f"| {r['dump']} | {100 * r['map']:.2f} | "
+                     f"{100 * r['chance_mean']:.2f} ± "
+                     f"{100 * r['chance_std']:.2f} | "
+                     f"{100 * r['chance_p95']:.2f} | "
+                     f"{r['map'] / r['chance_mean']:.2f} |"
+                     if r['chance_mean'] > 0 else
+                     f"| {r['dump']} | {100 * r['map']:.2f} | 0.00 | 0.00 | "
+                     '- |')
+    if len(rows) > 1:
+        m = np.mean([r['map'] for r in rows])
+        c = np.mean([r['chance_mean'] for r in rows])
+        ratio = f'{m / c:.2f}' if c > 0 else '-'
+        lines.append(f'| mean of {len(rows)} | {100 * m:.2f} | '
+                     f'{100 * c:.2f} | | {ratio} |')
+    num = len(rows[0]['per_class']['ap'])
+    names = list(class_names or [str(i) for i in range(num)])
+    lines += ['', '| class | AP (%) | chance (%) |', '| --- | --- | --- |']
+    for i, name in enumerate(names):
+        ap = np.nanmean([r['per_class']['ap'][i] for r in rows])
+        ch = np.nanmean([r['per_class']['chance'][i] for r in rows])
+        lines.append(f'| {name} | {100 * ap:.2f} | {100 * ch:.2f} |')
+    return '\n'.join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='the detector config (its VOCBoxMAP '
+                        'settings are used)')
+    parser.add_argument('dumps', nargs='+',
+                        help='pickles written by tools/test.py --dump')
+    parser.add_argument('--draws', type=int, default=100,
+                        help='random relabellings per dump (default 100)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', help='also write the figures as JSON')
+    args = parser.parse_args()
+    if args.draws < 1:
+        raise FsatUserError(f'--draws must be >= 1, got {args.draws}')
+    settings = find_voc_metric(load_config(args.config), args.config)
+    rows = [
+        chance_of_dump(path, settings, args.draws, args.seed)
+        for path in args.dumps
+    ]
+    print(format_table(rows, settings.get('class_names')))
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            json.dump(dict(config=args.config, rows=rows), f, indent=1)
+
+
+if __name__ == '__main__':
+    run_cli(main, prog='detection_chance')
