@@ -7,6 +7,7 @@ from mmengine.structures import InstanceData
 
 from fsat.evaluation.functional.voc_map import (
     box_iou,
+    class_agnostic_ap,
     label_chance_map,
     relabel_detections,
     voc_ap,
@@ -420,3 +421,16 @@ def test_label_chance_is_the_mean_over_random_relabellings():
     np.testing.assert_array_equal(one, np.ones((3, 1)))
     with pytest.raises(ValueError, match='draws=0'):
         label_chance_map(CHANCE_PREDS, CHANCE_GTS, 2, draws=0)
+
+
+def test_class_agnostic_ap_merges_the_classes():
+    assert class_agnostic_ap(CHANCE_PREDS, CHANCE_GTS) == 1.0
+    # a miss scored first, then the two actors (one with the wrong class):
+    # precision 1/2 at recall 1/2 and 2/3 at recall 1, envelope 2/3
+    preds = [_pred((1, FAR, 0.95), (0, A, 0.9)), _pred((0, B, 0.8))]
+    assert np.isclose(class_agnostic_ap(preds, CHANCE_GTS), 2 / 3)
+    assert np.isclose(class_agnostic_ap(preds, CHANCE_GTS,
+                                        ap_mode='11points'), 2 / 3)
+    # by class, the same detections find class 0 only
+    assert np.isclose(np.nanmean(voc_detection_map(preds, CHANCE_GTS, 2)),
+                      0.5)

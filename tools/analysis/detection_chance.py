@@ -12,7 +12,10 @@ twice with the config's ``VOCBoxMAP`` settings:
   renamed by its own random permutation of the classes
   (:func:`fsat.evaluation.functional.label_chance_map`). Boxes, scores and
   their order stay, so this is what a detector that localised exactly as
-  well but could not tell the classes apart would score.
+  well but could not tell the classes apart would score;
+* with all classes merged into one (the class-agnostic AP,
+  :func:`fsat.evaluation.functional.class_agnostic_ap`): how well the
+  boxes fit whatever their class, the localisation part of the mAP.
 
 Several dumps (e.g. one per seed) give one row each and their mean.
 mmdetection and mmaction2 have no such analysis.
@@ -30,7 +33,11 @@ from mmengine.fileio import load
 from mmengine.utils import ProgressBar
 
 from fsat.apis import load_config
-from fsat.evaluation.functional import label_chance_map, voc_detection_map
+from fsat.evaluation.functional import (
+    class_agnostic_ap,
+    label_chance_map,
+    voc_detection_map,
+)
 from fsat.evaluation.metrics.voc_map_metric import VOCBoxMAP
 from fsat.utils.cli import FsatUserError, run_cli
 
@@ -97,6 +104,7 @@ def chance_of_dump(path: str, settings: dict, draws: int,
         chance_mean=float(per_draw.mean()),
         chance_std=float(per_draw.std(ddof=1)) if draws > 1 else 0.0,
         chance_p95=float(np.percentile(per_draw, 95)),
+        agnostic_ap=class_agnostic_ap(predictions, ground_truths, **kwargs),
         draws=draws,
         per_class=dict(ap=real.tolist(),
                        chance=np.nanmean(chance, axis=0).tolist()))
@@ -106,23 +114,24 @@ def format_table(rows: list, class_names=None) -> str:
     """Markdown: one row per dump, their mean, then AP per class."""
     lines = [
         '| dump | mAP (%) | chance (%), mean ± std | chance, 95th '
-        'percentile (%) | mAP / chance |', '| --- | --- | --- | --- | --- |'
+        'percentile (%) | mAP / chance | class-agnostic AP (%) |',
+        '| --- | --- | --- | --- | --- | --- |'
     ]
     for r in rows:
+        ratio = (f"{r['map'] / r['chance_mean']:.2f}"
+                 if r['chance_mean'] > 0 else '-')
         lines.append(f"| {r['dump']} | {100 * r['map']:.2f} | "
                      f"{100 * r['chance_mean']:.2f} ± "
                      f"{100 * r['chance_std']:.2f} | "
-                     f"{100 * r['chance_p95']:.2f} | "
-                     f"{r['map'] / r['chance_mean']:.2f} |"
-                     if r['chance_mean'] > 0 else
-                     f"| {r['dump']} | {100 * r['map']:.2f} | 0.00 | 0.00 | "
-                     '- |')
+                     f"{100 * r['chance_p95']:.2f} | {ratio} | "
+                     f"{100 * r['agnostic_ap']:.2f} |")
     if len(rows) > 1:
         m = np.mean([r['map'] for r in rows])
         c = np.mean([r['chance_mean'] for r in rows])
+        a = np.mean([r['agnostic_ap'] for r in rows])
         ratio = f'{m / c:.2f}' if c > 0 else '-'
         lines.append(f'| mean of {len(rows)} | {100 * m:.2f} | '
-                     f'{100 * c:.2f} | | {ratio} |')
+                     f'{100 * c:.2f} | | {ratio} | {100 * a:.2f} |')
     num = len(rows[0]['per_class']['ap'])
     names = list(class_names or [str(i) for i in range(num)])
     lines += ['', '| class | AP (%) | chance (%) |', '| --- | --- | --- |']

@@ -357,6 +357,32 @@ def label_chance_map(predictions: Sequence[dict],
     return out
 
 
+def class_agnostic_ap(predictions: Sequence[dict],
+                      ground_truths: Sequence[dict], **voc_kwargs) -> float:
+    """VOC AP of the detections with every class merged into one.
+
+    How well the boxes fit, whatever their class: the localisation part of
+    a detector's mAP. Each image's boxes of several classes all count (a
+    box repeated for several classes is a duplicate after its first
+    match).
+
+    Args:
+        predictions, ground_truths: As for :func:`voc_detection_map`.
+        **voc_kwargs: ``iou_thr``, ``ap_mode``, ``pixel_offset``,
+            ``matching`` of :func:`voc_detection_map`.
+
+    Returns:
+        float: The AP (NaN without non-difficult ground truth).
+    """
+    def merged(items):
+        return [dict(item, labels=np.zeros(len(np.asarray(
+            item['labels']).reshape(-1)), np.int64)) for item in items]
+
+    return float(voc_detection_map(merged(predictions),
+                                   merged(ground_truths), 1,
+                                   **voc_kwargs)[0])
+
+
 def _read(item: dict, img: int, kind: str, num_classes: int,
           with_scores: bool = False) -> tuple:
     """Boxes [N, 4], scores [N] (or None) and labels [N] of one image."""
