@@ -189,6 +189,30 @@ def test_jhmdb_pipeline_plans_two_detectors_over_three_seeds(
     assert pipeline.report_metric == 'voc/mAP@0.5'
 
 
+def test_long_jhmdb_pipeline_reuses_the_short_runs_and_trains_flow_longer(
+        tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    short = load_pipeline('configs/pipelines/detection2d_jhmdb_synth.py',
+                          str(tmp_path / 'a'))
+    long = load_pipeline('configs/pipelines/detection2d_jhmdb_synth_long.py',
+                         str(tmp_path / 'b'))
+    assert long.reuse_from == ['work_dirs/detection2d_jhmdb_synth']
+    runs = {(r.stage.name, r.values['seed']): r for r in long.plan()}
+    assert len(runs) == 3 * 3
+    # the 2,000-iteration rows are the short pipeline's runs (taken over)
+    for r in short.plan():
+        assert runs[r.stage.name, r.values['seed']].signature == r.signature
+    for seed in (0, 1, 2):
+        cfg = long.resolve(runs['flow_6k', seed], dry=True)
+        assert cfg.randomness.seed == seed
+        assert cfg.train_dataloader.dataset.modality == 'flow'
+        assert cfg.train_cfg.max_iters == cfg.train_cfg.val_interval == 6000
+        assert cfg.param_scheduler[0].T_max == 6000
+        assert cfg.default_hooks.checkpoint.interval == 6000
+    assert long.reference_method == 'optical flow'
+
+
 def test_nyud2_pipeline_plans_detectors_and_fusion_over_three_seeds(
         tmp_path, monkeypatch):
     from fsat.apis.pipeline import load_pipeline
