@@ -27,6 +27,7 @@ Example:
 import argparse
 import json
 import os.path as osp
+import sys
 
 import numpy as np
 from mmengine.fileio import load
@@ -90,11 +91,11 @@ def chance_of_dump(path: str, settings: dict, draws: int,
                   pixel_offset=metric.pixel_offset, matching=metric.matching)
     real = voc_detection_map(predictions, ground_truths, num_classes,
                              **kwargs)
-    bar = ProgressBar(draws)
+    bar = ProgressBar(draws, file=sys.stderr)  # stdout: the table
     chance = label_chance_map(predictions, ground_truths, num_classes,
                               draws=draws, seed=seed, progress=bar.update,
                               **kwargs)
-    print()
+    print(file=sys.stderr)
     per_draw = np.nanmean(chance, axis=1)
     return dict(
         dump=path,
