@@ -1,11 +1,12 @@
 # The optical-flow detector of detection2d_jhmdb_synth.py trained 3x
-# longer: 6,000 iterations (about 3.5 epochs of the 84 training clips'
+# longer: 6,000 iterations (about 4.5 epochs of the 84 training clips'
 # frames) instead of the config's 2,000, the cosine decay stretched to
 # match, three seeds, split 1. At 2,000 iterations the flow detector is
 # barely above the ~10 % that a detector boxing the actor perfectly and
 # guessing the class would score (docs/detection.md); a single 6,000-
 # iteration run (seed 0, 2026-12-01) reached 21.2 %. This pipeline
-# measures that length over seeds. About 2 h with --jobs 2 on 2 cores.
+# measures that length over seeds: 112 min with --jobs 2 on 2 cores
+# (2026-12-02, the three new runs 52-61 min each on one thread).
 #   python tools/run_pipeline.py \
 #       configs/pipelines/detection2d_jhmdb_synth_long.py --jobs 2
 # Fixed recipe, no validation split (as detection2d_jhmdb_synth.py): the
