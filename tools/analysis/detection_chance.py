@@ -5,7 +5,7 @@
 "Far above chance" needs a chance level, and for detection it is not
 ``1 / num_classes``: it depends on how well the boxes fit. This tool
 reads the predictions that ``tools/test.py --dump`` wrote and scores them
-twice with the config's ``VOCBoxMAP`` settings:
+three ways with the config's ``VOCBoxMAP`` settings:
 
 * as they are (the test's mAP);
 * with the classes made random (``--draws`` times): every image's labels
