@@ -207,6 +207,62 @@ def test_layer_rows_tap_layer1_of_both_networks(resolved):
         assert f'/transfer_layer1/seed{seed}/' in hook['checkpoint']
 
 
+def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
+        tmp_path, monkeypatch):
+    """st_nyud2_synth_table1_val.py: part 1's no-init and transfer rows,
+    the learning rate chosen on a fifth of the training rooms held out of
+    training (seed 0 runs the grid, seeds 1 and 2 the choice); the test
+    views stay the test split."""
+    from fsat.datasets.subsets import check_disjoint_subsets
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline(PIPELINES + 'st_nyud2_synth_table1_val.py',
+                             str(tmp_path))
+    part1 = load_pipeline(PART1, str(tmp_path))
+    plain = {(r.stage.name, r.values.get('seed')): part1.resolve(r, True)
+             for r in part1.plan()}
+    runs = pipeline.plan()
+    assert pipeline.select_metric == pipeline.report_metric == 'voc/mAP@0.5'
+    grid = {}
+    for run in runs:
+        name, seed = run.stage.name, run.values.get('seed')
+        if name in ('rgb_source', 'transfer'):
+            # part 1's runs as they are
+            assert not run.stage.select_recipe
+            assert _plain(pipeline.resolve(run, True)) == _plain(
+                plain[name, seed])
+            continue
+        assert name in ('noinit', 'hha_transfer') and run.stage.method
+        if run.deferred:  # seeds 1 and 2: the chosen learning rate
+            assert seed in (1, 2)
+            continue
+        assert seed == 0
+        cfg = pipeline.resolve(run, True)
+        check_disjoint_subsets(cfg, 'val.py')
+        train = cfg.train_dataloader.dataset
+        val = cfg.val_dataloader.dataset
+        assert (train.split, train.holdout, train.get('use_holdout')) == (
+            'train', 0.2, None)
+        assert (val.split, val.holdout, val.use_holdout) == (
+            'train', 0.2, True)
+        assert cfg.test_dataloader.dataset.split == 'test'
+        grid.setdefault(name, []).append(cfg.optim_wrapper.optimizer.lr)
+        # otherwise part 1's row: the same detector and initialisation
+        mine, theirs = _plain(cfg), _plain(plain[name, 0])
+        del mine['train_dataloader']['dataset']['holdout']
+        assert mine['train_dataloader'] == theirs['train_dataloader']
+        for key in ('val_dataloader', 'optim_wrapper'):
+            mine.pop(key), theirs.pop(key)
+        for hook in (mine.get('custom_hooks', [])
+                     + theirs.get('custom_hooks', [])):
+            if 'checkpoint' in hook:  # another pipeline's work dir
+                hook['checkpoint'] = osp.relpath(
+                    hook['checkpoint'], str(tmp_path)).split('/', 1)[1]
+        assert mine == theirs
+    assert grid == {'noinit': [3e-4, 1e-3, 3e-3],
+                    'hha_transfer': [3e-4, 1e-3, 3e-3]}
+    assert sum(r.deferred for r in runs) == 4
+
+
 def test_frozen_trunk_detector_learns_only_its_heads():
     """hha_det_frozen.py: training steps leave every trunk tensor (weights
     and batch-norm statistics) as it was and move the RPN and box head."""

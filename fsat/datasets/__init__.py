@@ -16,6 +16,7 @@ from .pose_pkl_dataset import PosePklDataset
 from .prepare import prepare_synthetic_world
 from .subsets import (
     fraction_of_videos,
+    holdout_groups,
     k_per_class,
     load_labeled_ids,
     save_labeled_ids,
@@ -23,8 +24,9 @@ from .subsets import (
 
 __all__ = [
     'PKUMMDDetectionDataset', 'PairedModalityDataset', 'PosePklDataset',
-    'fraction_of_videos', 'k_per_class', 'load_labeled_ids',
-    'prepare_synthetic_world', 'save_labeled_ids', 'shared_collate'
+    'fraction_of_videos', 'holdout_groups', 'k_per_class',
+    'load_labeled_ids', 'prepare_synthetic_world', 'save_labeled_ids',
+    'shared_collate'
 ]
 # Toyota Smarthome: annotations, LCR-Net reader, graph layouts, transforms
 from . import smarthome  # noqa: E402 (registers the graph layouts)

@@ -52,6 +52,7 @@ from .nyud2 import (
     read_nyud2_splits,
 )
 from .nyud2._files import read_png
+from .subsets import holdout_groups
 from .transforms import build_pipeline
 
 __all__ = [
@@ -147,6 +148,18 @@ class NYUD2DetectionDataset(BaseDataset):
             Defaults to ``'nyu_depth_v2_labeled.mat'``.
         splits_file (str): The splits file, relative to ``data_root``.
             Defaults to ``'splits.mat'``.
+        holdout (float): Fraction of the split's *scenes* held out for
+            validation, every image of a held-out scene with it
+            (:func:`~fsat.datasets.subsets.holdout_groups` over the
+            labeled file's ``scenes``), as Gupta et al. keep their
+            validation images apart from their training images within
+            NYUD2's training split. 0 (default) holds none out.
+        holdout_seed (int): Seed of the held-out pick, independent of the
+            run's seed, so every run that names it holds out the same
+            scenes. Defaults to 0.
+        use_holdout (bool): This dataset is the held-out part (the
+            validation set) instead of the rest (needs ``holdout > 0``).
+            Defaults to False.
         pipeline (Sequence[dict | callable]): Transforms. Defaults to ().
         test_mode (bool): Defaults to False.
         **kwargs: Other arguments of MMEngine's ``BaseDataset``
@@ -154,8 +167,10 @@ class NYUD2DetectionDataset(BaseDataset):
 
     Raises:
         ValueError: For an unknown split, modality or class, a negative
-            ``min_area``, bad files (the readers' one-line errors), or
-            ``filter_empty_gt`` leaving no image.
+            ``min_area``, a ``holdout`` out of [0, 1) (or one that holds
+            out every scene, or a file without ``scenes``), bad files (the
+            readers' one-line errors), or ``filter_empty_gt`` leaving no
+            image.
         FileNotFoundError: For a missing labeled file, splits file or
             ``hha_root``.
     """
@@ -172,6 +187,9 @@ class NYUD2DetectionDataset(BaseDataset):
                  strict_names: bool = True,
                  labeled_file: str = NYUD2_LABELED_FILE,
                  splits_file: str = NYUD2_SPLITS_FILE,
+                 holdout: float = 0.0,
+                 holdout_seed: int = 0,
+                 use_holdout: bool = False,
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -187,7 +205,24 @@ class NYUD2DetectionDataset(BaseDataset):
                 min_area, (int, np.integer)) or min_area < 0:
             raise ValueError(f'min_area must be an int >= 0, got '
                              f'{min_area!r}')
+        if isinstance(holdout, bool) or not isinstance(
+                holdout, (int, float)) or not 0 <= holdout < 1:
+            raise ValueError(f'holdout must be a fraction in [0, 1), got '
+                             f'{holdout!r}')
+        if isinstance(holdout_seed, bool) or not isinstance(
+                holdout_seed, (int, np.integer)) or holdout_seed < 0:
+            raise ValueError(f'holdout_seed must be an int >= 0, got '
+                             f'{holdout_seed!r}')
+        if use_holdout and not holdout:
+            raise ValueError('use_holdout=True needs holdout > 0 (the '
+                             'fraction of scenes held out)')
         self.split = split
+        self.holdout = float(holdout)
+        self.holdout_seed = int(holdout_seed)
+        self.use_holdout = bool(use_holdout)
+        #: 0-based indices of the split's held-out images (``holdout``),
+        #: in split order, set by ``load_data_list``.
+        self.held_out_indices: List[int] = []
         self.min_area = int(min_area)
         self.crop = bool(crop)
         self.filter_empty_gt = filter_empty_gt
@@ -263,7 +298,8 @@ class NYUD2DetectionDataset(BaseDataset):
                     f'{self.labeled_path!r}: crop=True needs 480x640 '
                     f'images, the file has {reader.image_size[0]}x'
                     f'{reader.image_size[1]}')
-            for index in sets[self.split].tolist():
+            indices = self._holdout(reader, sets[self.split].tolist())
+            for index in indices:
                 labels = self._maybe_crop(reader.labels(index))
                 instances = self._maybe_crop(reader.instances(index))
                 try:
@@ -301,6 +337,36 @@ class NYUD2DetectionDataset(BaseDataset):
                 + (f' and {empty} image(s) without boxes' if empty else ''),
                 logger='current', level=logging.WARNING)
         return data_list
+
+    def _holdout(self, reader: NYUD2Labeled,
+                 indices: List[int]) -> List[int]:
+        """The split's images this dataset takes: all of them, the rest
+        of a ``holdout`` or (``use_holdout``) its held-out part."""
+        self.held_out_indices = []
+        if not self.holdout:
+            return indices
+        try:
+            scenes = reader.scenes
+        except ValueError as e:
+            raise ValueError(f'{e} (holdout={self.holdout!r} holds out '
+                             'whole scenes)') from None
+        if len(scenes) != len(reader):
+            raise ValueError(
+                f'{self.labeled_path!r}: scenes names {len(scenes)} '
+                f'scene(s) for {len(reader)} images (holdout='
+                f'{self.holdout!r} holds out whole scenes)')
+        try:
+            held = holdout_groups(indices, [scenes[i] for i in indices],
+                                  self.holdout, self.holdout_seed,
+                                  what='scenes')
+        except ValueError as e:
+            raise ValueError(f'{self.labeled_path!r} ({self.split}): '
+                             f'{e}') from None
+        self.held_out_indices = [int(i) for i in held]
+        if self.use_holdout:
+            return self.held_out_indices
+        held = set(held)
+        return [i for i in indices if i not in held]
 
     # ----------------------------------------------------------- pixels
     def _hha(self, reader: NYUD2Labeled, index: int,

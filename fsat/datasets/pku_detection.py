@@ -32,7 +32,7 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS
 
 from .pku_mmd import PKU_MMD_CLASSES, PKU_MMD_LAYOUT, PkuVideo, scan_pku_mmd
-from .subsets import fraction_of_videos, save_labeled_ids
+from .subsets import fraction_of_videos, holdout_groups, save_labeled_ids
 from .transforms import SOURCE_DEFAULTS, build_pipeline, count_frames
 
 MODALITIES = ('depth', 'rgb')
@@ -73,15 +73,8 @@ def holdout_videos(video_ids: Sequence[str], holdout: float,
         ValueError: When ``holdout`` is out of range or the pick leaves
             no sequence to train on.
     """
-    if not 0 < holdout < 1:
-        raise ValueError(f'holdout must be in (0, 1), got {holdout!r}')
-    sequences = sorted({sequence_of(v) for v in video_ids})
-    held = set(fraction_of_videos(sequences, holdout, seed))
-    if len(held) == len(sequences):
-        raise ValueError(
-            f'holdout={holdout!r} holds out all {len(sequences)} sequences '
-            'of the split, leaving none to train on: use a smaller holdout')
-    return [v for v in video_ids if sequence_of(v) in held]
+    return holdout_groups(video_ids, [sequence_of(v) for v in video_ids],
+                          holdout, seed, what='sequences')
 
 
 def buffer_starts(total_frames: int, buffer_len: int,

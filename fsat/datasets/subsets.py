@@ -24,7 +24,9 @@ rejects a config whose validation picks could meet the training picks
 ``holdout``). Temporal detection carves its validation from the training
 videos the same way: whole sequences held out by a seed of their own
 (``PKUMMDDetectionDataset(holdout=..., holdout_seed=...)``), never taken
-by any ``video_fraction``; the validation dataset is that held-out part
+by any ``video_fraction``; 2-D detection on NYUD2 holds out whole scenes
+(``NYUD2DetectionDataset(holdout=...)``); both pick with
+:func:`holdout_groups`. The validation dataset is that held-out part
 (``use_holdout=True``), and :func:`check_disjoint_subsets` rejects one
 whose held-out settings differ from the training's.
 
@@ -233,8 +235,9 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
     (:func:`pick_positions`) the training pick never takes, e.g.
     ``skip_per_class`` at least the training budget, or the training's
     ``holdout`` naming the validation picks. For
-    ``PKUMMDDetectionDataset`` (temporal detection) such a dataset must be
-    the training dataset's held-out part: ``use_holdout=True`` with the
+    ``PKUMMDDetectionDataset`` (temporal detection) and
+    ``NYUD2DetectionDataset`` (2-D detection) such a dataset must be the
+    training dataset's held-out part: ``use_holdout=True`` with the
     training's ``holdout`` (> 0) and ``holdout_seed``.
 
     Args:
@@ -246,8 +249,9 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
         ValueError: One line naming the config fields that overlap.
     """
     train, train_where = _inner_dataset(cfg, 'train_dataloader')
-    if train is not None and _is_pku_detection(train):
-        _check_pku_holdout(cfg, train, train_where, path)
+    kind = _holdout_kind(train)
+    if kind is not None:
+        _check_holdout(cfg, train, train_where, path, kind)
         return
     if train is None or train.get('with_label') is False or not (
             train.get('ntu') or train.get('ann_file')):
@@ -298,35 +302,48 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
                 f'evaluated; add holdout={fix!r} to {twhere}')
 
 
-#: Defaults of the ``PKUMMDDetectionDataset`` fields the check reads.
-_PKU_DEFAULTS = dict(
-    data_root='', protocol='cross-subject', split='train', holdout=0.0,
-    holdout_seed=0, use_holdout=False)
+#: Per dataset type that carves its validation set with ``holdout``: the
+#: fields naming its source (a validation set with the same ones draws
+#: from the training's items), their defaults, and what its items are.
+_HOLDOUT_DATASETS = {
+    'PKUMMDDetectionDataset': (dict(
+        data_root='', protocol='cross-subject', split='train'), 'videos'),
+    'NYUD2DetectionDataset': (dict(
+        data_root='', split='train',
+        labeled_file='nyu_depth_v2_labeled.mat',
+        splits_file='splits.mat'), 'images'),
+}
+_HOLDOUT_DEFAULTS = dict(holdout=0.0, holdout_seed=0, use_holdout=False)
 
 
-def _is_pku_detection(dataset: Mapping) -> bool:
-    kind = dataset.get('type')
-    return isinstance(kind, str) and kind.split('.')[-1] == (
-        'PKUMMDDetectionDataset')
+def _holdout_kind(dataset: Optional[Mapping]) -> Optional[str]:
+    """The :data:`_HOLDOUT_DATASETS` key of a dataset config, if any."""
+    kind = dataset.get('type') if dataset is not None else None
+    if not isinstance(kind, str):
+        return None
+    kind = kind.split('.')[-1]
+    return kind if kind in _HOLDOUT_DATASETS else None
 
 
-def _check_pku_holdout(cfg: Mapping, train: Mapping, train_where: str,
-                       path: str) -> None:
-    """The part of :func:`check_disjoint_subsets` for temporal detection:
-    a validation (or test) set on the training split must be the held-out
-    part of the training dataset's ``holdout``."""
+def _check_holdout(cfg: Mapping, train: Mapping, train_where: str,
+                   path: str, kind: str) -> None:
+    """The part of :func:`check_disjoint_subsets` for the datasets of
+    :data:`_HOLDOUT_DATASETS`: a validation (or test) set on the training
+    split must be the held-out part of the training dataset's
+    ``holdout``."""
+    source, items = _HOLDOUT_DATASETS[kind]
+    defaults = dict(source, **_HOLDOUT_DEFAULTS)
 
     def field(dataset: Mapping, key: str):
-        value = dataset.get(key, _PKU_DEFAULTS[key])
-        return _PKU_DEFAULTS[key] if value is None else value
+        value = dataset.get(key, defaults[key])
+        return defaults[key] if value is None else value
 
-    source = ('data_root', 'protocol', 'split')
     for loader in ('val_dataloader', 'test_dataloader'):
         other, where = _inner_dataset(cfg, loader)
-        if other is None or not _is_pku_detection(other) or any(
+        if other is None or _holdout_kind(other) != kind or any(
                 field(other, k) != field(train, k) for k in source):
             continue
-        head = (f'{path}: {where} draws from the same videos as '
+        head = (f'{path}: {where} draws from the same {items} as '
                 f'{train_where} (split {field(train, "split")!r})')
         if not field(train, 'holdout'):
             raise ValueError(
@@ -337,8 +354,9 @@ def _check_pku_holdout(cfg: Mapping, train: Mapping, train_where: str,
             raise ValueError(
                 f'{head} and takes the same part of them (use_holdout='
                 f"{field(train, 'use_holdout')!r} for both), so it holds "
-                f'videos {train_where} trains on: set {where}.use_holdout='
-                'True (the held-out videos) and leave it False for training')
+                f'{items} {train_where} trains on: set {where}.use_holdout='
+                f'True (the held-out {items}) and leave it False for '
+                'training')
         mine = (float(field(other, 'holdout')), field(other, 'holdout_seed'))
         theirs = (float(field(train, 'holdout')),
                   field(train, 'holdout_seed'))
@@ -346,8 +364,9 @@ def _check_pku_holdout(cfg: Mapping, train: Mapping, train_where: str,
             raise ValueError(
                 f'{head} with another held-out pick ({where}.holdout, '
                 f'holdout_seed = {mine[0]!r}, {mine[1]!r}; {train_where}: '
-                f'{theirs[0]!r}, {theirs[1]!r}), so its videos can overlap '
-                'the training videos: use the same holdout and holdout_seed')
+                f'{theirs[0]!r}, {theirs[1]!r}), so its {items} can '
+                f'overlap the training {items}: use the same holdout and '
+                'holdout_seed')
 
 
 def fraction_of_videos(ids: Sequence[Hashable], fraction: float,
@@ -375,6 +394,45 @@ def fraction_of_videos(ids: Sequence[Hashable], fraction: float,
     n = max(1, math.floor(fraction * len(ordered) + 0.5))
     order = np.random.default_rng(seed).permutation(len(ordered))
     return sorted(ordered[i] for i in order[:n])
+
+
+def holdout_groups(ids: Sequence[Hashable], groups: Sequence[Hashable],
+                   holdout: float, seed: int,
+                   what: str = 'groups') -> List[Hashable]:
+    """The ids of a split held out for validation, whole groups at a time.
+
+    Items that share a group (the views of one PKU-MMD sequence, the
+    images of one NYUD2 scene) are held out together, so a held-out group
+    is never seen in training: :func:`fraction_of_videos` of the split's
+    distinct groups, ``floor(holdout * G + 0.5)`` of ``G``, at least one,
+    seeded by ``seed`` alone (the same for every run that names it).
+
+    Args:
+        ids (Sequence[Hashable]): Distinct item ids of the split.
+        groups (Sequence[Hashable]): The group of each id.
+        holdout (float): Fraction of the groups held out, in (0, 1).
+        seed (int): Seed of the pick.
+        what (str): The groups' name, for messages.
+
+    Returns:
+        list: The held-out ids, in input order.
+
+    Raises:
+        ValueError: When ``holdout`` is out of range, the lengths differ,
+            or the pick leaves no group to train on.
+    """
+    if not 0 < holdout < 1:
+        raise ValueError(f'holdout must be in (0, 1), got {holdout!r}')
+    if len(ids) != len(groups):
+        raise ValueError(f'holdout_groups: {len(ids)} ids but '
+                         f'{len(groups)} groups')
+    distinct = sorted(set(groups))
+    held = set(fraction_of_videos(distinct, holdout, seed))
+    if len(held) == len(distinct):
+        raise ValueError(
+            f'holdout={holdout!r} holds out all {len(distinct)} {what} '
+            'of the split, leaving none to train on: use a smaller holdout')
+    return [i for i, g in zip(ids, groups) if g in held]
 
 
 def pick_labeled_subset(records: Sequence[Mapping],

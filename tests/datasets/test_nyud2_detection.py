@@ -246,6 +246,88 @@ def test_bad_input(root, tmp_path):
     assert "e.g. 'bathtub'" in one_line(e)
 
 
+def _write_scenes(root, scenes, train, test=(0, )):
+    """A labeled file whose image i belongs to ``scenes[i]``."""
+    n = len(scenes)
+    with LabeledMatWriter(osp.join(root, 'nyu_depth_v2_labeled.mat'), n,
+                          NAMES, scenes=scenes, image_size=(H, W)) as writer:
+        for i in range(n):
+            writer.write(i, _image(i % 2))
+    write_splits_mat(osp.join(root, 'splits.mat'), train, test)
+    return str(root)
+
+
+def _indices(dataset):
+    return [dataset.get_data_info(i)['img_index']
+            for i in range(len(dataset))]
+
+
+def test_holdout_takes_whole_scenes(tmp_path):
+    # training split: images 1-8 of four scenes (b: 1, 2; c: 3, 4, 5;
+    # d: 6; e: 7, 8); image 0 (scene a) is the test split
+    scenes = ['a', 'b', 'b', 'c', 'c', 'c', 'd', 'e', 'e']
+    root = _write_scenes(tmp_path, scenes, train=range(1, 9))
+    full = _dataset(root)
+    assert _indices(full) == list(range(1, 9))
+    assert full.held_out_indices == []
+    # holdout 0.3 of 4 scenes: floor(1.2 + 0.5) = 1 scene, the first of
+    # the seeded permutation of the sorted scene names (fraction_of_videos)
+    order = np.random.default_rng(0).permutation(4)
+    held_scene = 'bcde'[order[0]]
+    held = [i for i in range(1, 9) if scenes[i] == held_scene]
+    train = _dataset(root, holdout=0.3)
+    val = _dataset(root, holdout=0.3, use_holdout=True, test_mode=True)
+    assert _indices(val) == held
+    assert _indices(train) == [
+        i for i in range(1, 9) if i not in held]
+    assert train.held_out_indices == val.held_out_indices == held
+    # 0.5 of 4 scenes: two, and another seed gives another pick of them
+    picks = set()
+    for seed in range(6):
+        part = _dataset(root, holdout=0.5, holdout_seed=seed,
+                        use_holdout=True)
+        ids = _indices(part)
+        assert len({scenes[i] for i in ids}) == 2
+        # whole scenes: every image of a held-out scene is held out
+        assert ids == [i for i in range(1, 9) if scenes[i] in
+                       {scenes[j] for j in ids}]
+        picks.add(tuple(ids))
+    assert len(picks) > 1
+
+
+def test_holdout_bad_input(root, tmp_path):
+    def one_line(err):
+        text = str(err.value)
+        assert '\n' not in text
+        return text
+
+    for bad in (1.0, -0.1, True, '0.2'):
+        with pytest.raises(ValueError) as e:
+            _dataset(root, holdout=bad)
+        assert one_line(e).startswith('holdout must be a fraction in [0, 1)')
+    with pytest.raises(ValueError) as e:
+        _dataset(root, holdout=0.2, holdout_seed=-1)
+    assert 'holdout_seed must be an int >= 0' in one_line(e)
+    with pytest.raises(ValueError) as e:
+        _dataset(root, use_holdout=True)
+    assert 'use_holdout=True needs holdout > 0' in one_line(e)
+    # a labeled file without scenes cannot hold out scenes
+    path = osp.join(root, 'nyu_depth_v2_labeled.mat')
+    with pytest.raises(ValueError) as e:
+        _dataset(root, holdout=0.2)
+    assert one_line(e) == (f"{path!r} has no 'scenes' variable "
+                           '(holdout=0.2 holds out whole scenes)')
+    # a training split of one scene has none left to train on
+    (tmp_path / 'one').mkdir()
+    one = _write_scenes(tmp_path / 'one', ['a', 'b', 'b'], train=(1, 2))
+    with pytest.raises(ValueError) as e:
+        _dataset(one, holdout=0.4)
+    path = osp.join(one, 'nyu_depth_v2_labeled.mat')
+    assert one_line(e) == (f"{path!r} (train): holdout=0.4 holds out all "
+                           '1 scenes of the split, leaving none to train '
+                           'on: use a smaller holdout')
+
+
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('nyud2') / 'world')
@@ -310,3 +392,51 @@ def test_pipeline_to_network_inputs(world):
     np.testing.assert_allclose(sample.gt_instances.bboxes.numpy(),
                                raw['gt_bboxes'] / 2)
     assert sample.metainfo['img_id'] == raw['img_id']
+
+
+def test_a_validation_on_training_images_must_be_held_out():
+    from mmengine.config import Config
+
+    from fsat.datasets.subsets import check_disjoint_subsets
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/supervision_transfer/table1_synth/hha_det.py'))
+    # as shipped: validation on the test split, another set of images
+    check_disjoint_subsets(cfg, 'hha_det.py')
+
+    def with_options(**options):
+        out = cfg.copy()
+        out.merge_from_dict(options)
+        return out
+
+    held = {'train_dataloader.dataset.holdout': 0.2,
+            'val_dataloader.dataset.holdout': 0.2,
+            'val_dataloader.dataset.use_holdout': True,
+            'val_dataloader.dataset.split': 'train'}
+    check_disjoint_subsets(with_options(**held), 'hha_det.py')
+
+    def error(**options):
+        with pytest.raises(ValueError) as e:
+            check_disjoint_subsets(with_options(**dict(held, **options)),
+                                   'hha_det.py')
+        return str(e.value)
+
+    head = ('hha_det.py: val_dataloader.dataset draws from the same images '
+            "as train_dataloader.dataset (split 'train')")
+    assert error(**{'train_dataloader.dataset.holdout': 0.0}) == (
+        f'{head}, which holds none of them out: give both the same '
+        'holdout=<fraction> and holdout_seed and val_dataloader.dataset '
+        'use_holdout=True, or give val_dataloader.dataset another split')
+    assert error(**{'val_dataloader.dataset.use_holdout': False}) == (
+        f'{head} and takes the same part of them (use_holdout=False for '
+        'both), so it holds images train_dataloader.dataset trains on: set '
+        'val_dataloader.dataset.use_holdout=True (the held-out images) and '
+        'leave it False for training')
+    assert error(**{'val_dataloader.dataset.holdout_seed': 1}) == (
+        f'{head} with another held-out pick (val_dataloader.dataset.'
+        'holdout, holdout_seed = 0.2, 1; train_dataloader.dataset: 0.2, 0),'
+        ' so its images can overlap the training images: use the same '
+        'holdout and holdout_seed')
+    # another world: not the same images
+    check_disjoint_subsets(with_options(**dict(held, **{
+        'val_dataloader.dataset.data_root': 'data/other',
+        'val_dataloader.dataset.use_holdout': False})), 'hha_det.py')

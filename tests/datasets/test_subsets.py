@@ -252,3 +252,21 @@ def test_train_tool_rejects_an_overlapping_config_before_training(tmp_path):
     assert last.startswith('fsat train: error: ') and 'overlaps' in last
     assert 'Traceback' not in proc.stderr
     assert not (tmp_path / 'w').exists()
+
+
+def test_holdout_groups_takes_whole_groups():
+    from fsat.datasets import holdout_groups
+    ids = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5']
+    groups = ['b', 'a', 'b', 'c', 'a', 'd']
+    for seed in range(5):
+        held = holdout_groups(ids, groups, 0.5, seed)
+        # floor(0.5 * 4 + 0.5) = 2 groups, fraction_of_videos's pick
+        picked = set(fraction_of_videos(['a', 'b', 'c', 'd'], 0.5, seed))
+        assert len(picked) == 2
+        assert held == [i for i, g in zip(ids, groups) if g in picked]
+    with pytest.raises(ValueError, match='2 ids but 1 groups'):
+        holdout_groups(['x', 'y'], ['a'], 0.5, 0)
+    with pytest.raises(ValueError, match=r'holds out all 1 rooms'):
+        holdout_groups(['x', 'y'], ['a', 'a'], 0.5, 0, what='rooms')
+    with pytest.raises(ValueError, match='holdout must be in'):
+        holdout_groups(['x'], ['a'], 0.0, 0)
