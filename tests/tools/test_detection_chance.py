@@ -92,3 +92,81 @@ def test_bad_dumps_and_configs_are_one_line_errors(tmp_path):
     assert last_line(proc.stderr).endswith(
         'depth_r3d18_synth.py: no VOCBoxMAP in test_evaluator or '
         'val_evaluator')
+
+
+def _row(map_, chance, p95, agnostic):
+    return dict(map=map_, chance_mean=chance, chance_p95=p95,
+                agnostic_ap=agnostic)
+
+
+def test_labels_gather_in_one_file_and_make_the_docs_table(tmp_path):
+    samples = [_sample(i % 2, [(i % 2, 0.9, 0), ((i + 1) % 2, 0.4, 0)])
+               for i in range(6)]
+    dump = tmp_path / 'preds.pkl'
+    dump.write_bytes(pickle.dumps(samples))
+    out = tmp_path / 'chance.json'
+    for label in ('first', 'second'):
+        proc = run_tool('analysis/detection_chance.py',
+                        [CONFIG, str(dump), '--draws', '5', '--label', label,
+                         '--out', str(out)])
+        assert proc.returncode == 0, proc.stderr
+    groups = json.loads(out.read_text())
+    assert list(groups) == ['first', 'second']
+    assert groups['first'] == groups['second']
+    assert groups['first']['config'] == CONFIG
+    assert groups['first']['rows'][0]['map'] == 1.0
+    # the docs block: hand-made rows, means and the ratio of the means
+    groups = {'note': 'made by hand',
+              'a, 2 dumps': dict(config=CONFIG, rows=[
+                  _row(0.20, 0.10, 0.12, 0.40), _row(0.30, 0.10, 0.15, 0.50)]),
+              'b': dict(config=CONFIG, rows=[_row(0.05, 0.0, 0.0, 0.1)])}
+    (tmp_path / 'x.json').write_text(json.dumps(groups))
+    page = tmp_path / 'page.md'
+    begin = ('<!-- chance: x (tools/analysis/detection_chance.py) -->\n'
+             '<!-- /chance: x -->')
+    page.write_text(f'# Page\n\nbefore\n{begin}\nafter\n')
+    args = ['--from', str(tmp_path / 'x.json'), '--doc', str(page)]
+    proc = run_tool('analysis/detection_chance.py', args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("chance block 'x' updated")
+    text = page.read_text()
+    assert '| a, 2 dumps | 2 | 25.00 | 10.00 | 2.50 (2.00-3.00) | 15.00 | ' \
+        '45.00 |' in text
+    assert '| b | 1 | 5.00 | 0.00 | - | 0.00 | 10.00 |' in text
+    assert text.startswith('# Page\n\nbefore\n<!-- chance: x')
+    assert text.endswith('<!-- /chance: x -->\nafter\n')
+    again = run_tool('analysis/detection_chance.py', args)
+    assert again.stdout.strip().endswith("chance block 'x' unchanged")
+    assert page.read_text() == text
+    # one-line errors
+    for bad_args, message in [
+        (['--doc', str(page)], '--doc PAGE --from JSON go together'),
+        (args[:2] + ['--doc', str(tmp_path / 'no.md')], 'no.md: no such '
+         'file'),
+        (['--from', str(out), '--doc', str(tmp_path / 'x.json')],
+         'needs one line <!-- chance: chance'),
+        ([CONFIG, str(dump), '--label', 'c'], '--label needs --out'),
+        ([], 'give a config and at least one dump'),
+    ]:
+        proc = run_tool('analysis/detection_chance.py', bad_args)
+        assert proc.returncode != 0
+        assert message in last_line(proc.stderr), (bad_args, proc.stderr)
+
+
+def test_docs_chance_table_is_the_tools_output():
+    """docs/detection.md's chance table is what the tool writes from the
+    kept JSON, not a typed copy."""
+    import shutil
+    import tempfile
+
+    from fsat.testing import repo_path
+    source = repo_path(
+        'docs/results/analysis/detection2d_jhmdb_synth_chance.json')
+    with tempfile.TemporaryDirectory() as tmp:
+        page = shutil.copy(repo_path('docs/detection.md'), tmp)
+        proc = run_tool('analysis/detection_chance.py',
+                        ['--from', source, '--doc', page])
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip().endswith('unchanged'), (
+            'run tools/analysis/detection_chance.py --from '
+            f'{source} --doc docs/detection.md')

@@ -23,9 +23,22 @@ mmdetection and mmaction2 have no such analysis.
 Example:
     python tools/test.py CONFIG CKPT --dump work_dirs/x/preds.pkl
     python tools/analysis/detection_chance.py CONFIG work_dirs/x/preds.pkl
+
+With ``--label NAME --out FILE.json`` the figures are kept in ``FILE.json``
+under ``NAME`` (one detector, its dumps as rows), next to the labels
+already there; ``--doc PAGE.md --from FILE.json`` then writes one summary
+row per label (means over its dumps) between the page's marker lines
+``<!-- chance: NAME (tools/analysis/detection_chance.py) -->`` and
+``<!-- /chance: NAME -->``, NAME being the file's name without ``.json``::
+
+    python tools/analysis/detection_chance.py CONFIG s0.pkl s1.pkl s2.pkl \
+        --label "flow, 6,000 iterations" --out docs/results/analysis/x.json
+    python tools/analysis/detection_chance.py \
+        --from docs/results/analysis/x.json --doc docs/detection.md
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -143,17 +156,111 @@ def format_table(rows: list, class_names=None) -> str:
     return '\n'.join(lines)
 
 
+#: The marker lines of a summary block in a docs page.
+DOC_BEGIN = '<!-- chance: {name} (tools/analysis/detection_chance.py) -->'
+DOC_END = '<!-- /chance: {name} -->'
+
+
+def summary_table(groups: dict) -> str:
+    """Markdown: one row per label of a ``--label``/``--out`` file, the
+    means over its dumps (the ratio is that of the means)."""
+    lines = [
+        '| detector | dumps | mAP@0.5 (%) | chance of its own detections '
+        '(%) | mAP / chance (per dump) | chance, highest 95th percentile '
+        '(%) | class-agnostic AP (%) |',
+        '| --- | --- | --- | --- | --- | --- | --- |'
+    ]
+    for label, group in groups.items():
+        if not isinstance(group, dict) or 'rows' not in group:
+            continue  # e.g. a note on how the file was made
+        rows = group['rows']
+        m = np.mean([r['map'] for r in rows])
+        c = np.mean([r['chance_mean'] for r in rows])
+        a = np.mean([r['agnostic_ap'] for r in rows])
+        ratios = [r['map'] / r['chance_mean'] for r in rows
+                  if r['chance_mean'] > 0]
+        spread = (f' ({min(ratios):.2f}-{max(ratios):.2f})'
+                  if len(ratios) > 1 else '')
+        ratio = f'{m / c:.2f}{spread}' if c > 0 else '-'
+        p95 = max(r['chance_p95'] for r in rows)
+        lines.append(f'| {label} | {len(rows)} | {100 * m:.2f} | '
+                     f'{100 * c:.2f} | {ratio} | {100 * p95:.2f} | '
+                     f'{100 * a:.2f} |')
+    return '\n'.join(lines)
+
+
+def update_doc(page: str, name: str, table: str) -> bool:
+    """Put ``table`` between the page's markers of ``name``; True when the
+    page changed."""
+    begin, end = DOC_BEGIN.format(name=name), DOC_END.format(name=name)
+    if not osp.isfile(page):
+        raise FsatUserError(f'{page}: no such file')
+    with open(page, encoding='utf-8') as f:
+        text = f.read()
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(
+            begin) > text.index(end):
+        raise FsatUserError(
+            f'{page}: needs one line {begin} and, after it, one line {end}')
+    head, rest = text.split(begin, 1)
+    new = f'{head}{begin}\n\n{table}\n\n{end}{rest.split(end, 1)[1]}'
+    if new == text:
+        return False
+    tmp = f'{page}.tmp{os.getpid()}'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(new)
+    os.replace(tmp, page)
+    return True
+
+
+def _read_groups(path: str) -> dict:
+    try:
+        with open(path, encoding='utf-8') as f:
+            groups = json.load(f)
+    except FileNotFoundError:
+        raise FsatUserError(f'{path}: no such file') from None
+    except ValueError as e:
+        raise FsatUserError(f'{path}: not JSON ({e})') from None
+    if not isinstance(groups, dict) or not any(
+            isinstance(g, dict) and 'rows' in g for g in groups.values()):
+        raise FsatUserError(f'{path}: expected labels written by --label '
+                            'NAME --out FILE (none found)')
+    return groups
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='the detector config (its VOCBoxMAP '
-                        'settings are used)')
-    parser.add_argument('dumps', nargs='+',
+    parser.add_argument('config', nargs='?',
+                        help='the detector config (its VOCBoxMAP settings '
+                        'are used)')
+    parser.add_argument('dumps', nargs='*',
                         help='pickles written by tools/test.py --dump')
     parser.add_argument('--draws', type=int, default=100,
                         help='random relabellings per dump (default 100)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='also write the figures as JSON')
+    parser.add_argument('--label',
+                        help='keep the figures under this label in --out, '
+                        'beside the labels already in it')
+    parser.add_argument('--from', dest='source', metavar='JSON',
+                        help='with --doc: the --label/--out file to show')
+    parser.add_argument('--doc', help='with --from: the docs page whose '
+                        'chance block to (re)write')
     args = parser.parse_args()
+    if args.doc or args.source:
+        if not (args.doc and args.source) or args.config:
+            raise FsatUserError('--doc PAGE --from JSON go together, '
+                                'without a config or dumps')
+        name = osp.splitext(osp.basename(args.source))[0]
+        changed = update_doc(args.doc, name,
+                             summary_table(_read_groups(args.source)))
+        print(f"{args.doc}: chance block {name!r} "
+              f"{'updated' if changed else 'unchanged'}")
+        return
+    if not args.config or not args.dumps:
+        raise FsatUserError('give a config and at least one dump (or '
+                            '--doc PAGE --from JSON)')
+    if args.label and not args.out:
+        raise FsatUserError('--label needs --out (the file that keeps it)')
     if args.draws < 1:
         raise FsatUserError(f'--draws must be >= 1, got {args.draws}')
     settings = find_voc_metric(load_config(args.config), args.config)
@@ -163,8 +270,14 @@ def main() -> None:
     ]
     print(format_table(rows, settings.get('class_names')))
     if args.out:
+        result = dict(config=args.config, rows=rows)
+        if args.label:
+            groups = (_read_groups(args.out) if osp.isfile(args.out) else
+                      {})
+            groups[args.label] = result
+            result = groups
         with open(args.out, 'w', encoding='utf-8') as f:
-            json.dump(dict(config=args.config, rows=rows), f, indent=1)
+            json.dump(result, f, indent=1)
 
 
 if __name__ == '__main__':
