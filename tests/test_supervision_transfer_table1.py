@@ -218,9 +218,11 @@ def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
     pipeline = load_pipeline(PIPELINES + 'st_nyud2_synth_table1_val.py',
                              str(tmp_path))
     part1 = load_pipeline(PART1, str(tmp_path))
-    plain = {(r.stage.name, r.values.get('seed')): part1.resolve(r, True)
-             for r in part1.plan()}
+    part1_runs = {(r.stage.name, r.values.get('seed')): r
+                  for r in part1.plan()}
+    plain = {key: part1.resolve(r, True) for key, r in part1_runs.items()}
     runs = pipeline.plan()
+    assert pipeline.reuse_from == ['work_dirs/st_nyud2_synth_table1']
     assert pipeline.select_metric == pipeline.report_metric == 'voc/mAP@0.5'
     grid = {}
     for run in runs:
@@ -230,6 +232,8 @@ def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
             assert not run.stage.select_recipe
             assert _plain(pipeline.resolve(run, True)) == _plain(
                 plain[name, seed])
+            # so a run of part 1 is taken over (reuse_from)
+            assert run.signature == part1_runs[name, seed].signature
             continue
         assert name in ('noinit', 'hha_transfer') and run.stage.method
         if run.deferred:  # seeds 1 and 2: the chosen learning rate

@@ -13,10 +13,12 @@
 #   * everything else as part 1 (st_nyud2_synth_table1.py): the source
 #     RGB network (the ImageNet stand-in) and the transfer, which trains
 #     on the training views' unlabelled RGB/HHA pairs (validation rooms'
-#     included: their boxes are never seen).
+#     included: their boxes are never seen), taken over from part 1 when
+#     it has run (reuse_from).
 #   python tools/run_pipeline.py \
 #       configs/pipelines/st_nyud2_synth_table1_val.py --jobs 2
 _base_ = ['./_base_/st_nyud2_table1.py']
+reuse_from = ['work_dirs/st_nyud2_synth_table1']
 select_metric = 'voc/mAP@0.5'
 select_seeds = [0]
 recipe_axes = dict(
