@@ -209,7 +209,7 @@ def test_layer_rows_tap_layer1_of_both_networks(resolved):
 
 def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
         tmp_path, monkeypatch):
-    """st_nyud2_synth_table1_val.py: part 1's no-init and transfer rows,
+    """st_nyud2_synth_table1_val.py: part 1's rows,
     the learning rate chosen on a fifth of the training rooms held out of
     training (seed 0 runs the grid, seeds 1 and 2 the choice); the test
     views stay the test split."""
@@ -235,7 +235,8 @@ def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
             # so a run of part 1 is taken over (reuse_from)
             assert run.signature == part1_runs[name, seed].signature
             continue
-        assert name in ('noinit', 'hha_transfer') and run.stage.method
+        assert name in ('noinit', 'hha_transfer', 'copy')
+        assert run.stage.method
         if run.deferred:  # seeds 1 and 2: the chosen learning rate
             assert seed in (1, 2)
             continue
@@ -263,8 +264,9 @@ def test_validation_part_chooses_the_learning_rate_on_held_out_rooms(
                     hook['checkpoint'], str(tmp_path)).split('/', 1)[1]
         assert mine == theirs
     assert grid == {'noinit': [3e-4, 1e-3, 3e-3],
-                    'hha_transfer': [3e-4, 1e-3, 3e-3]}
-    assert sum(r.deferred for r in runs) == 4
+                    'hha_transfer': [3e-4, 1e-3, 3e-3],
+                    'copy': [3e-4, 1e-3, 3e-3]}
+    assert sum(r.deferred for r in runs) == 6
 
 
 def test_frozen_trunk_detector_learns_only_its_heads():

@@ -7,8 +7,9 @@
 #     keep a validation set apart within NYUD2's training images; the
 #     test views are never used to choose anything;
 #   * the grid: AdamW learning rate 3e-4, 1e-3 (the configs'), 3e-3 for
-#     the HHA detector from scratch ("no init") and from the supervision
-#     transfer, run on seed 0; a choice at an end of the grid is extended
+#     each of part 1's rows (the HHA detector from scratch, "no init";
+#     from the supervision transfer; from the copied RGB trunk), run on
+#     seed 0; a choice at an end of the grid is extended
 #     by one more value that way; seeds 1 and 2 train the chosen one;
 #   * everything else as part 1 (st_nyud2_synth_table1.py): the source
 #     RGB network (the ImageNet stand-in) and the transfer, which trains
@@ -32,8 +33,10 @@ _holdout = {
 }
 _source, _noinit = _base_.source_stages
 _transfer, _hha_transfer = _base_.transfer_stages
+_copy, = _base_.copy_stages
 stages = [
     _source, _transfer,
     dict(_noinit, select_recipe=True, cfg_options=_holdout),
     dict(_hha_transfer, select_recipe=True, cfg_options=_holdout),
+    dict(_copy, select_recipe=True, cfg_options=_holdout),
 ]

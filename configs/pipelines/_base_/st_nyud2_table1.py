@@ -16,9 +16,9 @@
 # paper uses one ImageNet network for every row: the seeds vary
 # everything downstream of it. Every initialisation hands over the trunk
 # only (ResNet-18 to stage 2, `backbone.*`); the RPN and the box head
-# start at random in every row. Fixed recipes (the configs'), no choice
-# on validation: the world has only train and test views, and the docs
-# say so beside the table.
+# start at random in every row. Fixed recipes (the configs'); the
+# learning rate is chosen on validation rooms held out of the training
+# views in ../st_nyud2_synth_table1_val.py only, and the docs compare.
 _base_ = ['./detection2d_seeded.py']
 prepare = [
     dict(type='synthetic_world', out='data/synthetic_nyud2', preset='nyud2',
