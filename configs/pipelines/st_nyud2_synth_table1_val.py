@@ -3,9 +3,9 @@
 # the configs' fixed AdamW 1e-3, see the docs):
 #   * validation: a fifth of the world's training rooms, every view of
 #     each (NYUD2DetectionDataset holdout=0.2, holdout_seed 0: 20 of the
-#     99 rooms, 39 of the 200 views), held out of every detector's training, as Gupta et al.
-#     keep a validation set apart within NYUD2's training images; the
-#     test views are never used to choose anything;
+#     99 rooms, 39 of the 200 views), held out of every detector's
+#     training, as Gupta et al. keep a validation set apart within
+#     NYUD2's training images; the test views never choose anything;
 #   * the grid: AdamW learning rate 3e-4, 1e-3 (the configs'), 3e-3 for
 #     each of part 1's rows (the HHA detector from scratch, "no init";
 #     from the supervision transfer; from the copied RGB trunk), run on
