@@ -5,6 +5,7 @@ import json
 import pickle
 
 import numpy as np
+import pytest
 import torch
 
 from fsat.evaluation.functional import label_chance_map
@@ -99,17 +100,42 @@ def _row(map_, chance, p95, agnostic):
                 agnostic_ap=agnostic)
 
 
-def test_labels_gather_in_one_file_and_make_the_docs_table(tmp_path):
+def _tool():
+    """The tool as a module, to call in this process (no start-up)."""
+    import importlib.util
+
+    from fsat.testing import repo_path
+    spec = importlib.util.spec_from_file_location(
+        'fsat_tool_detection_chance',
+        repo_path('tools', 'analysis', 'detection_chance.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _main(tool, args, monkeypatch):
+    from fsat.testing import repo_path
+    monkeypatch.chdir(repo_path())  # the configs' relative paths
+    monkeypatch.setattr('sys.argv', ['detection_chance.py'] + args)
+    tool.main()
+
+
+def test_labels_gather_in_one_file_and_make_the_docs_table(
+        tmp_path, monkeypatch, capsys):
+    from fsat.utils.cli import FsatUserError
+    tool = _tool()
     samples = [_sample(i % 2, [(i % 2, 0.9, 0), ((i + 1) % 2, 0.4, 0)])
                for i in range(6)]
     dump = tmp_path / 'preds.pkl'
     dump.write_bytes(pickle.dumps(samples))
     out = tmp_path / 'chance.json'
-    for label in ('first', 'second'):
-        proc = run_tool('analysis/detection_chance.py',
-                        [CONFIG, str(dump), '--draws', '5', '--label', label,
-                         '--out', str(out)])
-        assert proc.returncode == 0, proc.stderr
+    # the first label through the command line, the second beside it
+    proc = run_tool('analysis/detection_chance.py',
+                    [CONFIG, str(dump), '--draws', '5', '--label', 'first',
+                     '--out', str(out)])
+    assert proc.returncode == 0, proc.stderr
+    _main(tool, [CONFIG, str(dump), '--draws', '5', '--label', 'second',
+                 '--out', str(out)], monkeypatch)
     groups = json.loads(out.read_text())
     assert list(groups) == ['first', 'second']
     assert groups['first'] == groups['second']
@@ -135,8 +161,10 @@ def test_labels_gather_in_one_file_and_make_the_docs_table(tmp_path):
     assert '| b | 1 | 5.00 | 0.00 | - | 0.00 | 10.00 |' in text
     assert text.startswith('# Page\n\nbefore\n<!-- chance: x')
     assert text.endswith('<!-- /chance: x -->\nafter\n')
-    again = run_tool('analysis/detection_chance.py', args)
-    assert again.stdout.strip().endswith("chance block 'x' unchanged")
+    capsys.readouterr()
+    _main(tool, args, monkeypatch)
+    assert capsys.readouterr().out.strip().endswith(
+        "chance block 'x' unchanged")
     assert page.read_text() == text
     # one-line errors
     for bad_args, message in [
@@ -145,28 +173,26 @@ def test_labels_gather_in_one_file_and_make_the_docs_table(tmp_path):
          'file'),
         (['--from', str(out), '--doc', str(tmp_path / 'x.json')],
          'needs one line <!-- chance: chance'),
+        (['--from', str(page), '--doc', str(page)], 'page.md: not JSON'),
         ([CONFIG, str(dump), '--label', 'c'], '--label needs --out'),
         ([], 'give a config and at least one dump'),
     ]:
-        proc = run_tool('analysis/detection_chance.py', bad_args)
-        assert proc.returncode != 0
-        assert message in last_line(proc.stderr), (bad_args, proc.stderr)
+        with pytest.raises(FsatUserError) as e:
+            _main(tool, bad_args, monkeypatch)
+        assert message in str(e.value) and '\n' not in str(e.value)
 
 
-def test_docs_chance_table_is_the_tools_output():
+def test_docs_chance_table_is_the_tools_output(tmp_path, monkeypatch,
+                                               capsys):
     """docs/detection.md's chance table is what the tool writes from the
     kept JSON, not a typed copy."""
     import shutil
-    import tempfile
 
     from fsat.testing import repo_path
     source = repo_path(
         'docs/results/analysis/detection2d_jhmdb_synth_chance.json')
-    with tempfile.TemporaryDirectory() as tmp:
-        page = shutil.copy(repo_path('docs/detection.md'), tmp)
-        proc = run_tool('analysis/detection_chance.py',
-                        ['--from', source, '--doc', page])
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.strip().endswith('unchanged'), (
-            'run tools/analysis/detection_chance.py --from '
-            f'{source} --doc docs/detection.md')
+    page = shutil.copy(repo_path('docs/detection.md'), tmp_path)
+    _main(_tool(), ['--from', source, '--doc', page], monkeypatch)
+    assert capsys.readouterr().out.strip().endswith('unchanged'), (
+        f'run tools/analysis/detection_chance.py --from {source} --doc '
+        'docs/detection.md')
