@@ -314,19 +314,52 @@ def update_doc(doc_path: str, name: str, results: dict) -> bool:
     Raises:
         ValueError: naming the file when it lacks the block's markers.
     """
+    begin, end = DOC_BEGIN.format(name=name), DOC_END.format(name=name)
+    return replace_doc_block(
+        doc_path, begin, end, render_results(results).strip('\n'),
+        f'{doc_path} has no results block {name!r}: add the lines\n'
+        f'{begin}\n{end}')
+
+
+def replace_doc_block(doc_path: str, begin: str, end: str, body: str,
+                      missing: str, unique: bool = False) -> bool:
+    """Put ``body`` between the marker lines ``begin`` and ``end`` of a
+    Markdown file (a blank line either side), writing it only when it
+    changes, through a temporary file (a page is never half written).
+
+    Tools that keep generated tables in docs share it:
+    :func:`update_doc` (pipeline results) and
+    ``tools/analysis/detection_chance.py --doc`` (chance levels).
+
+    Args:
+        doc_path (str): The page.
+        begin (str): The opening marker line.
+        end (str): The closing marker line.
+        body (str): What goes between them.
+        missing (str): The message when the page lacks ``begin`` followed
+            by ``end``.
+        unique (bool): Also require each marker exactly once.
+
+    Returns:
+        bool: Whether the file changed.
+
+    Raises:
+        ValueError: ``missing``, when the markers are not there (or not
+            unique with ``unique=True``).
+    """
     with open(doc_path, encoding='utf-8') as f:
         text = f.read()
-    begin, end = DOC_BEGIN.format(name=name), DOC_END.format(name=name)
     i, j = text.find(begin), text.find(end)
-    if i < 0 or j < i:
-        raise ValueError(f'{doc_path} has no results block {name!r}: add '
-                         f'the lines\n{begin}\n{end}')
-    body = render_results(results).strip('\n')
+    if i < 0 or j < i or unique and (text.count(begin) != 1
+                                     or text.count(end) != 1):
+        raise ValueError(missing)
     new = text[:i + len(begin)] + '\n\n' + body + '\n\n' + text[j:]
     if new == text:
         return False
-    with open(doc_path, 'w', encoding='utf-8') as f:
+    tmp = f'{doc_path}.tmp{os.getpid()}'
+    with open(tmp, 'w', encoding='utf-8') as f:
         f.write(new)
+    os.replace(tmp, doc_path)
     return True
 
 

@@ -38,7 +38,6 @@ row per label (means over its dumps) between the page's marker lines
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
@@ -47,6 +46,7 @@ from mmengine.fileio import load
 from mmengine.utils import ProgressBar
 
 from fsat.apis import load_config
+from fsat.apis.summary import replace_doc_block
 from fsat.evaluation.functional import (
     class_agnostic_ap,
     label_chance_map,
@@ -195,21 +195,13 @@ def update_doc(page: str, name: str, table: str) -> bool:
     begin, end = DOC_BEGIN.format(name=name), DOC_END.format(name=name)
     if not osp.isfile(page):
         raise FsatUserError(f'{page}: no such file')
-    with open(page, encoding='utf-8') as f:
-        text = f.read()
-    if text.count(begin) != 1 or text.count(end) != 1 or text.index(
-            begin) > text.index(end):
-        raise FsatUserError(
-            f'{page}: needs one line {begin} and, after it, one line {end}')
-    head, rest = text.split(begin, 1)
-    new = f'{head}{begin}\n\n{table}\n\n{end}{rest.split(end, 1)[1]}'
-    if new == text:
-        return False
-    tmp = f'{page}.tmp{os.getpid()}'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        f.write(new)
-    os.replace(tmp, page)
-    return True
+    try:
+        return replace_doc_block(
+            page, begin, end, table,
+            f'{page}: needs one line {begin} and, after it, one line {end}',
+            unique=True)
+    except ValueError as e:
+        raise FsatUserError(str(e)) from None
 
 
 def _read_groups(path: str) -> dict:
