@@ -57,9 +57,11 @@ from .jhmdb import (
     JHMDB_FRAME_SIZE,
     JHMDB_NUM_SPLITS,
     JhmdbVideo,
+    jhmdb_source_video,
     scan_jhmdb,
     video_ground_truth,
 )
+from .subsets import check_holdout_args, holdout_groups
 from .transforms import build_pipeline
 from .transforms.flow import read_flow_image
 
@@ -143,6 +145,18 @@ class JHMDBFrameDetectionDataset(BaseDataset):
         classes (Sequence[str], optional): Class names (of the 21) to keep,
             labelled by their index here; clips of other classes are left
             out. Defaults to all 21 (label = the official index).
+        holdout (float): Fraction of the train subset's *source videos*
+            held out for validation, with every clip of each
+            (:func:`~fsat.datasets.jhmdb.jhmdb_source_video`; a name
+            outside HMDB's grammar is its own source, counted in the log),
+            picked by :func:`~fsat.datasets.subsets.holdout_groups` over
+            the kept classes' clips. 0 (default) holds none out. Only with
+            ``subset='train'``.
+        holdout_seed (int): Seed of the held-out pick, the same for every
+            run that names it. Defaults to 0.
+        use_holdout (bool): This dataset is the held-out clips (the
+            validation set) instead of the rest (needs ``holdout > 0``).
+            Defaults to False.
         pipeline (Sequence): Transforms (config dicts are built with
             fsat's registry). Defaults to none.
         test_mode (bool): Passed to mmengine. Defaults to False.
@@ -151,7 +165,10 @@ class JHMDBFrameDetectionDataset(BaseDataset):
     Raises:
         ValueError: One line naming the argument: a split other than 1-3,
             another subset or modality, ``frame_interval`` < 1, unknown or
-            repeated classes, an ``ann_file``; or no clip in the subset.
+            repeated classes, an ``ann_file``, a ``holdout`` out of [0, 1)
+            or on the test subset (or one that holds out every source
+            video, or leaves a class without training clips); or no clip
+            in the subset.
         FileNotFoundError: One line naming the path: no frame folder, a
             missing split file, ``flow_root`` or a clip's flow folder or
             last flow pair missing.
@@ -167,6 +184,9 @@ class JHMDBFrameDetectionDataset(BaseDataset):
                  frame_interval: int = 1,
                  flow_root: Optional[str] = None,
                  classes: Optional[Sequence[str]] = None,
+                 holdout: float = 0.0,
+                 holdout_seed: int = 0,
+                 use_holdout: bool = False,
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -195,6 +215,16 @@ class JHMDBFrameDetectionDataset(BaseDataset):
                 raise ValueError(
                     f'{name}: classes must be distinct JHMDB class names, '
                     f'got {list(classes)} (unknown: {unknown})')
+        self.holdout, self.holdout_seed, self.use_holdout = (
+            check_holdout_args(holdout, holdout_seed, use_holdout,
+                               'source videos'))
+        if self.holdout and subset != 'train':
+            raise ValueError(
+                f'{name}: holdout={holdout!r} carves a validation set out '
+                f"of the train subset, got subset={subset!r}")
+        #: Names of the held-out clips (``holdout``), set by
+        #: ``load_data_list``.
+        self.held_out_videos: List[str] = []
         self.split = split
         self.subset = subset
         self.modality = modality
@@ -249,6 +279,8 @@ class JHMDBFrameDetectionDataset(BaseDataset):
             raise ValueError(
                 f'No JHMDB {self.subset} clip of split {self.split} (classes '
                 f'{", ".join(classes)}) under {self.data_root!r}')
+        if self.holdout:
+            videos = self._holdout(videos, classes)
         data_list = []
         unboxed = missing = 0
         for video in videos:
@@ -298,6 +330,52 @@ class JHMDBFrameDetectionDataset(BaseDataset):
                 logger='current',
                 level=logging.WARNING)
         return data_list
+
+    def _holdout(self, videos: List[JhmdbVideo],
+                 classes: Sequence[str]) -> List[JhmdbVideo]:
+        """The clips left for training after a ``holdout``, or
+        (``use_holdout``) the held-out ones; sets ``held_out_videos``."""
+        where = (f'JHMDB split {self.split} train subset under '
+                 f'{self.data_root!r}')
+        keys = [f'{v.class_name}/{v.name}' for v in videos]
+        sources = [jhmdb_source_video(v.name, v.class_name) for v in videos]
+        unparsed = sum(s is None for s in sources)
+        sources = [k if s is None else s for k, s in zip(keys, sources)]
+        try:
+            held = set(holdout_groups(keys, sources, self.holdout,
+                                      self.holdout_seed,
+                                      what='source videos'))
+        except ValueError as e:
+            raise ValueError(f'{where}: {e}') from None
+        rest = [v for k, v in zip(keys, videos) if k not in held]
+        part = [v for k, v in zip(keys, videos) if k in held]
+        held_sources = {s for k, s in zip(keys, sources) if k in held}
+        present = [c for c in classes if any(v.class_name == c
+                                             for v in videos)]
+        bare = [c for c in present if not any(v.class_name == c
+                                              for v in rest)]
+        if bare:
+            raise ValueError(
+                f'{where}: holdout={self.holdout!r} (holdout_seed='
+                f'{self.holdout_seed}) leaves no training clip of '
+                f'{", ".join(bare)}: use a smaller holdout or another seed')
+        self.held_out_videos = [v.name for v in part]
+        unseen = [c for c in present if not any(v.class_name == c
+                                                for v in part)]
+        notes = [f'{len(part)} of {len(videos)} clips ({len(held_sources)} '
+                 f'of {len(set(sources))} source videos) held out']
+        if unparsed:
+            notes.append(f'{unparsed} clip names outside HMDB\'s grammar, '
+                         'each its own source')
+        if unseen:
+            notes.append(f'no held-out clip of {", ".join(unseen)}')
+        print_log(
+            f'{type(self).__name__}({self.data_root}, split {self.split}, '
+            f'holdout={self.holdout!r}, holdout_seed={self.holdout_seed}'
+            f'): ' + '; '.join(notes),
+            logger='current',
+            level=logging.WARNING if unparsed or unseen else logging.INFO)
+        return part if self.use_holdout else rest
 
     # ------------------------------------------------------------------
     def load_image(self, info: dict) -> dict:

@@ -52,7 +52,7 @@ from .nyud2 import (
     read_nyud2_splits,
 )
 from .nyud2._files import read_png
-from .subsets import holdout_groups
+from .subsets import check_holdout_args, holdout_groups
 from .transforms import build_pipeline
 
 __all__ = [
@@ -205,21 +205,9 @@ class NYUD2DetectionDataset(BaseDataset):
                 min_area, (int, np.integer)) or min_area < 0:
             raise ValueError(f'min_area must be an int >= 0, got '
                              f'{min_area!r}')
-        if isinstance(holdout, bool) or not isinstance(
-                holdout, (int, float)) or not 0 <= holdout < 1:
-            raise ValueError(f'holdout must be a fraction in [0, 1), got '
-                             f'{holdout!r}')
-        if isinstance(holdout_seed, bool) or not isinstance(
-                holdout_seed, (int, np.integer)) or holdout_seed < 0:
-            raise ValueError(f'holdout_seed must be an int >= 0, got '
-                             f'{holdout_seed!r}')
-        if use_holdout and not holdout:
-            raise ValueError('use_holdout=True needs holdout > 0 (the '
-                             'fraction of scenes held out)')
+        self.holdout, self.holdout_seed, self.use_holdout = (
+            check_holdout_args(holdout, holdout_seed, use_holdout, 'scenes'))
         self.split = split
-        self.holdout = float(holdout)
-        self.holdout_seed = int(holdout_seed)
-        self.use_holdout = bool(use_holdout)
         #: 0-based indices of the split's held-out images (``holdout``),
         #: in split order, set by ``load_data_list``.
         self.held_out_indices: List[int] = []

@@ -32,7 +32,12 @@ from mmengine.logging import print_log
 from fsat.registry import DATASETS
 
 from .pku_mmd import PKU_MMD_CLASSES, PKU_MMD_LAYOUT, PkuVideo, scan_pku_mmd
-from .subsets import fraction_of_videos, holdout_groups, save_labeled_ids
+from .subsets import (
+    check_holdout_args,
+    fraction_of_videos,
+    holdout_groups,
+    save_labeled_ids,
+)
 from .transforms import SOURCE_DEFAULTS, build_pipeline, count_frames
 
 MODALITIES = ('depth', 'rgb')
@@ -304,17 +309,8 @@ class PKUMMDDetectionDataset(BaseDataset):
         if not 0 < video_fraction <= 1:
             raise ValueError(f'video_fraction must be in (0, 1], got '
                              f'{video_fraction!r}')
-        if isinstance(holdout, bool) or not isinstance(
-                holdout, (int, float)) or not 0 <= holdout < 1:
-            raise ValueError(f'holdout must be a fraction in [0, 1), got '
-                             f'{holdout!r}')
-        if isinstance(holdout_seed, bool) or not isinstance(
-                holdout_seed, int) or holdout_seed < 0:
-            raise ValueError(f'holdout_seed must be an int >= 0, got '
-                             f'{holdout_seed!r}')
-        if use_holdout and not holdout:
-            raise ValueError('use_holdout=True needs holdout > 0 (the '
-                             'fraction of sequences held out)')
+        holdout, holdout_seed, use_holdout = check_holdout_args(
+            holdout, holdout_seed, use_holdout, 'sequences')
         if use_holdout and video_fraction != 1:
             raise ValueError(
                 f'use_holdout=True takes every held-out video: '
@@ -332,7 +328,7 @@ class PKUMMDDetectionDataset(BaseDataset):
         self.min_overlap = min_overlap
         self.video_fraction = video_fraction
         self.subset_seed = subset_seed
-        self.holdout = float(holdout)
+        self.holdout = holdout
         self.holdout_seed = holdout_seed
         self.use_holdout = use_holdout
         self.subset_out = subset_out

@@ -235,10 +235,11 @@ def check_disjoint_subsets(cfg: Mapping, path: str = 'config') -> None:
     (:func:`pick_positions`) the training pick never takes, e.g.
     ``skip_per_class`` at least the training budget, or the training's
     ``holdout`` naming the validation picks. For
-    ``PKUMMDDetectionDataset`` (temporal detection) and
-    ``NYUD2DetectionDataset`` (2-D detection) such a dataset must be the
-    training dataset's held-out part: ``use_holdout=True`` with the
-    training's ``holdout`` (> 0) and ``holdout_seed``.
+    ``PKUMMDDetectionDataset`` (temporal detection),
+    ``NYUD2DetectionDataset`` and ``JHMDBFrameDetectionDataset`` (2-D
+    detection) such a dataset must be the training dataset's held-out
+    part: ``use_holdout=True`` with the training's ``holdout`` (> 0) and
+    ``holdout_seed``.
 
     Args:
         cfg (Mapping): The config (``train_dataloader``,
@@ -312,6 +313,8 @@ _HOLDOUT_DATASETS = {
         data_root='', split='train',
         labeled_file='nyu_depth_v2_labeled.mat',
         splits_file='splits.mat'), 'images'),
+    'JHMDBFrameDetectionDataset': (dict(
+        data_root='', split=1, subset='train'), 'clips'),
 }
 _HOLDOUT_DEFAULTS = dict(holdout=0.0, holdout_seed=0, use_holdout=False)
 
@@ -394,6 +397,41 @@ def fraction_of_videos(ids: Sequence[Hashable], fraction: float,
     n = max(1, math.floor(fraction * len(ordered) + 0.5))
     order = np.random.default_rng(seed).permutation(len(ordered))
     return sorted(ordered[i] for i in order[:n])
+
+
+def check_holdout_args(holdout: float, holdout_seed: int,
+                       use_holdout: bool,
+                       what: str = 'groups') -> Tuple[float, int, bool]:
+    """Check a detection dataset's ``holdout``, ``holdout_seed`` and
+    ``use_holdout`` arguments (PKU-MMD, NYUD2 and JHMDB use them alike).
+
+    Args:
+        holdout (float): Fraction held out, in [0, 1); 0 holds none out.
+        holdout_seed (int): Seed of the pick, an int (or numpy integer)
+            >= 0.
+        use_holdout (bool): The dataset is the held-out part; needs
+            ``holdout > 0``.
+        what (str): What is held out (``'sequences'``, ``'scenes'``), for
+            the message.
+
+    Returns:
+        tuple: ``(float(holdout), int(holdout_seed), bool(use_holdout))``.
+
+    Raises:
+        ValueError: One line naming the argument and the value.
+    """
+    if isinstance(holdout, bool) or not isinstance(
+            holdout, (int, float)) or not 0 <= holdout < 1:
+        raise ValueError(f'holdout must be a fraction in [0, 1), got '
+                         f'{holdout!r}')
+    if isinstance(holdout_seed, bool) or not isinstance(
+            holdout_seed, (int, np.integer)) or holdout_seed < 0:
+        raise ValueError(f'holdout_seed must be an int >= 0, got '
+                         f'{holdout_seed!r}')
+    if use_holdout and not holdout:
+        raise ValueError('use_holdout=True needs holdout > 0 (the '
+                         f'fraction of {what} held out)')
+    return float(holdout), int(holdout_seed), bool(use_holdout)
 
 
 def holdout_groups(ids: Sequence[Hashable], groups: Sequence[Hashable],

@@ -20,6 +20,7 @@ from fsat.datasets.jhmdb import (
     boxes_from_mask,
     detection_ground_truth,
     jhmdb_label,
+    jhmdb_source_video,
     jhmdb_split_path,
     load_jhmdb_split,
     mask_for_frames,
@@ -538,3 +539,23 @@ def test_appledouble_and_other_bad_mat_files(tmp_path):
     with pytest.raises(ValueError, match=r'pos_img has shape \(2, 14, 4\), '
                        r'expected \(2, 15, T\)'):
         read_joint_positions(str(bad))
+
+
+@pytest.mark.parametrize('name,class_name,source', [
+    ('April_09_brush_hair_u_nm_np1_ba_goo_0', 'brush_hair', 'April_09'),
+    ('Goal_Keeping_Tips_catch_f_cm_np1_fr_med_2', 'catch',
+     'Goal_Keeping_Tips'),
+    ('My_Hair_Routine_brush_hair_h_nm_np1_le_goo_0', 'brush_hair',
+     'My_Hair_Routine'),
+    # the action's words may also be in the title
+    ('Catch_and_catch_catch_l_nm_np2_ri_bad_11', 'catch', 'Catch_and_catch'),
+    ('synth_p03_wave_f_nm_np1_fr_goo_0', 'wave', 'synth_p03'),
+    # not HMDB's grammar: no source
+    ('clip_a', 'wave', None),
+    ('April_09_brush_hair_u_nm_np1_ba_goo_0', 'catch', None),
+    ('April_09_brush_hair_x_nm_np1_ba_goo_0', 'brush_hair', None),
+    ('April_09_brush_hair_u_nm_np1_ba_goo', 'brush_hair', None),
+])
+def test_jhmdb_source_video(name, class_name, source):
+    assert jhmdb_source_video(name, class_name) == source
+

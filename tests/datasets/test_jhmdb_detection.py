@@ -32,6 +32,8 @@ from fsat.datasets.synthetic.jhmdb_writer import (
 from fsat.registry import DATASETS
 from fsat.testing import real_sample
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 
 def make_dataset(*args, **kwargs):
     """The dataset, keeping ``data_list`` (not serialised)."""
@@ -219,6 +221,123 @@ def test_bad_input(root, kwargs, error, text):
     with pytest.raises(error) as e:
         make_dataset(root, **kwargs)
     assert text in str(e.value) and '\n' not in str(e.value)
+
+
+def test_holdout_takes_whole_source_videos(root, monkeypatch):
+    """holdout=h holds out fraction_of_videos(sources, h, seed) of the
+    train subset's source videos (the world's are its actors), every
+    clip of each; use_holdout=True gives those clips, False the rest."""
+    from fsat.datasets import fraction_of_videos
+    from fsat.datasets.jhmdb import jhmdb_source_video
+    full = make_dataset(root, split=1, subset='train')
+    clips = sorted({(d['class_name'], d['video']) for d in full.data_list})
+    source = {v: jhmdb_source_video(v, c) for c, v in clips}
+    # the unit world: 2 training actors, each with a clip of both classes
+    assert len(set(source.values())) == 2 and len(source) == 4
+    picks = set()
+    for seed in range(4):
+        messages = capture_logs(monkeypatch)
+        part = make_dataset(root, split=1, subset='train', holdout=0.5,
+                            holdout_seed=seed, use_holdout=True)
+        rest = make_dataset(root, split=1, subset='train', holdout=0.5,
+                            holdout_seed=np.int64(seed))
+        held = {d['video'] for d in part.data_list}
+        kept = {d['video'] for d in rest.data_list}
+        assert not held & kept and held | kept == set(source)
+        expected = fraction_of_videos(sorted(set(source.values())), 0.5,
+                                      seed)
+        assert held == {v for v, s in source.items() if s in expected}
+        assert sorted(part.held_out_videos) == sorted(held)
+        assert rest.held_out_videos == part.held_out_videos
+        # every frame of a clip is on its side
+        assert len(part) + len(rest) == len(full)
+        assert {d['class_name'] for d in part.data_list} == {'clap', 'walk'}
+        assert messages[0] == (
+            f'JHMDBFrameDetectionDataset({root}, split 1, holdout=0.5, '
+            f'holdout_seed={seed}): 2 of 4 clips (1 of 2 source videos) '
+            'held out')
+        picks.add(frozenset(held))
+    assert len(picks) == 2  # the seed changes the pick
+
+
+def test_holdout_names_outside_the_grammar_and_bare_classes(
+        root, monkeypatch):
+    messages = capture_logs(monkeypatch)
+    # no name parses: each clip is its own source, counted in the log
+    monkeypatch.setattr(detection_module, 'jhmdb_source_video',
+                        lambda name, class_name: None)
+    part = make_dataset(root, split=1, subset='train', holdout=0.5,
+                        use_holdout=True)
+    assert len(part.held_out_videos) == 2
+    assert messages[-1].endswith(
+        ": 2 of 4 clips (2 of 4 source videos) held out; 4 clip names "
+        "outside HMDB's grammar, each its own source")
+    # sources that are whole classes: holding one out leaves a class
+    # without training clips
+    monkeypatch.setattr(detection_module, 'jhmdb_source_video',
+                        lambda name, class_name: class_name)
+    with pytest.raises(ValueError) as e:
+        make_dataset(root, split=1, subset='train', holdout=0.5)
+    text = str(e.value)
+    assert text.startswith(f"JHMDB split 1 train subset under '{root}': "
+                           'holdout=0.5 (holdout_seed=0) leaves no '
+                           'training clip of ')
+    assert text.endswith(': use a smaller holdout or another seed')
+    assert '\n' not in text
+
+
+@pytest.mark.parametrize('kwargs,text', [
+    (dict(holdout=1.0), 'holdout must be a fraction in [0, 1), got 1.0'),
+    (dict(holdout=True), 'holdout must be a fraction in [0, 1), got True'),
+    (dict(holdout=0.2, holdout_seed=-1), 'holdout_seed must be an int >= 0'),
+    (dict(use_holdout=True), 'use_holdout=True needs holdout > 0 (the '
+     'fraction of source videos held out)'),
+    (dict(holdout=0.2, subset='test'), 'JHMDBFrameDetectionDataset: '
+     "holdout=0.2 carves a validation set out of the train subset, got "
+     "subset='test'"),
+    (dict(holdout=0.9), 'holdout=0.9 holds out all 2 source videos of the '
+     'split, leaving none to train on'),
+])
+def test_holdout_bad_input(root, kwargs, text):
+    with pytest.raises(ValueError) as e:
+        make_dataset(root, **kwargs)
+    assert text in str(e.value) and '\n' not in str(e.value)
+
+
+def test_check_disjoint_subsets_on_a_holdout():
+    """A validation set on the flow detector's training clips must be
+    their held-out part (check_disjoint_subsets, run by every tool)."""
+    from mmengine.config import Config
+
+    from fsat.datasets.subsets import check_disjoint_subsets
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/supervision_transfer/table3_synth/flow_det.py'))
+    test = cfg.test_dataloader.dataset
+    val = dict(test, subset='train', holdout=0.2, use_holdout=True)
+    held = {'train_dataloader.dataset.holdout': 0.2}
+    check_disjoint_subsets(cfg, 'flow_det.py')
+    cfg.val_dataloader = dict(cfg.test_dataloader, dataset=val)
+
+    def with_options(**options):
+        out = cfg.copy()
+        out.merge_from_dict(options)
+        return out
+
+    check_disjoint_subsets(with_options(**held), 'flow_det.py')
+    with pytest.raises(ValueError) as e:
+        check_disjoint_subsets(with_options(**dict(held, **{
+            'val_dataloader.dataset.holdout_seed': 1})), 'flow_det.py')
+    assert str(e.value).startswith(
+        'flow_det.py: val_dataloader.dataset draws from the same clips as '
+        'train_dataloader.dataset (split 1) with another held-out pick')
+    with pytest.raises(ValueError, match='which holds none of them out'):
+        check_disjoint_subsets(with_options(**dict(held, **{
+            'train_dataloader.dataset.holdout': 0.0})), 'flow_det.py')
+    # another split's test clips: not the training clips
+    check_disjoint_subsets(with_options(**dict(held, **{
+        'val_dataloader.dataset.subset': 'test',
+        'val_dataloader.dataset.use_holdout': False,
+        'val_dataloader.dataset.holdout': 0.0})), 'flow_det.py')
 
 
 def test_missing_flow_folder_and_pair(root, tmp_path):

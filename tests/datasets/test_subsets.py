@@ -270,3 +270,28 @@ def test_holdout_groups_takes_whole_groups():
         holdout_groups(['x', 'y'], ['a', 'a'], 0.5, 0, what='rooms')
     with pytest.raises(ValueError, match='holdout must be in'):
         holdout_groups(['x'], ['a'], 0.0, 0)
+
+
+def test_check_holdout_args():
+    """The detection datasets' shared holdout argument check: normalised
+    values, numpy integer seeds, one-line errors."""
+    import numpy as np
+
+    from fsat.datasets.subsets import check_holdout_args
+    assert check_holdout_args(0, 0, False) == (0.0, 0, False)
+    got = check_holdout_args(0.25, np.int64(3), 1, 'scenes')
+    assert got == (0.25, 3, True) and type(got[1]) is int
+    for args, text in [
+        ((1.0, 0, False), 'holdout must be a fraction in [0, 1), got 1.0'),
+        ((-0.1, 0, False), 'holdout must be a fraction in [0, 1)'),
+        (('0.2', 0, False), "holdout must be a fraction in [0, 1), got '0.2'"),
+        ((True, 0, False), 'holdout must be a fraction in [0, 1), got True'),
+        ((0.2, -1, False), 'holdout_seed must be an int >= 0, got -1'),
+        ((0.2, 1.0, False), 'holdout_seed must be an int >= 0, got 1.0'),
+        ((0.2, True, False), 'holdout_seed must be an int >= 0, got True'),
+        ((0.0, 0, True), 'use_holdout=True needs holdout > 0 (the fraction '
+         'of rooms held out)'),
+    ]:
+        with pytest.raises(ValueError) as e:
+            check_holdout_args(*args, what='rooms')
+        assert str(e.value) == text or str(e.value).startswith(text)

@@ -29,7 +29,13 @@ from .classes import (
     JHMDB_FRAME_WIDTH,
     jhmdb_label,
 )
-from .layout import JHMDB_FRAME_DIRS, JHMDB_LAYOUT, JhmdbVideo, scan_jhmdb
+from .layout import (
+    JHMDB_FRAME_DIRS,
+    JHMDB_LAYOUT,
+    JhmdbVideo,
+    jhmdb_source_video,
+    scan_jhmdb,
+)
 from .mat_io import (
     JHMDB_JOINTS,
     JHMDB_NUM_JOINTS,
@@ -56,8 +62,9 @@ __all__ = [
     'JHMDB_JOINTS', 'JHMDB_LAYOUT', 'JHMDB_NUM_JOINTS', 'JHMDB_NUM_SPLITS',
     'JHMDB_SUBSETS', 'JHMDB_VIEWPOINTS', 'JhmdbGroundTruth', 'JhmdbJoints',
     'JhmdbVideo', 'boxes_from_joints', 'boxes_from_mask', 'check_mat_file',
-    'detection_ground_truth', 'jhmdb_label', 'jhmdb_split_path',
-    'load_jhmdb_split', 'mask_for_frames', 'pos_world_from_img',
+    'detection_ground_truth', 'jhmdb_label', 'jhmdb_source_video',
+    'jhmdb_split_path', 'load_jhmdb_split', 'mask_for_frames',
+    'pos_world_from_img',
     'read_joint_positions', 'read_puppet_mask', 'read_split_file',
     'scan_jhmdb', 'video_ground_truth'
 ]

@@ -26,7 +26,10 @@ from mmengine.logging import print_log
 from .classes import JHMDB_CLASSES
 from .splits import load_jhmdb_split
 
-__all__ = ['JHMDB_FRAME_DIRS', 'JHMDB_LAYOUT', 'JhmdbVideo', 'scan_jhmdb']
+__all__ = [
+    'JHMDB_FRAME_DIRS', 'JHMDB_LAYOUT', 'JhmdbVideo', 'jhmdb_source_video',
+    'scan_jhmdb'
+]
 
 #: Accepted names of the frame folder, in order of preference.
 JHMDB_FRAME_DIRS: Tuple[str, ...] = ('Rename_Images', 'Frames')
@@ -36,6 +39,31 @@ JHMDB_LAYOUT: Dict[str, str] = {
     'mask': 'puppet_mask/{class_name}/{video}/puppet_mask.mat',
 }
 _FRAME_NAME = re.compile(r'(\d{5})\.png')
+# HMDB's clip names: <source video>_<action>_<visible body f|h|u|l>_<camera
+# motion cm|nm>_np<people>_<viewpoint fr|ba|le|ri>_<quality bad|med|goo>_
+# <clip number>
+_HMDB_TAGS = r'_([fhul])_(cm|nm)_np(\d+)_(fr|ba|le|ri)_(bad|med|goo)_(\d+)'
+
+
+def jhmdb_source_video(name: str, class_name: str) -> Optional[str]:
+    """The source video of a JHMDB clip, from HMDB's clip name grammar.
+
+    HMDB51 cut its clips from films and web videos and names each
+    ``<source>_<action>_<body>_<cm|nm>_np<n>_<view>_<quality>_<k>``
+    (e.g. ``April_09_brush_hair_u_nm_np1_ba_goo_0``: source ``April_09``,
+    clip 0 of it). Clips of one source show the same people and scene, so
+    a validation set carved out of a training split holds out whole
+    sources (``JHMDBFrameDetectionDataset(holdout=...)``).
+
+    Args:
+        name (str): The clip's name (its folder name).
+        class_name (str): Its class (folder), the name's action part.
+
+    Returns:
+        str or None: The source part; None for a name not in the grammar.
+    """
+    match = re.fullmatch(rf'(.+)_{re.escape(class_name)}{_HMDB_TAGS}', name)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
