@@ -200,6 +200,42 @@ def test_loss_weight_pipeline_searches_alpha_and_beta_on_seed0(
     assert not osp.exists(tmp_path / 'w')
 
 
+def test_crd_weight_pipeline_searches_the_crd_weight_on_seed0(
+        tmp_path, monkeypatch):
+    """vpn_synth_weights_crd.py: VPN-F with CRD searches the CRD weight
+    (Tian et al.'s 0.8 first) on seed 0's validation, seeds 1 and 2 wait
+    for the choice; the RGB and AGCN-J rows have vpn_synth_weights.py's
+    signatures, so either pipeline takes the other's runs over."""
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    pipeline = load_pipeline('configs/pipelines/vpn_synth_weights_crd.py',
+                             str(tmp_path / 'w'))
+    runs = pipeline.plan()
+    assert [s.name for s in pipeline.stages] == ['rgb', 'pose', 'vpnf_crd']
+    assert len(runs) == 2 * 3 + 3 + 2
+    grid = [r for r in runs if r.stage.name == 'vpnf_crd' and r.grid]
+    assert [r.values['seed'] for r in grid] == [0, 0, 0]
+    cfgs = [pipeline.resolve(r, dry=True) for r in grid]
+    assert [c.model.distill_losses.loss_crd.loss_weight
+            for c in cfgs] == [0.8, 0.08, 0.008]
+    # the grid changes the weight and nothing else of the shipped config
+    shipped = load_config(repo_path('configs', 'vpn', 'vpnf_crd_synth.py'))
+    assert all(c.model.distill_losses.loss_crd.type ==
+               shipped.model.distill_losses.loss_crd.type for c in cfgs)
+    later = [r for r in runs if r.stage.name == 'vpnf_crd' and not r.grid]
+    assert [r.values['seed'] for r in later] == [1, 2]
+    assert all(r.deferred for r in later)
+    assert 'work_dirs/vpn_synth_weights' in pipeline.reuse_from
+    weights = load_pipeline('configs/pipelines/vpn_synth_weights.py',
+                            str(tmp_path / 'v'))
+    for name in ('rgb', 'pose'):
+        ours = [r.signature for r in runs if r.stage.name == name]
+        theirs = [r.signature for r in weights.plan()
+                  if r.stage.name == name]
+        assert ours == theirs
+    assert not osp.exists(tmp_path / 'w')
+
+
 @pytest.mark.parametrize('variant', ['feat', 'attn'])
 def test_table3_scd_variants_train_the_student(variant):
     """Table 3's SCD rows: SCD on VPN*'s pooled modulated features or on

@@ -21,7 +21,7 @@ sweeps = dict(seed=[0, 1, 2])
 # own work dir in the list is ignored
 reuse_from = [
     f'work_dirs/vpn_synth_table{n}' for n in (1, 2, 3, 5, 6)
-]
+] + ['work_dirs/vpn_synth_weights', 'work_dirs/vpn_synth_weights_crd']
 report_metric = 'acc/top1'
 reference_method = 'RGB (I3D-NL)'
 _vpn = 'configs/vpn/'
