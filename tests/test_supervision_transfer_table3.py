@@ -113,6 +113,63 @@ def test_the_source_world_stands_in_for_imagenet_and_ucf101(resolved):
             type='Det2DResize', short_side=160)
 
 
+def test_the_validation_pipeline_chooses_the_lr_on_split1_clips(
+        tmp_path, monkeypatch):
+    """st_jhmdb_synth_table3_val.py: each row's learning rate grid runs on
+    split 1 and is validated on source videos held out of that split's
+    training clips; splits 2 and 3 wait for the choice; the source stages
+    are Table 3's runs (equal signatures: taken over)."""
+    from fsat.datasets.subsets import check_disjoint_subsets
+    monkeypatch.chdir(repo_path())
+    val = load_pipeline('configs/pipelines/st_jhmdb_synth_table3_val.py',
+                        str(tmp_path / 'val'))
+    table3 = load_pipeline(PIPELINE, str(tmp_path / 't3'))
+    assert val.select_on == {'split': [1]} and val.select_seeds is None
+    assert 'work_dirs/st_jhmdb_synth_table3' in val.reuse_from
+    runs = val.plan()
+    theirs = {(r.stage.name, r.values.get('split')): r
+              for r in table3.plan()}
+    for name in ('rgb_source', 'flow_source', 'transfer'):
+        (run, ) = [r for r in runs if r.stage.name == name]
+        assert run.signature == theirs[name, None].signature
+    for name in ('noinit', 'flow_transfer', 'flow_supervised'):
+        mine = [r for r in runs if r.stage.name == name]
+        grid = [r for r in mine if r.grid]
+        assert [r.values['split'] for r in grid] == [1, 1, 1]
+        later = [r for r in mine if not r.grid]
+        assert [r.values['split'] for r in later] == [2, 3]
+        assert all(r.deferred for r in later)
+        cfgs = [val.resolve(r, dry=True) for r in grid]
+        assert [c.optim_wrapper.optimizer.lr for c in cfgs] == [
+            3e-4, 1e-3, 3e-3]
+        cfg = cfgs[1]
+        train, valid = (cfg.train_dataloader.dataset,
+                        cfg.val_dataloader.dataset)
+        assert (train.subset, train.holdout, train.get('use_holdout')) == (
+            'train', 0.3, None)
+        assert (valid.subset, valid.holdout, valid.use_holdout) == (
+            'train', 0.3, True)
+        assert train.split == valid.split == cfg.test_dataloader.dataset.split
+        assert valid.modality == 'flow' and valid.frame_interval == 8
+        assert cfg.val_evaluator.type == 'VOCBoxMAP'
+        check_disjoint_subsets(cfg, 'flow_det_val.py')
+        # Table 3's detector but for the holdout, validation and the lr
+        table3_cfg = table3.resolve(theirs[name, 1], dry=True)
+        ours = _bare(cfg)
+        for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
+                    'holdout'):
+            ours.pop(key)
+        assert all(table3_cfg.get(key) is None for key in (
+            'val_dataloader', 'val_cfg', 'val_evaluator'))
+        ours['train_dataloader']['dataset'].pop('holdout')
+        ours['train_dataloader']['dataset'].pop('holdout_seed')
+        ours['optim_wrapper']['optimizer']['lr'] = 1e-3
+        theirs_cfg = _bare(table3_cfg)
+        for key in ('val_dataloader', 'val_cfg', 'val_evaluator'):
+            theirs_cfg.pop(key)
+        assert ours == theirs_cfg
+
+
 SHORT = short_run_options(loaders=('train', ))
 SHORT_TEST = loader_options('test')
 

@@ -8,8 +8,9 @@ of the test metric, in percent; the standard deviation is the sample one
 (``ddof=1``) and is omitted with a single seed. When a stage ran a recipe
 grid, each (method, budget) uses the recipe with the best mean
 *validation* metric over seeds (ties: the earlier recipe in the grid), and
-the test numbers of that recipe only are reported. With ``select_seeds``,
-only those seeds ran the grid; the other seeds ran the selected recipe.
+the test numbers of that recipe only are reported. With ``select_seeds``
+(or ``select_on``, e.g. ``dict(split=[1])``), only those seeds (splits) ran
+the grid; the others ran the selected recipe.
 """
 import json
 import os
@@ -207,9 +208,13 @@ def render_results(results: dict) -> str:
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows[1:]]
     selection = select_recipes(results)
     if selection:
-        seeds = results.get('select_seeds')
-        over = (f"seed(s) {', '.join(map(str, seeds))}" if seeds else
-                'all seeds')
+        on = results.get('select_on') or (
+            dict(seed=results['select_seeds'])
+            if results.get('select_seeds') else None)
+        over = ('; '.join(f"{axis}(s) {', '.join(map(str, values))}"
+                          for axis, values in on.items())
+                if on else 'all ' + ' x '.join(
+                    f'{a}s' for a in replicate_axes(results) or ['seed']))
         axes = results.get('recipe_axes') or {}
         extend = results.get('extend_edges') or 0
         lines += [

@@ -208,6 +208,17 @@ def test_bad_axes_are_one_line(tmp_path, axes, message):
      "extend_edges = -1\n", '', 'extend_edges must be'),
     ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n",
      ', select_length=True', 'has no length_selection'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "sweeps = dict(seed=[0, 1])\nselect_seeds = [0]\n"
+     "select_on = dict(seed=[0])\n", '', 'select_seeds .* or select_on'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "sweeps = dict(budget=[1, 2])\nselect_on = dict(budget=[1])\n", '',
+     "select_on names 'budget', which is not a replicate sweep axis"),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "sweeps = dict(split=[1, 2])\nselect_on = dict(split=[3])\n", '',
+     r'select_on.split \[3\] must be a non-empty subset of sweeps.split'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "select_on = [1]\n", '', 'select_on must be a dict'),
 ])
 def test_bad_selection_fields_are_one_line(tmp_path, fields, stage,
                                            message):
@@ -458,3 +469,33 @@ def test_waiting_for_a_grid_passes_down_and_a_grid_cannot_wait(tmp_path):
     with pytest.raises(FsatUserError, match="stage 'again' runs a recipe "
                        "grid and uses the checkpoint of 'evaluate'"):
         load_pipeline(str(path), str(tmp_path / 'w'))
+
+
+def test_select_on_a_split_axis(tmp_path, monkeypatch):
+    """select_on=dict(split=[1]): split 1 runs the grid (and its
+    extension), splits 2 and 3 run the recipe split 1's validation chose,
+    and the report says so."""
+    config = _stage_config(tmp_path / 'f.py')
+    path = tmp_path / 'pipe.py'
+    path.write_text(EXTEND.format(config=config, extend=1).replace(
+        "sweeps = dict(seed=[0, 1])\nselect_seeds = [0]",
+        "sweeps = dict(split=[1, 2, 3])\nselect_on = dict(split=[1])").replace(
+        "sweep=['seed']", "sweep=['split']").replace('{seed}', '{split}'))
+    monkeypatch.setattr(execution, 'execute_run', _fake_execute(0.2))
+    monkeypatch.setattr(execution, 'preflight', lambda *a, **k: None)
+    pipeline = load_pipeline(str(path), str(tmp_path / 'work'))
+    assert pipeline.select_on == dict(split=[1])
+    records = run_pipeline(pipeline)
+    grid = [r for r in records if r['grid']]
+    assert {r['values']['split'] for r in grid} == {1}
+    assert len(grid) == 6  # lr 0.1-0.4 x momentum; 0.2 is interior
+    later = [(r['values']['split'], r['recipe']) for r in records
+             if not r['grid']]
+    assert later == [(2, 'lr0.2_momentum0.9'), (3, 'lr0.2_momentum0.9')]
+    with open(osp.join(pipeline.work_dir, 'results.json')) as f:
+        results = json.load(f)
+    assert results['select_on'] == dict(split=[1])
+    text = render_markdown(results)
+    assert 'mean over split(s) 1;' in text
+    assert '| m | all | lr0.2_momentum0.9 | - |' in text
+

@@ -25,6 +25,7 @@ from mmengine.logging import print_log
 
 from fsat.apis.checks import check_runner
 from fsat.apis.runner import build_runner, setup_launcher
+from fsat.apis.summary import BUDGET
 from fsat.utils.cli import FsatUserError
 from fsat.utils.environment import collect_environment
 
@@ -378,9 +379,11 @@ def run_pipeline(pipeline: Pipeline,
 
 
 def _group_key(run: Run) -> tuple:
+    """A stage and budget: the runs whose grid picks one recipe (over the
+    replicate axes, as :meth:`Pipeline.group_scores`)."""
     return (run.stage.name,
             tuple(sorted((k, repr(v)) for k, v in run.values.items()
-                         if k != 'seed')))
+                         if k == BUDGET)))
 
 
 def _group_name(key: tuple) -> str:
@@ -494,6 +497,7 @@ def _write_results(pipeline: Pipeline, records: List[dict]) -> None:
         budget_label=pipeline.budget_label,
         select_metric=pipeline.select_metric,
         select_seeds=pipeline.select_seeds,
+        select_on=pipeline.select_on,
         sweeps=pipeline.sweeps,
         recipe_grid=pipeline.recipes,
         recipe_axes=pipeline.axes,

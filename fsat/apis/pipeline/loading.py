@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from mmengine.config import Config
 
 from fsat.apis.runner import load_config, merge_cfg_options
+from fsat.apis.summary import BUDGET
 from fsat.utils.cli import FsatUserError
 from fsat.utils.config_paths import (
     package_config_path,
@@ -83,6 +84,13 @@ class Pipeline:
         select_seeds = cfg.get('select_seeds')
         self.select_seeds = (None if select_seeds is None else
                              list(select_seeds))
+        # the replicate values whose runs run the recipe grid: select_on,
+        # or select_seeds (= select_on=dict(seed=select_seeds)); None: all
+        select_on = cfg.get('select_on')
+        self.select_on: Optional[Dict[str, list]] = (
+            {k: list(v) for k, v in select_on.items()}
+            if select_on is not None else None if select_seeds is None else
+            dict(seed=list(select_seeds)))
         self.templates: Dict[str, dict] = {
             k: dict(v) for k, v in (cfg.get('templates') or {}).items()
         }
@@ -118,6 +126,10 @@ class Pipeline:
             if not isinstance(stage, dict):
                 fail(f'stages[{i}] must be a dict(name=..., config=...), got '
                      f'{stage!r:.80}')
+        if (cfg.get('select_seeds') is not None
+                and cfg.get('select_on') is not None):
+            fail('give select_seeds (the seeds that run the recipe grid) or '
+                 'select_on (e.g. dict(split=[1])), not both')
         if cfg.get('recipe_grid') and cfg.get('recipe_axes'):
             fail('give recipe_grid (a list of recipes) or recipe_axes (the '
                  'axes of a grid), not both')
@@ -131,7 +143,8 @@ class Pipeline:
                                  ('length_selection', dict),
                                  ('recipe_grid', (list, tuple)),
                                  ('prepare', (list, tuple)),
-                                 ('select_seeds', (list, tuple))):
+                                 ('select_seeds', (list, tuple)),
+                                 ('select_on', dict)):
             value = cfg.get(field_name)
             if value is not None and not isinstance(value, kind):
                 fail(f'{field_name} must be a '
@@ -371,6 +384,19 @@ class Pipeline:
                 raise FsatUserError(
                     f'{where}: select_seeds {self.select_seeds} must be a '
                     f'non-empty subset of sweeps.seed {seeds}')
+        if self.select_on is not None and self.select_seeds is None:
+            for axis, chosen in self.select_on.items():
+                values = self.sweeps.get(axis)
+                if axis == BUDGET or values is None:
+                    raise FsatUserError(
+                        f'{where}: select_on names {axis!r}, which is not a '
+                        'replicate sweep axis (one of '
+                        f'{[a for a in self.sweeps if a != BUDGET]})')
+                if not isinstance(chosen, list) or not chosen or any(
+                        v not in values for v in chosen):
+                    raise FsatUserError(
+                        f'{where}: select_on.{axis} {chosen!r} must be a '
+                        f'non-empty subset of sweeps.{axis} {values}')
         seen: Dict[str, Stage] = {}
         for stage in self.stages:
             if stage.name in seen:
@@ -511,9 +537,11 @@ class Pipeline:
         return stage.select_recipe and self.length_selection is not None
 
     def _selects(self, values: Dict[str, Any]) -> bool:
-        """Whether a sweep point runs the whole recipe grid."""
-        return (self.select_seeds is None or 'seed' not in values
-                or values['seed'] in self.select_seeds)
+        """Whether a sweep point runs the whole recipe grid
+        (``select_on`` / ``select_seeds``)."""
+        return self.select_on is None or all(
+            values[axis] in chosen
+            for axis, chosen in self.select_on.items() if axis in values)
 
     def _upstream(self, stage: Stage, values: Dict[str, Any],
                   by_stage: Dict[str, List[Run]]) -> Dict[str, Run]:
@@ -583,8 +611,9 @@ class Pipeline:
 
     def selected_recipe(self, run: Run, records: List[dict]) -> dict:
         """The recipe with the best mean validation metric over the grid
-        runs of ``run``'s stage and sweep values (other than the seed);
-        ties go to the recipe tried first (:func:`choose_recipe`)."""
+        runs of ``run``'s stage and budget (over the replicate axes: seed,
+        split); ties go to the recipe tried first (:func:`choose_recipe`).
+        """
         from fsat.apis.summary import choose_recipe
         scores = self.group_scores(run, records)
         recipes = self.recipes_for(run.stage)
@@ -594,8 +623,9 @@ class Pipeline:
     def group_scores(self, run: Run,
                      records: List[dict]) -> Dict[str, List[float]]:
         """``recipe -> validation scores`` of the grid runs of ``run``'s
-        stage and sweep values other than the seed."""
-        others = {k: v for k, v in run.values.items() if k != 'seed'}
+        stage and sweep values other than the replicate axes (every axis
+        but ``budget``: seed, split), as the summary groups them."""
+        others = {k: v for k, v in run.values.items() if k == BUDGET}
         scores: Dict[str, List[float]] = {}
         for record in records:
             if (record['stage'] == run.stage.name and record.get('grid')
@@ -606,8 +636,8 @@ class Pipeline:
         return scores
 
     def tried_recipes(self, run: Run, records: List[dict]) -> List[dict]:
-        """The recipes the grid runs of ``run``'s stage and sweep values
-        (other than the seed) have tried, in the order tried."""
+        """The recipes the grid runs of ``run``'s stage and budget have
+        tried, in the order tried."""
         tried = self.group_scores(run, records)
         return [r for r in self.recipes_for(run.stage) if r['name'] in tried]
 

@@ -19,7 +19,8 @@ _PLACEHOLDER = re.compile(r'\{([A-Za-z_][\w-]*)(?:\.(checkpoint))?\}')
 PIPELINE_FIELDS = ('stages', 'sweeps', 'recipe_grid', 'recipe_axes',
                    'extend_edges', 'length_selection', 'templates',
                    'prepare', 'report_metric', 'select_metric',
-                   'select_seeds', 'reference_method', 'budget_format',
+                   'select_seeds', 'select_on', 'reference_method',
+                   'budget_format',
                    'budget_label', 'work_dir', 'reuse_from')
 
 
