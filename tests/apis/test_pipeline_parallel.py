@@ -220,3 +220,63 @@ def test_a_run_left_alone_by_runs_found_finished_gets_all_the_cores(
             assert threads['a'] == os.cpu_count()
             assert any('[2/2] c [single]' in m and 'skipped' in m
                        for m in log)
+
+
+_POOL_SCRIPT = '''
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+from fsat.apis.pipeline import parallel
+if __name__ == '__main__':
+    with ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context('spawn'),
+            initializer=parallel._init_pool_worker,
+            initargs=(1, os.getpid())) as pool:
+        print(pool.submit(os.getpid).result(), flush=True)
+        pool.submit(time.sleep, 120)
+        time.sleep(120)
+'''
+
+
+def _alive(pid):
+    """Whether a process runs (a zombie whose parent has not reaped it
+    yet has ended)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.sys.platform.startswith('linux'),
+                    reason='PR_SET_PDEATHSIG is Linux only')
+def test_a_killed_pipeline_leaves_no_worker_training(tmp_path):
+    """The pipeline's worker processes end with it: SIGTERM to the
+    pipeline process alone (not its process group) ends a worker that is
+    busy with a run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    script = tmp_path / 'pool.py'
+    script.write_text(_POOL_SCRIPT)
+    main = subprocess.Popen([sys.executable, str(script)],
+                            stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        worker = int(main.stdout.readline())
+        time.sleep(0.5)  # the worker is in time.sleep(120) now
+        assert _alive(worker)
+        main.send_signal(signal.SIGTERM)
+        main.wait(timeout=30)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if not _alive(worker):
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail('the worker outlived the pipeline process')
+    finally:
+        if main.poll() is None:
+            main.kill()

@@ -95,6 +95,26 @@ def _init_worker(threads: Optional[int]) -> None:
     torch.set_num_threads(threads)
 
 
+def _init_pool_worker(threads: Optional[int], parent: int) -> None:
+    """Start a worker process: its share of the cores, and its end when the
+    pipeline process ends. On Linux the kernel sends the worker SIGTERM
+    when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so a pipeline
+    killed with SIGTERM or SIGKILL leaves no run training on (Ctrl-C
+    reaches the whole process group anyway); elsewhere nothing is set."""
+    import sys
+    if sys.platform.startswith('linux'):
+        import ctypes
+        import signal
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before prctl
+            os._exit(1)
+    _init_worker(threads)
+
+
 def _execute(pipeline: Pipeline, run: Run, launcher: str,
              threads: Optional[int] = None) -> dict:
     """One run in a worker process (a module-level function: spawn
@@ -305,7 +325,8 @@ class _Scheduler:
         context = multiprocessing.get_context('spawn')
         with ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=context,
-                initializer=_init_worker, initargs=(threads, )) as pool:
+                initializer=_init_pool_worker,
+                initargs=(threads, os.getpid())) as pool:
             while True:
                 if not self.failures:
                     try:
