@@ -7,25 +7,22 @@
 # from the frozen AGCN-J of the same seed) searches 0.8, 0.08 and 0.008 on
 # seed 0's validation subjects, one step further when an end wins; seeds 1
 # and 2 then train the selected weight. The RGB student and AGCN-J rows
-# have vpn_synth_weights.py's (and Table 5's) signatures and are taken over
-# from those runs when present (reuse_from). Students are tested on RGB
-# alone (video level); only the selected weight is tested.
+# and the selection settings are vpn_synth_weights.py's (the rows' runs
+# are taken over from it or Table 5 when present, reuse_from). Students
+# are tested on RGB alone (video level); only the selected weight is
+# tested.
 #  python tools/run_pipeline.py configs/pipelines/vpn_synth_weights_crd.py \
 #      --jobs 2
-_base_ = ['./_base_/vpn_synth_world.py']
-_vpn = 'configs/vpn/'
+_base_ = ['./vpn_synth_weights.py']
 recipe_axes = dict(
+    _delete_=True,
     crd=dict(key='model.distill_losses.loss_crd.loss_weight',
              values=[0.8, 0.08, 0.008]))
-extend_edges = 1
-select_seeds = [0]
-select_metric = 'acc/top1'
+_rgb, _pose = _base_.stages[:2]
 stages = [
-    dict(name='rgb', method='RGB (I3D-NL)', template='seeded',
-         config=_vpn + 'i3d_nl_rgb_synth.py'),
-    dict(name='pose', method='3D poses (AGCN-J)', template='seeded',
-         config=_vpn + 'agcn_j_synth.py'),
+    _rgb, _pose,
     dict(name='vpnf_crd', method='VPN-F, CRD weight chosen on validation',
          template=['seeded', 'pose_teacher'], select_recipe=True,
-         recipe_axes=['crd'], config=_vpn + 'vpnf_crd_synth.py'),
+         recipe_axes=['crd'],
+         config='configs/vpn/vpnf_crd_synth.py'),
 ]
