@@ -219,6 +219,9 @@ def test_bad_axes_are_one_line(tmp_path, axes, message):
      r'select_on.split \[3\] must be a non-empty subset of sweeps.split'),
     ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
      "select_on = [1]\n", '', 'select_on must be a dict'),
+    ("recipe_axes = dict(lr=dict(key='a', values=[1, 2]))\n"
+     "sweeps = dict(split=[1, 2])\nselect_on = dict(split=1)\n", '',
+     r'select_on.split 1 must be a non-empty subset of sweeps.split'),
 ])
 def test_bad_selection_fields_are_one_line(tmp_path, fields, stage,
                                            message):

@@ -88,7 +88,8 @@ class Pipeline:
         # or select_seeds (= select_on=dict(seed=select_seeds)); None: all
         select_on = cfg.get('select_on')
         self.select_on: Optional[Dict[str, list]] = (
-            {k: list(v) for k, v in select_on.items()}
+            {k: list(v) if isinstance(v, (list, tuple)) else v
+             for k, v in select_on.items()}
             if select_on is not None else None if select_seeds is None else
             dict(seed=list(select_seeds)))
         self.templates: Dict[str, dict] = {
