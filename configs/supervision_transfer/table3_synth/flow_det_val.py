@@ -12,24 +12,16 @@
 _base_ = ['./flow_det.py']
 holdout = 0.3
 train_dataloader = dict(dataset=dict(holdout=holdout, holdout_seed=0))
+# the test loader's settings (every 8th frame, the test pipeline) on the
+# held-out training clips
 val_dataloader = dict(
+    _base_.test_dataloader,
     _delete_=True,
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='JHMDBFrameDetectionDataset',
-        data_root=_base_.data_root,
-        split=_base_.split,
-        classes=_base_.classes,
+        _base_.test_dataloader.dataset,
         subset='train',
         holdout=holdout,
         holdout_seed=0,
-        use_holdout=True,
-        modality='flow',
-        frame_interval=8,
-        test_mode=True,
-        pipeline=_base_.test_pipeline))
+        use_holdout=True))
 val_cfg = dict(_delete_=True, type='ValLoop')
 val_evaluator = dict(_base_.test_evaluator, _delete_=True)
