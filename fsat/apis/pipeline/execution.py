@@ -25,11 +25,10 @@ from mmengine.logging import print_log
 
 from fsat.apis.checks import check_runner
 from fsat.apis.runner import build_runner, setup_launcher
-from fsat.apis.summary import BUDGET
 from fsat.utils.cli import FsatUserError
 from fsat.utils.environment import collect_environment
 
-from .loading import Pipeline
+from .loading import Pipeline, grid_group
 from .preflight import check_configs, preflight
 from .spec import Run
 
@@ -382,8 +381,8 @@ def _group_key(run: Run) -> tuple:
     """A stage and budget: the runs whose grid picks one recipe (over the
     replicate axes, as :meth:`Pipeline.group_scores`)."""
     return (run.stage.name,
-            tuple(sorted((k, repr(v)) for k, v in run.values.items()
-                         if k == BUDGET)))
+            tuple(sorted((k, repr(v))
+                         for k, v in grid_group(run.values).items())))
 
 
 def _group_name(key: tuple) -> str:

@@ -39,6 +39,13 @@ from .spec import (
 )
 
 
+def grid_group(values: Dict[str, Any]) -> Dict[str, Any]:
+    """The sweep values that tell a recipe grid from another of the same
+    stage: the budget only. A grid is chosen over every replicate axis
+    (seed, split), as the summary groups it."""
+    return {k: v for k, v in values.items() if k == BUDGET}
+
+
 class Pipeline:
     """A parsed, validated pipeline config.
 
@@ -626,7 +633,7 @@ class Pipeline:
         """``recipe -> validation scores`` of the grid runs of ``run``'s
         stage and sweep values other than the replicate axes (every axis
         but ``budget``: seed, split), as the summary groups them."""
-        others = {k: v for k, v in run.values.items() if k == BUDGET}
+        others = grid_group(run.values)
         scores: Dict[str, List[float]] = {}
         for record in records:
             if (record['stage'] == run.stage.name and record.get('grid')
