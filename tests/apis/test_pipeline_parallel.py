@@ -227,13 +227,29 @@ import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
 from fsat.apis.pipeline import parallel
+
+
+def start_child():
+    """In the worker: a child process that ignores its parent's death
+    (as a data loader worker stuck on a full queue), its pid."""
+    child = multiprocessing.get_context('spawn').Process(
+        target=time.sleep, args=(120, ))
+    child.start()
+    return child.pid
+
+
+def run():
+    time.sleep(120)
+
+
 if __name__ == '__main__':
     with ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context('spawn'),
             initializer=parallel._init_pool_worker,
             initargs=(1, os.getpid())) as pool:
         print(pool.submit(os.getpid).result(), flush=True)
-        pool.submit(time.sleep, 120)
+        print(pool.submit(start_child).result(), flush=True)
+        pool.submit(run)
         time.sleep(120)
 '''
 
@@ -253,7 +269,7 @@ def _alive(pid):
 def test_a_killed_pipeline_leaves_no_worker_training(tmp_path):
     """The pipeline's worker processes end with it: SIGTERM to the
     pipeline process alone (not its process group) ends a worker that is
-    busy with a run."""
+    busy with a run, and the process the worker started."""
     import signal
     import subprocess
     import sys
@@ -265,18 +281,22 @@ def test_a_killed_pipeline_leaves_no_worker_training(tmp_path):
                             start_new_session=True)
     try:
         worker = int(main.stdout.readline())
+        child = int(main.stdout.readline())
         time.sleep(0.5)  # the worker is in time.sleep(120) now
-        assert _alive(worker)
+        assert _alive(worker) and _alive(child)
         main.send_signal(signal.SIGTERM)
         main.wait(timeout=30)
         deadline = time.time() + 30
         while time.time() < deadline:
-            if not _alive(worker):
+            if not _alive(worker) and not _alive(child):
                 break
             time.sleep(0.2)
         else:
-            os.kill(worker, signal.SIGKILL)
-            pytest.fail('the worker outlived the pipeline process')
+            for pid in (worker, child):
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+            pytest.fail('the worker or its child outlived the pipeline '
+                        'process')
     finally:
         if main.poll() is None:
             main.kill()

@@ -98,8 +98,9 @@ def _init_worker(threads: Optional[int]) -> None:
 def _init_pool_worker(threads: Optional[int], parent: int) -> None:
     """Start a worker process: its share of the cores, and its end when the
     pipeline process ends. On Linux the kernel sends the worker SIGTERM
-    when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so a pipeline
-    killed with SIGTERM or SIGKILL leaves no run training on (Ctrl-C
+    when its parent dies (``prctl(PR_SET_PDEATHSIG)``), and the worker
+    ends the processes it started before it exits, so a pipeline killed
+    with SIGTERM or SIGKILL leaves no run or data loader behind (Ctrl-C
     reaches the whole process group anyway); elsewhere nothing is set."""
     import sys
     if sys.platform.startswith('linux'):
@@ -112,7 +113,17 @@ def _init_pool_worker(threads: Optional[int], parent: int) -> None:
             pass
         if os.getppid() != parent:  # the parent died before prctl
             os._exit(1)
+        signal.signal(signal.SIGTERM, _end_with_children)
     _init_worker(threads)
+
+
+def _end_with_children(signum: int, frame) -> None:
+    """SIGTERM in a worker: end the processes it started (a run's data
+    loader workers, which would otherwise wait forever on a queue nobody
+    reads) and then itself."""
+    for child in multiprocessing.active_children():
+        child.terminate()
+    os._exit(128 + signum)
 
 
 def _execute(pipeline: Pipeline, run: Run, launcher: str,
