@@ -213,6 +213,34 @@ def test_long_jhmdb_pipeline_reuses_the_short_runs_and_trains_flow_longer(
     assert long.reference_method == 'optical flow'
 
 
+def test_long_rgb_jhmdb_pipeline_trains_rgb_as_long_as_the_flow_rows(
+        tmp_path, monkeypatch):
+    from fsat.apis.pipeline import load_pipeline
+    monkeypatch.chdir(repo_path())
+    flow = load_pipeline('configs/pipelines/detection2d_jhmdb_synth_long.py',
+                         str(tmp_path / 'a'))
+    rgb = load_pipeline(
+        'configs/pipelines/detection2d_jhmdb_synth_long_rgb.py',
+        str(tmp_path / 'b'))
+    flow_runs = {(r.stage.name, r.values['seed']): r for r in flow.plan()}
+    runs = rgb.plan()
+    assert sorted((r.stage.name, r.values['seed']) for r in runs) == [
+        ('rgb_6k', 0), ('rgb_6k', 1), ('rgb_6k', 2)]
+    for r in runs:
+        seed = r.values['seed']
+        cfg = rgb.resolve(r, dry=True)
+        long_flow = flow.resolve(flow_runs['flow_6k', seed], dry=True)
+        short_rgb = flow.resolve(flow_runs['rgb', seed], dry=True)
+        assert cfg.randomness.seed == seed
+        assert cfg.train_dataloader.dataset.modality == 'rgb'
+        # the flow rows' length and schedule, the RGB rows' data and model
+        for key in ('train_cfg', 'param_scheduler', 'optim_wrapper'):
+            assert cfg[key] == long_flow[key], key
+        for key in ('model', 'train_dataloader', 'test_dataloader'):
+            assert cfg[key] == short_rgb[key], key
+        assert cfg.default_hooks.checkpoint.interval == 6000
+
+
 def test_nyud2_pipeline_plans_detectors_and_fusion_over_three_seeds(
         tmp_path, monkeypatch):
     from fsat.apis.pipeline import load_pipeline
