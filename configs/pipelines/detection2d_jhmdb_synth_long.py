@@ -12,12 +12,11 @@
 # Fixed recipe, no validation split (as detection2d_jhmdb_synth.py): the
 # length was not chosen on the test numbers of this pipeline; the docs
 # say which earlier single run suggested it.
-_base_ = ['./_base_/detection2d_seeded.py']
+_base_ = ['./_base_/detection2d_long.py']
 prepare = [
     dict(type='synthetic_world', out='data/synthetic_jhmdb', preset='jhmdb',
          flow='farneback')
 ]
-_iters = 6000
 _det = 'configs/detection2d/'
 # the 2,000-iteration RGB and flow runs of detection2d_jhmdb_synth.py
 # (same configs and seeds, so the same signatures) are taken over, not
@@ -31,11 +30,6 @@ stages = [
     dict(name='flow_6k', method='optical flow, 6,000 iterations',
          template='seeded',
          config=_det + 'frcnn_r18_flow_jhmdb_synth.py',
-         cfg_options={
-             'train_cfg.max_iters': _iters,
-             'train_cfg.val_interval': _iters,
-             'param_scheduler.0.T_max': _iters,
-             'default_hooks.checkpoint.interval': _iters,
-         }),
+         cfg_options={{_base_.long_cfg_options}}),
 ]
 reference_method = 'optical flow'

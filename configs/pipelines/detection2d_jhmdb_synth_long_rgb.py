@@ -9,19 +9,13 @@
 #       configs/pipelines/detection2d_jhmdb_synth_long_rgb.py --jobs 3
 # (--jobs 3 on 2 cores: the three seeds at once, one thread each.)
 # Fixed recipe, the flow pipeline's length, no validation split.
-_base_ = ['./_base_/detection2d_seeded.py']
+_base_ = ['./_base_/detection2d_long.py']
 prepare = [
     dict(type='synthetic_world', out='data/synthetic_jhmdb', preset='jhmdb')
 ]
-_iters = 6000
 stages = [
     dict(name='rgb_6k', method='RGB, 6,000 iterations', template='seeded',
          config='configs/detection2d/frcnn_r18_rgb_jhmdb_synth.py',
-         cfg_options={
-             'train_cfg.max_iters': _iters,
-             'train_cfg.val_interval': _iters,
-             'param_scheduler.0.T_max': _iters,
-             'default_hooks.checkpoint.interval': _iters,
-         }),
+         cfg_options={{_base_.long_cfg_options}}),
 ]
 reference_method = 'RGB, 6,000 iterations'
