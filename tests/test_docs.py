@@ -75,3 +75,53 @@ def test_every_tool_is_documented():
     undocumented = [t for t in tools
                     if t not in INTERNAL_TOOLS and t not in text]
     assert not undocumented, f'not in README.md or docs/: {undocumented}'
+
+
+def _seed_rows(results_json):
+    """method -> test top-1 (%) of seeds 0, 1, 2, as the rerun tables of
+    docs/reproducing_vpn.md print them."""
+    import json
+    with open(results_json, encoding='utf-8') as f:
+        runs = json.load(f)['runs']
+    rows = {}
+    for run in runs:
+        if run.get('method') and run.get('test'):
+            rows.setdefault(run['method'], {})[run['values']['seed']] = \
+                100 * run['test']['acc/top1']
+    return {m: [by_seed[s] for s in sorted(by_seed)]
+            for m, by_seed in rows.items()}
+
+
+@pytest.mark.parametrize('table', [1, 2, 5])
+def test_vpn_rerun_tables_are_the_archived_results(table):
+    """The per-seed tables of the 2026-12-03 reruns ("What the pipelines
+    cost, and the 30-minute aim") are the archived results.json and the
+    docs' own Table JSON, not numbers typed by hand."""
+    import numpy as np
+    rerun = _seed_rows(repo_path(
+        'docs', 'results', 'archive',
+        f'vpn_synth_table{table}_2026-12-03_rerun.json'))
+    before = _seed_rows(repo_path('docs', 'results',
+                                  f'vpn_synth_table{table}.json'))
+    with open(repo_path('docs', 'reproducing_vpn.md'),
+              encoding='utf-8') as f:
+        text = f.read()
+    start = text.index(f'**Table {table} ')
+    block = text[start:text.index('\n\n', text.index('| --- |', start))]
+    rows = [line.strip('|').split('|') for line in block.splitlines()
+            if line.startswith('| ') and '---' not in line][1:]
+    assert len(rows) == len(rerun)
+
+    def seeds(values):
+        return ' / '.join(f'{v:.1f}' for v in values)
+
+    for name, old, new, summary in rows:
+        # exact names, but Table 2's non-local row is shortened
+        name = name.strip()
+        method = name if name in rerun else next(
+            m for m in rerun if m.startswith(name))
+        assert old.strip() == seeds(before[method]), method
+        assert new.strip() == seeds(rerun[method]), method
+        values = np.array(rerun[method])
+        assert summary.strip() == (
+            f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'), method
