@@ -92,7 +92,7 @@ def _seed_rows(results_json):
             for m, by_seed in rows.items()}
 
 
-@pytest.mark.parametrize('table', [1, 2, 5])
+@pytest.mark.parametrize('table', [1, 2, 3, 5])
 def test_vpn_rerun_tables_are_the_archived_results(table):
     """The per-seed tables of the 2026-12-03 reruns ("What the pipelines
     cost, and the 30-minute aim") are the archived results.json and the
