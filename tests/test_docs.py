@@ -77,17 +77,17 @@ def test_every_tool_is_documented():
     assert not undocumented, f'not in README.md or docs/: {undocumented}'
 
 
-def _seed_rows(results_json):
-    """method -> test top-1 (%) of seeds 0, 1, 2, as the rerun tables of
-    docs/reproducing_vpn.md print them."""
+def _seed_rows(results_json, split='test'):
+    """method -> ``split`` top-1 (%) of seeds 0, 1, 2, as the rerun tables
+    of docs/reproducing_vpn.md print them."""
     import json
     with open(results_json, encoding='utf-8') as f:
         runs = json.load(f)['runs']
     rows = {}
     for run in runs:
-        if run.get('method') and run.get('test'):
+        if run.get('method') and run.get(split):
             rows.setdefault(run['method'], {})[run['values']['seed']] = \
-                100 * run['test']['acc/top1']
+                100 * run[split]['acc/top1']
     return {m: [by_seed[s] for s in sorted(by_seed)]
             for m, by_seed in rows.items()}
 
@@ -125,3 +125,46 @@ def test_vpn_rerun_tables_are_the_archived_results(table):
         values = np.array(rerun[method])
         assert summary.strip() == (
             f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'), method
+
+
+def test_vpn_half_schedule_table_is_the_recorded_validation():
+    """The half-schedule check of docs/reproducing_vpn.md (validation
+    top-1 at 750 against 1,500 iterations) prints the recorded runs: the
+    750-iteration ones of docs/results/analysis/vpn_synth_schedule_check.json
+    and the shipped reruns' validation numbers."""
+    import json
+
+    import numpy as np
+    archive = repo_path('docs', 'results', 'archive')
+    shipped = dict(
+        _seed_rows(osp.join(archive, 'vpn_synth_table1_2026-12-03_rerun.json'),
+                   split='val'),
+        **_seed_rows(osp.join(archive,
+                              'vpn_synth_table5_2026-12-03_rerun.json'),
+                     split='val'))
+    with open(repo_path('docs', 'results', 'analysis',
+                        'vpn_synth_schedule_check.json'),
+              encoding='utf-8') as f:
+        check = json.load(f)
+    short = {}
+    for run in sorted(check['runs'], key=lambda r: r['seed']):
+        assert run['max_iters'] == 750 and run['milestone'] == 500
+        short.setdefault(run['method'], []).append(100 * run['val_top1'])
+    with open(repo_path('docs', 'reproducing_vpn.md'),
+              encoding='utf-8') as f:
+        text = f.read()
+    start = text.index('**A half schedule, on validation')
+    block = text[start:text.index('\n\n', text.index('| --- |', start))]
+    rows = [line.strip('|').split('|') for line in block.splitlines()
+            if line.startswith('| ') and '---' not in line][1:]
+    assert [r[0].strip() for r in rows] == sorted(short)
+    for name, full, half, means in rows:
+        method = name.strip()
+        assert full.strip() == ' / '.join(
+            f'{v:.1f}' for v in shipped[method]), method
+        assert half.strip() == ' / '.join(
+            f'{v:.1f}' for v in short[method]), method
+        assert means.strip() == (f'{np.mean(shipped[method]):.2f} → '
+                                 f'{np.mean(short[method]):.2f}'), method
+        # the text's claim: every seed is lower with the half schedule
+        assert all(h < f for h, f in zip(short[method], shipped[method]))
