@@ -92,6 +92,24 @@ def _seed_rows(results_json, split='test'):
             for m, by_seed in rows.items()}
 
 
+def _vpn_doc_table(marker):
+    """The cells of the first table after ``marker`` in
+    docs/reproducing_vpn.md, header row left out."""
+    with open(repo_path('docs', 'reproducing_vpn.md'),
+              encoding='utf-8') as f:
+        text = f.read()
+    start = text.index(marker)
+    block = text[start:text.index('\n\n', text.index('| --- |', start))]
+    return [[cell.strip() for cell in line.strip('|').split('|')]
+            for line in block.splitlines()
+            if line.startswith('| ') and '---' not in line][1:]
+
+
+def _seeds(values):
+    """Per-seed values as the tables print them: ``a / b / c``."""
+    return ' / '.join(f'{v:.1f}' for v in values)
+
+
 @pytest.mark.parametrize('table', [1, 2, 3, 5])
 def test_vpn_rerun_tables_are_the_archived_results(table):
     """The per-seed tables of the 2026-12-03 reruns ("What the pipelines
@@ -103,27 +121,16 @@ def test_vpn_rerun_tables_are_the_archived_results(table):
         f'vpn_synth_table{table}_2026-12-03_rerun.json'))
     before = _seed_rows(repo_path('docs', 'results',
                                   f'vpn_synth_table{table}.json'))
-    with open(repo_path('docs', 'reproducing_vpn.md'),
-              encoding='utf-8') as f:
-        text = f.read()
-    start = text.index(f'**Table {table} ')
-    block = text[start:text.index('\n\n', text.index('| --- |', start))]
-    rows = [line.strip('|').split('|') for line in block.splitlines()
-            if line.startswith('| ') and '---' not in line][1:]
+    rows = _vpn_doc_table(f'**Table {table} ')
     assert len(rows) == len(rerun)
-
-    def seeds(values):
-        return ' / '.join(f'{v:.1f}' for v in values)
-
     for name, old, new, summary in rows:
         # exact names, but Table 2's non-local row is shortened
-        name = name.strip()
         method = name if name in rerun else next(
             m for m in rerun if m.startswith(name))
-        assert old.strip() == seeds(before[method]), method
-        assert new.strip() == seeds(rerun[method]), method
+        assert old == _seeds(before[method]), method
+        assert new == _seeds(rerun[method]), method
         values = np.array(rerun[method])
-        assert summary.strip() == (
+        assert summary == (
             f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'), method
 
 
@@ -150,21 +157,12 @@ def test_vpn_half_schedule_table_is_the_recorded_validation():
     for run in sorted(check['runs'], key=lambda r: r['seed']):
         assert run['max_iters'] == 750 and run['milestone'] == 500
         short.setdefault(run['method'], []).append(100 * run['val_top1'])
-    with open(repo_path('docs', 'reproducing_vpn.md'),
-              encoding='utf-8') as f:
-        text = f.read()
-    start = text.index('**A half schedule, on validation')
-    block = text[start:text.index('\n\n', text.index('| --- |', start))]
-    rows = [line.strip('|').split('|') for line in block.splitlines()
-            if line.startswith('| ') and '---' not in line][1:]
-    assert [r[0].strip() for r in rows] == sorted(short)
-    for name, full, half, means in rows:
-        method = name.strip()
-        assert full.strip() == ' / '.join(
-            f'{v:.1f}' for v in shipped[method]), method
-        assert half.strip() == ' / '.join(
-            f'{v:.1f}' for v in short[method]), method
-        assert means.strip() == (f'{np.mean(shipped[method]):.2f} → '
-                                 f'{np.mean(short[method]):.2f}'), method
+    rows = _vpn_doc_table('**A half schedule, on validation')
+    assert [r[0] for r in rows] == sorted(short)
+    for method, full, half, means in rows:
+        assert full == _seeds(shipped[method]), method
+        assert half == _seeds(short[method]), method
+        assert means == (f'{np.mean(shipped[method]):.2f} → '
+                         f'{np.mean(short[method]):.2f}'), method
         # the text's claim: every seed is lower with the half schedule
         assert all(h < f for h, f in zip(short[method], shipped[method]))
